@@ -1,0 +1,41 @@
+# Two commands on a fresh Debian/Ubuntu machine:
+#   make demo   train, export and evaluate the default wake word on data made on the spot
+#   make test   run the whole test suite
+# Both set up the Debian packages (as root or with sudo), .venv and the Python
+# dependencies first, and redo nothing that is already done.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
+DEMO_CONFIG ?= configs/alexa.toml
+DEMO_OUT ?= runs/alexa
+
+.PHONY: setup system demo test firmware-check bench clean
+
+system:
+	@bash scripts/system_packages.sh
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[train,app,dev]"
+	@rm -f $(VENV)/.installed-* && touch $@
+
+setup: system $(STAMP)
+
+demo: setup
+	$(PY) -m training.cli $(DEMO_CONFIG) --out $(DEMO_OUT)
+
+test: setup
+	KIVY_NO_ARGS=1 $(PY) -m pytest -q tests
+
+firmware-check: setup
+	$(MAKE) -C firmware check
+	$(PY) -m training.firmware_budget --bundle wakeword/bundles/alexa
+
+bench: setup
+	$(PY) bench/engine_speed.py
+
+clean:
+	rm -rf runs build *.egg-info

@@ -1,0 +1,95 @@
+import dataclasses
+import json
+
+import pytest
+
+from wakeword.bundle import load_bundle, pack_bundle, save_bundle
+from wakeword.config import FeatureConfig
+from wakeword.engine import Engine
+from wakeword.errors import BundleError
+
+
+@pytest.fixture
+def bundle_dir(tmp_path, peer_bundle):
+    return save_bundle(tmp_path / "alexa", peer_bundle.manifest, peer_bundle.model_bytes)
+
+
+def test_roundtrip_folder_and_wwb(bundle_dir, tmp_path, peer_bundle):
+    loaded = load_bundle(bundle_dir)
+    assert loaded.manifest == peer_bundle.manifest
+    assert loaded.model_bytes == peer_bundle.model_bytes
+    wwb = pack_bundle(bundle_dir, tmp_path / "alexa.wwb")
+    assert load_bundle(wwb).manifest == peer_bundle.manifest
+    # deterministic archive
+    assert pack_bundle(bundle_dir, tmp_path / "again.wwb").read_bytes() == wwb.read_bytes()
+
+
+def test_tampered_model_is_refused(bundle_dir):
+    model = bundle_dir / "alexa.tflite"
+    data = bytearray(model.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    model.write_bytes(bytes(data))
+    with pytest.raises(BundleError, match="sha256.*tampered"):
+        load_bundle(bundle_dir)
+
+
+def test_truncated_model_is_refused(bundle_dir):
+    model = bundle_dir / "alexa.tflite"
+    model.write_bytes(model.read_bytes()[:1000])
+    with pytest.raises(BundleError, match="truncated"):
+        load_bundle(bundle_dir)
+
+
+def test_truncated_archive_is_refused(bundle_dir, tmp_path):
+    wwb = pack_bundle(bundle_dir, tmp_path / "a.wwb")
+    wwb.write_bytes(wwb.read_bytes()[:500])
+    with pytest.raises(BundleError, match="a.wwb"):
+        load_bundle(wwb)
+
+
+@pytest.mark.parametrize("edit,match", [
+    (lambda m: m.update(colour="blue"), "unknown key"),
+    (lambda m: m["detector"].update(threshold=300), "threshold"),
+    (lambda m: m["model"].update(kind="magic"), "kind"),
+    (lambda m: m.update(format_version=99), "format_version"),
+    (lambda m: m["features"].update(step_ms=20), "step_ms"),
+    (lambda m: m.pop("keywords"), "missing required key keywords"),
+    (lambda m: m["model"].update(input_shape="1,3,40"), "input_shape"),
+])
+def test_bad_manifest_fields_are_named(bundle_dir, edit, match):
+    path = bundle_dir / "manifest.json"
+    manifest = json.loads(path.read_text())
+    edit(manifest)
+    path.write_text(json.dumps(manifest))
+    with pytest.raises(BundleError, match=match):
+        load_bundle(bundle_dir)
+
+
+def test_manifest_not_json(bundle_dir):
+    (bundle_dir / "manifest.json").write_text("{not json")
+    with pytest.raises(BundleError, match="not valid JSON"):
+        load_bundle(bundle_dir)
+
+
+def test_manifest_disagreeing_with_the_model_tensors(tmp_path, peer_bundle):
+    spec = dataclasses.replace(peer_bundle.manifest.model, input_scale=0.5)
+    manifest = dataclasses.replace(peer_bundle.manifest, model=spec)
+    path = save_bundle(tmp_path / "b", manifest, peer_bundle.model_bytes)
+    with pytest.raises(BundleError, match="input_scale"):
+        Engine.from_bundle(path)
+
+
+def test_save_replaces_atomically_and_refuses_mismatch(bundle_dir, peer_bundle):
+    with pytest.raises(BundleError):
+        save_bundle(bundle_dir, peer_bundle.manifest, peer_bundle.model_bytes + b"x")
+    # the bundle that was there is untouched
+    assert load_bundle(bundle_dir).model_bytes == peer_bundle.model_bytes
+
+
+def test_unknown_bundle_name():
+    with pytest.raises(BundleError, match="not a built-in bundle"):
+        load_bundle("no-such-keyword")
+
+
+def test_feature_config_is_part_of_the_manifest(peer_bundle):
+    assert peer_bundle.manifest.features == FeatureConfig()

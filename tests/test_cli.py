@@ -1,0 +1,35 @@
+import json
+import subprocess
+import sys
+
+from wakeword.cli import main
+
+
+def test_detect_json(alexa_clip, capsys):
+    assert main(["detect", "--bundle", "microwakeword:alexa", "--json", str(alexa_clip)]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    result = json.loads(lines[0])
+    assert result["file"] == str(alexa_clip)
+    assert [d["keyword"] for d in result["detections"]] == ["alexa"]
+    assert set(result["detections"][0]) == {"keyword", "t_ms", "score"}
+
+
+def test_detect_reports_bad_files_and_goes_on(alexa_clip, tmp_path, capsys):
+    bad = tmp_path / "broken.wav"
+    bad.write_bytes(b"garbage" * 20)
+    assert main(["detect", "--bundle", "microwakeword:alexa", "--json", str(bad), str(alexa_clip)]) == 1
+    captured = capsys.readouterr()
+    assert "broken.wav" in captured.err
+    assert json.loads(captured.out.strip())["file"] == str(alexa_clip)
+
+
+def test_info_and_bad_bundle(capsys, tmp_path):
+    assert main(["info", "microwakeword:alexa"]) == 0
+    assert "alexa" in capsys.readouterr().out
+    assert main(["info", str(tmp_path / "missing")]) == 2
+    assert "no such bundle" in capsys.readouterr().err
+
+
+def test_console_script_runs():
+    out = subprocess.run([sys.executable, "-m", "wakeword", "--help"], capture_output=True, text=True)
+    assert out.returncode == 0 and "detect" in out.stdout

@@ -1,0 +1,128 @@
+"""The streaming TCN and its int8 export: streaming == non-streaming, LiteRT and TFLite Micro run it."""
+
+import numpy as np
+import pytest
+
+from wakeword.bundle import Bundle, load_bundle, save_bundle
+from wakeword.config import DetectorConfig
+from wakeword.engine import Engine
+
+from training import export
+from training.config import BudgetConfig
+from training.models.tcn import TCNConfig, build_tcn
+from training.streaming import StreamingTCN, convert_streaming, extract_weights
+
+CONFIG = TCNConfig(channels=12, dilations=(1, 2))
+
+
+@pytest.fixture(scope="module")
+def keras_model():
+    model = build_tcn(CONFIG)
+    rng = np.random.default_rng(0)
+    for layer in model.layers:  # non-trivial batch-norm statistics, so folding is exercised
+        if layer.name.endswith("_bn"):
+            gamma, beta, mean, var = layer.get_weights()
+            layer.set_weights([gamma * rng.uniform(0.5, 1.5, gamma.shape), rng.normal(0, 0.1, beta.shape),
+                               rng.normal(0, 0.1, mean.shape), rng.uniform(0.5, 2.0, var.shape)])
+    return model
+
+
+@pytest.fixture(scope="module")
+def features():
+    return np.random.default_rng(1).uniform(0, 25, (240, 40)).astype(np.float32)
+
+
+def test_streaming_equals_non_streaming(keras_model, features):
+    from training.tf_setup import tf
+
+    rf = CONFIG.receptive_field_frames
+    stream = StreamingTCN(extract_weights(keras_model), CONFIG)
+    stride = CONFIG.stride_frames
+    compared = 0
+    for call in range(len(features) // stride):
+        out = float(stream.serve(features[None, call * stride:(call + 1) * stride])[0, 0])
+        end = (call + 1) * stride - 1
+        if end >= rf - 1:
+            window = features[None, end - rf + 1:end + 1, None, :]
+            want = float(tf.sigmoid(keras_model(window, training=False))[0, 0])
+            assert out == pytest.approx(want, abs=1e-5)
+            compared += 1
+    assert compared > 20
+
+
+@pytest.fixture(scope="module")
+def int8_model(keras_model, features):
+    stream = StreamingTCN(extract_weights(keras_model), CONFIG)
+    return convert_streaming(stream, representative=[features, features[::-1].copy()])
+
+
+def test_int8_export_runs_in_the_engine_with_state(int8_model, tmp_path):
+    arena = export.arena_with_margin(export.measure_arena_bytes(int8_model, stride_frames=CONFIG.stride_frames))
+    manifest = export.build_manifest(int8_model, name="test", version="0.0.1", keywords=("test",),
+                                     receptive_field_frames=CONFIG.receptive_field_frames,
+                                     macs_per_inference=CONFIG.macs_per_call(), arena_bytes=arena,
+                                     detector=DetectorConfig(), training={}, metrics={})
+    assert manifest.model.kind == "streaming" and manifest.model.input_shape == (1, 3, 40)
+    assert {"VAR_HANDLE", "READ_VARIABLE", "ASSIGN_VARIABLE"} <= set(manifest.model.ops)
+    path = save_bundle(tmp_path / "b", manifest, int8_model)
+    engine = Engine(load_bundle(path))
+    audio = (np.random.default_rng(2).normal(0, 3000, 16000 * 3)).astype(np.int16)
+    engine.feed(audio)
+    _, first = engine.scores_array()
+    engine.reset()
+    engine.feed(audio)
+    _, second = engine.scores_array()
+    np.testing.assert_array_equal(first, second)
+    assert len(np.unique(first)) > 1  # the state makes scores move
+
+
+def test_tflm_arena_is_tight(int8_model, tmp_path):
+    measured = export.measure_arena_bytes(int8_model, stride_frames=CONFIG.stride_frames)
+    path = tmp_path / "m.tflite"
+    path.write_bytes(int8_model)
+    assert export._tflm_runs(str(path), measured, CONFIG.stride_frames, 40)
+    assert not export._tflm_runs(str(path), int(measured * 0.8), CONFIG.stride_frames, 40)
+
+
+def test_tflm_matches_litert_within_one_lsb(int8_model, features):
+    from tflite_micro import runtime
+
+    from wakeword.model import input_lookup_table, make_interpreter
+
+    lite = make_interpreter(int8_model)
+    inp, out = lite.get_input_details()[0], lite.get_output_details()[0]
+    import tempfile
+
+    with tempfile.NamedTemporaryFile(suffix=".tflite") as fh:
+        fh.write(int8_model)
+        fh.flush()
+        tflm = runtime.Interpreter.from_file(fh.name, arena_size=64 * 1024)
+        lut = input_lookup_table("int8", inp["quantization"][0], inp["quantization"][1])
+        raw = np.rint(features * 25.6).astype(np.uint16)
+        for call in range(len(raw) // 3):
+            x = lut[raw[call * 3:(call + 1) * 3]][None]
+            lite.set_tensor(inp["index"], x)
+            lite.invoke()
+            tflm.set_input(x, 0)
+            tflm.invoke()
+            a = int(lite.get_tensor(out["index"]).reshape(-1)[0])
+            b = int(np.asarray(tflm.get_output(0)).reshape(-1)[0])
+            assert abs(a - b) <= 1
+
+
+def test_firmware_sources_come_from_the_manifest(int8_model):
+    manifest = export.build_manifest(int8_model, name="test", version="0.0.1", keywords=("test",),
+                                     receptive_field_frames=CONFIG.receptive_field_frames,
+                                     macs_per_inference=CONFIG.macs_per_call(), arena_bytes=12345,
+                                     detector=DetectorConfig(threshold=201, window=4, refractory_ms=1500),
+                                     training={}, metrics={})
+    files = export.firmware_sources(manifest, int8_model)
+    settings = files["model_settings.h"]
+    assert "kTensorArenaBytes = 12345;" in settings and "kDetectionThreshold = 201;" in settings
+    assert "kRefractoryMs = 1500;" in settings and "X(AddVarHandle)" in settings
+    assert f"g_wakeword_model_data_len = {len(int8_model)};" in files["model_data.cc"]
+
+
+def test_budget_errors_are_clear():
+    with pytest.raises(export.BudgetError, match="model is 70000 bytes.*model_flash_bytes is 65536"):
+        export.check_budget(size_bytes=70000, arena_bytes=1000, macs_per_second=1, budget=BudgetConfig())

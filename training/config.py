@@ -1,0 +1,157 @@
+"""The training config: one typed TOML document, unknown keys rejected.
+
+Relative paths in a config are resolved against the config file's folder.
+Folders listed under ``[data]`` that do not exist are skipped with a warning
+(``require_data_dirs = true`` makes that an error), so the same config runs on a
+machine without any real recordings.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from wakeword.config import DetectorConfig, from_dict
+from wakeword.errors import ConfigError
+
+from .models.tcn import TCNConfig
+
+
+@dataclass(frozen=True)
+class KeywordConfig:
+    phrase: str
+    name: str
+    version: str = "1.0.0"
+
+    def __post_init__(self) -> None:
+        if not self.phrase.strip():
+            raise ConfigError("keyword.phrase must not be empty")
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """What to synthesize and which real folders to mix in."""
+
+    engines: tuple[str, ...] = ("espeak-ng", "flite", "festival")
+    max_voices: int = 400
+    positive_variants_per_voice: int = 3
+    positive_augment_copies: int = 4
+    confusable_phrases: int = 300
+    general_phrases: int = 300
+    negative_augment_copies: int = 2
+    real_speech_dirs: tuple[str, ...] = ()
+    noise_dirs: tuple[str, ...] = ()
+    rir_dirs: tuple[str, ...] = ()
+    real_speech_window_hop_ms: int = 500
+    max_real_speech_windows: int = 20000
+    noise_windows: int = 1500
+    validation_voice_fraction: float = 0.2
+    require_data_dirs: bool = False
+    workers: int = 2
+    seed: int = 1234
+
+    def __post_init__(self) -> None:
+        if not 0 < self.validation_voice_fraction < 1:
+            raise ConfigError("data.validation_voice_fraction must be between 0 and 1")
+        if self.max_voices < 2:
+            raise ConfigError("data.max_voices must be >= 2 (train and validation voices differ)")
+
+
+@dataclass(frozen=True)
+class StepConfig:
+    """One training step (teacher, student, qat)."""
+
+    epochs: int = 10
+    batch_size: int = 128
+    learning_rate: float = 3e-3
+
+
+@dataclass(frozen=True)
+class DistillConfig:
+    temperature: float = 2.0
+    weight: float = 0.5
+
+    def __post_init__(self) -> None:
+        if self.temperature <= 0 or not 0 <= self.weight <= 1:
+            raise ConfigError("distill.temperature must be > 0 and distill.weight in 0..1")
+
+
+@dataclass(frozen=True)
+class PruneConfig:
+    enabled: bool = False
+    final_sparsity: float = 0.5
+    epochs: int = 2
+
+
+@dataclass(frozen=True)
+class BudgetConfig:
+    """Hardware budget (Arduino Nano 33 BLE defaults)."""
+
+    model_flash_bytes: int = 64 * 1024
+    arena_bytes: int = 32 * 1024
+    macs_per_second: int = 5_000_000
+
+
+@dataclass(frozen=True)
+class ExportConfig:
+    target_fa_per_hour: float = 0.5
+    detector: DetectorConfig = field(default_factory=DetectorConfig)
+
+
+@dataclass(frozen=True)
+class EvalConfig:
+    """Real recordings used only to measure (and to choose the threshold)."""
+
+    positives_dirs: tuple[str, ...] = ()
+    negatives_dirs: tuple[str, ...] = ()
+    max_negative_hours: float = 2.0
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    keyword: KeywordConfig
+    data: DataConfig = field(default_factory=DataConfig)
+    augment: dict[str, Any] = field(default_factory=dict)
+    teacher: TCNConfig = field(default_factory=lambda: TCNConfig(channels=64))
+    student: TCNConfig = field(default_factory=TCNConfig)
+    teacher_training: StepConfig = field(default_factory=StepConfig)
+    student_training: StepConfig = field(default_factory=StepConfig)
+    qat_training: StepConfig = field(default_factory=lambda: StepConfig(epochs=3, learning_rate=5e-4))
+    distill: DistillConfig = field(default_factory=DistillConfig)
+    prune: PruneConfig = field(default_factory=PruneConfig)
+    budget: BudgetConfig = field(default_factory=BudgetConfig)
+    export: ExportConfig = field(default_factory=ExportConfig)
+    evaluation: EvalConfig = field(default_factory=EvalConfig)
+
+    def __post_init__(self) -> None:
+        if self.teacher.receptive_field_frames != self.student.receptive_field_frames or \
+                self.teacher.stride_frames != self.student.stride_frames:
+            raise ConfigError("teacher and student must share receptive field and stride "
+                              f"({self.teacher.receptive_field_frames} vs {self.student.receptive_field_frames} frames)")
+
+
+def _resolve(paths: tuple[str, ...], base: Path) -> tuple[str, ...]:
+    return tuple(str((base / p).resolve()) if not Path(p).is_absolute() else p for p in paths)
+
+
+def load_config(path: str | Path) -> TrainConfig:
+    """Read and validate a TOML training config (paths resolved against its folder)."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text())
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path}: no such config file") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
+    base = path.resolve().parent
+    for section, keys in (("data", ("real_speech_dirs", "noise_dirs", "rir_dirs")),
+                          ("evaluation", ("positives_dirs", "negatives_dirs"))):
+        for key in keys:
+            if isinstance(raw.get(section, {}).get(key), list):
+                raw[section][key] = list(_resolve(tuple(raw[section][key]), base))
+    try:
+        return from_dict(TrainConfig, raw)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from exc

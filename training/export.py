@@ -1,0 +1,189 @@
+"""Export: int8 streaming TFLite -> measured TFLM arena -> budget check -> bundle + C array.
+
+Everything the firmware needs is generated from the manifest (see
+:func:`firmware_sources`), so no constant is typed twice.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from wakeword.bundle import sha256_hex
+from wakeword.config import FORMAT_VERSION, DetectorConfig, FeatureConfig, Manifest, ModelSpec
+from wakeword.errors import ConfigError
+from wakeword.model import describe_model
+
+from .config import BudgetConfig
+
+ARENA_MARGIN = 1.1
+ARENA_ALIGN = 64
+
+
+class BudgetError(ConfigError):
+    """The exported model does not fit the configured hardware budget."""
+
+
+def _tflm_runs(model_path: str, arena_size: int, stride_frames: int, channels: int) -> bool:
+    from tflite_micro import runtime
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    saved = os.dup(2)
+    os.dup2(devnull, 2)  # TFLM prints allocation failures to C stderr
+    try:
+        interpreter = runtime.Interpreter.from_file(model_path, arena_size=arena_size)
+        interpreter.set_input(np.zeros((1, stride_frames, channels), np.int8), 0)
+        interpreter.invoke()
+        return True
+    except (RuntimeError, ValueError):
+        return False
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+def measure_arena_bytes(model_bytes: bytes, *, stride_frames: int, channels: int = 40,
+                        upper: int = 256 * 1024) -> int:
+    """Smallest tensor arena (bytes) with which the tflite-micro interpreter runs the model (bisection)."""
+    import tempfile
+
+    with tempfile.NamedTemporaryFile(suffix=".tflite", delete=False) as fh:
+        fh.write(model_bytes)
+        path = fh.name
+    try:
+        if not _tflm_runs(path, upper, stride_frames, channels):
+            raise BudgetError(f"the model does not run in TFLite Micro even with a {upper}-byte arena")
+        lo, hi = 0, upper
+        while hi - lo > 16:
+            mid = (lo + hi) // 2
+            if _tflm_runs(path, mid, stride_frames, channels):
+                hi = mid
+            else:
+                lo = mid
+        return hi
+    finally:
+        os.unlink(path)
+
+
+def check_budget(*, size_bytes: int, arena_bytes: int, macs_per_second: int, budget: BudgetConfig) -> None:
+    problems = []
+    if size_bytes > budget.model_flash_bytes:
+        problems.append(f"model is {size_bytes} bytes, budget.model_flash_bytes is {budget.model_flash_bytes}")
+    if arena_bytes > budget.arena_bytes:
+        problems.append(f"TFLM arena needs {arena_bytes} bytes, budget.arena_bytes is {budget.arena_bytes}")
+    if macs_per_second > budget.macs_per_second:
+        problems.append(f"model needs {macs_per_second} MACs per second of audio, "
+                        f"budget.macs_per_second is {budget.macs_per_second}")
+    if problems:
+        raise BudgetError("the model breaks its hardware budget: " + "; ".join(problems) +
+                          ". Use fewer model channels or raise the budget in the config.")
+
+
+def build_manifest(model_bytes: bytes, *, name: str, version: str, keywords: tuple[str, ...],
+                   receptive_field_frames: int, macs_per_inference: int, arena_bytes: int,
+                   detector: DetectorConfig, training: dict[str, Any], metrics: dict[str, Any]) -> Manifest:
+    info = describe_model(model_bytes)
+    spec = ModelSpec(
+        file="model.tflite", sha256=sha256_hex(model_bytes), kind="streaming",
+        input_shape=tuple(info["input_shape"]), output_shape=tuple(info["output_shape"]),
+        input_dtype=info["input_dtype"], output_dtype=info["output_dtype"],
+        input_scale=info["input_scale"], input_zero_point=info["input_zero_point"],
+        output_scale=info["output_scale"], output_zero_point=info["output_zero_point"],
+        stride_frames=info["input_shape"][1], receptive_field_frames=receptive_field_frames,
+        size_bytes=len(model_bytes), ops=tuple(info["ops"]), tflm_arena_bytes=arena_bytes,
+        macs_per_inference=macs_per_inference,
+    )
+    return Manifest(format_version=FORMAT_VERSION, name=name, version=version, keywords=keywords,
+                    features=FeatureConfig(), model=spec, detector=detector, training=training, metrics=metrics,
+                    created=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
+
+
+def arena_with_margin(measured: int) -> int:
+    size = int(measured * ARENA_MARGIN)
+    return (size + ARENA_ALIGN - 1) // ARENA_ALIGN * ARENA_ALIGN
+
+
+# --- firmware sources, generated from the manifest -------------------------------------------
+
+_OP_REGISTRATION = {  # TFLite builtin op name -> MicroMutableOpResolver method
+    "ASSIGN_VARIABLE": "AddAssignVariable", "CALL_ONCE": "AddCallOnce", "CONCATENATION": "AddConcatenation",
+    "CONV_2D": "AddConv2D", "DEPTHWISE_CONV_2D": "AddDepthwiseConv2D", "FULLY_CONNECTED": "AddFullyConnected",
+    "LOGISTIC": "AddLogistic", "QUANTIZE": "AddQuantize", "READ_VARIABLE": "AddReadVariable",
+    "RESHAPE": "AddReshape", "STRIDED_SLICE": "AddStridedSlice", "VAR_HANDLE": "AddVarHandle",
+    "DEQUANTIZE": "AddDequantize", "AVERAGE_POOL_2D": "AddAveragePool2D", "MAX_POOL_2D": "AddMaxPool2D",
+    "SOFTMAX": "AddSoftmax", "ADD": "AddAdd", "MUL": "AddMul", "MEAN": "AddMean", "PAD": "AddPad",
+}
+
+
+def firmware_sources(manifest: Manifest, model_bytes: bytes) -> dict[str, str]:
+    """``model_data.h``, ``model_data.cc`` and ``model_settings.h`` for the sketch."""
+    unknown = [op for op in manifest.model.ops if op not in _OP_REGISTRATION]
+    if unknown:
+        raise BudgetError(f"no TFLite Micro registration known for op(s) {', '.join(unknown)}")
+    m, f, d = manifest.model, manifest.features, manifest.detector
+    keywords = ", ".join(f'"{k}"' for k in manifest.keywords)
+    ops = "".join(f"  X({_OP_REGISTRATION[op]}) \\\n" for op in m.ops)
+    settings = f"""// Generated from {manifest.name} {manifest.version} manifest.json by training/export.py. Do not edit.
+#pragma once
+#include <cstdint>
+
+namespace wakeword_model {{
+constexpr int kSampleRateHz = {f.sample_rate_hz};
+constexpr int kWindowMs = {f.window_ms};
+constexpr int kStepMs = {f.step_ms};
+constexpr int kFeatureChannels = {f.channels};
+constexpr int kStrideFrames = {m.stride_frames};
+constexpr int kReceptiveFieldFrames = {m.receptive_field_frames};
+constexpr int kKeywordCount = {len(manifest.keywords)};
+constexpr const char* kKeywords[kKeywordCount] = {{{keywords}}};
+constexpr float kInputScale = {m.input_scale!r}f;
+constexpr int kInputZeroPoint = {m.input_zero_point};
+constexpr float kOutputScale = {m.output_scale!r}f;
+constexpr int kOutputZeroPoint = {m.output_zero_point};
+constexpr uint8_t kDetectionThreshold = {d.threshold};
+constexpr int kDetectionWindow = {d.window};
+constexpr uint32_t kRefractoryMs = {d.refractory_ms};
+constexpr int kTensorArenaBytes = {m.tflm_arena_bytes};
+constexpr int kModelBytes = {m.size_bytes};
+constexpr long kMacsPerInference = {m.macs_per_inference};
+constexpr int kOpCount = {len(m.ops)};
+}}  // namespace wakeword_model
+
+// X-macro of the MicroMutableOpResolver registrations the model needs.
+#define WAKEWORD_MODEL_OPS(X) \\
+{ops}
+"""
+    header = f"""// Generated by training/export.py. Do not edit.
+#pragma once
+#include <cstdint>
+
+extern const unsigned char g_wakeword_model_data[];
+extern const unsigned int g_wakeword_model_data_len;
+"""
+    rows = []
+    for start in range(0, len(model_bytes), 12):
+        rows.append("  " + ", ".join(f"0x{b:02x}" for b in model_bytes[start:start + 12]) + ",")
+    data = (f"// Generated by training/export.py from {manifest.name} {manifest.version} "
+            f"(sha256 {m.sha256}). Do not edit.\n"
+            '#include "model_data.h"\n\n'
+            "alignas(16) const unsigned char g_wakeword_model_data[] = {\n" + "\n".join(rows) + "\n};\n"
+            f"const unsigned int g_wakeword_model_data_len = {len(model_bytes)};\n")
+    return {"model_settings.h": settings, "model_data.h": header, "model_data.cc": data}
+
+
+def write_firmware_sources(out_dir: Path, manifest: Manifest, model_bytes: bytes) -> list[Path]:
+    """Write the generated firmware files into ``out_dir`` (e.g. ``firmware/generated``)."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, text in firmware_sources(manifest, model_bytes).items():
+        tmp = out_dir / f".{name}.tmp"
+        tmp.write_text(text)
+        os.replace(tmp, out_dir / name)
+        written.append(out_dir / name)
+    return written

@@ -1,0 +1,75 @@
+"""Streaming temporal CNN (the student and, wider, the teacher).
+
+Layers (time runs along axis 1 of a ``(batch, time, 1, 40)`` tensor):
+
+1. ``Conv2D`` kernel ``(first_kernel, 1)`` over the 40 channels, stride ``stride_frames``
+   in time: from here on the network runs at one step per ``stride_frames`` frames.
+2. ``blocks``: depthwise ``(kernel, 1)`` conv with dilation ``d`` in time, then a
+   pointwise 1x1 conv, each with batch norm and ReLU.
+3. The last time step -> dense logit.
+
+All convolutions are causal and unpadded ("valid"), so a window of exactly
+``receptive_field_frames`` frames gives one output; a streaming form that keeps
+each layer's last ``(kernel - 1) * dilation`` steps as state yields the same output
+from only ``stride_frames`` new frames per call (see :mod:`training.streaming`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+@dataclass(frozen=True)
+class TCNConfig:
+    """Architecture of the streaming TCN."""
+
+    channels: int = 32
+    first_kernel: int = 5
+    stride_frames: int = 3
+    kernel: int = 5
+    dilations: tuple[int, ...] = (1, 2, 4, 4)
+    dropout: float = 0.1
+
+    def __post_init__(self) -> None:
+        from wakeword.errors import ConfigError
+
+        if self.first_kernel < self.stride_frames:
+            raise ConfigError("model.first_kernel must be >= model.stride_frames")
+        if self.channels < 1 or self.kernel < 1 or any(d < 1 for d in self.dilations):
+            raise ConfigError("model.channels, kernel and dilations must be >= 1")
+
+    @property
+    def receptive_field_frames(self) -> int:
+        steps = sum((self.kernel - 1) * d for d in self.dilations)
+        return self.first_kernel + steps * self.stride_frames
+
+    def macs_per_call(self, input_channels: int = 40) -> int:
+        """Multiply-accumulates of one streaming call (stride_frames new frames)."""
+        macs = self.first_kernel * input_channels * self.channels
+        macs += len(self.dilations) * (self.kernel * self.channels + self.channels * self.channels)
+        return macs + self.channels
+
+
+def build_tcn(config: TCNConfig, *, input_channels: int = 40, name: str = "tcn"):
+    """Non-streaming Keras model: ``(batch, receptive_field_frames, 1, channels)`` -> logits ``(batch, 1)``."""
+    from ..tf_setup import keras
+
+    layers = keras.layers
+    frames = config.receptive_field_frames
+    inputs = keras.Input(shape=(frames, 1, input_channels), name="features")
+    x = layers.Conv2D(config.channels, (config.first_kernel, 1), strides=(config.stride_frames, 1),
+                      use_bias=False, name="conv_in")(inputs)
+    x = layers.BatchNormalization(name="conv_in_bn")(x)
+    x = layers.ReLU(name="conv_in_relu")(x)
+    for i, dilation in enumerate(config.dilations):
+        x = layers.DepthwiseConv2D((config.kernel, 1), dilation_rate=(dilation, 1), use_bias=False,
+                                   name=f"block{i}_dw")(x)
+        x = layers.BatchNormalization(name=f"block{i}_dw_bn")(x)
+        x = layers.ReLU(name=f"block{i}_dw_relu")(x)
+        x = layers.Conv2D(config.channels, (1, 1), use_bias=False, name=f"block{i}_pw")(x)
+        x = layers.BatchNormalization(name=f"block{i}_pw_bn")(x)
+        x = layers.ReLU(name=f"block{i}_pw_relu")(x)
+    x = layers.Flatten(name="flatten")(x)
+    if config.dropout:
+        x = layers.Dropout(config.dropout, name="dropout")(x)
+    logits = layers.Dense(1, name="logit")(x)
+    return keras.Model(inputs, logits, name=name)

@@ -1,0 +1,97 @@
+"""Training steps: float teacher -> distilled student -> quantization-aware training (-> pruning).
+
+Inputs are float feature windows ``x`` of shape ``(n, frames, 1, 40)`` (raw / 25.6)
+and labels ``y`` of shape ``(n,)`` in {0, 1}. Models output logits.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .config import DistillConfig, PruneConfig, StepConfig
+from .models.tcn import TCNConfig, build_tcn
+from .tf_setup import keras, tf
+
+
+def _class_weights(y: np.ndarray) -> np.ndarray:
+    positives = max(1.0, float(y.sum()))
+    negatives = max(1.0, float(len(y) - y.sum()))
+    return np.where(y > 0.5, 0.5 * len(y) / positives, 0.5 * len(y) / negatives).astype(np.float32)
+
+
+def _fit(model, x, targets, *, step: StepConfig, loss, sample_weight, validation=None, seed: int = 0,
+         verbose: int = 2, extra_callbacks=()) -> None:
+    tf.keras.utils.set_random_seed(seed)
+    schedule = keras.optimizers.schedules.CosineDecay(step.learning_rate,
+                                                      decay_steps=max(1, step.epochs * (len(x) // step.batch_size + 1)))
+    model.compile(optimizer=keras.optimizers.Adam(schedule), loss=loss)
+    model.fit(x, targets, sample_weight=sample_weight, batch_size=step.batch_size, epochs=step.epochs,
+              shuffle=True, verbose=verbose, validation_data=validation, callbacks=list(extra_callbacks))
+
+
+def train_float(config: TCNConfig, x: np.ndarray, y: np.ndarray, *, step: StepConfig, seed: int = 0,
+                name: str = "model", verbose: int = 2):
+    """A float TCN trained with class-balanced binary cross-entropy on logits."""
+    model = build_tcn(config, name=name)
+    _fit(model, x, y.astype(np.float32)[:, None], step=step, sample_weight=_class_weights(y),
+         loss=keras.losses.BinaryCrossentropy(from_logits=True), seed=seed, verbose=verbose)
+    return model
+
+
+def distillation_loss(distill: DistillConfig):
+    """Hinton distillation for one sigmoid output; targets are ``[label, teacher_logit]``."""
+    temperature = float(distill.temperature)
+    weight = float(distill.weight)
+    bce = keras.losses.binary_crossentropy
+
+    def loss(targets, logits):
+        label = targets[:, :1]
+        soft = tf.sigmoid(targets[:, 1:] / temperature)
+        hard_loss = bce(label, tf.sigmoid(logits))
+        soft_loss = bce(soft, tf.sigmoid(logits / temperature)) * temperature ** 2
+        return (1.0 - weight) * hard_loss + weight * soft_loss
+
+    return loss
+
+
+def teacher_logits(teacher, x: np.ndarray, *, batch_size: int = 512) -> np.ndarray:
+    return teacher.predict(x, batch_size=batch_size, verbose=0).reshape(-1).astype(np.float32)
+
+
+def train_distilled(config: TCNConfig, x: np.ndarray, y: np.ndarray, soft_logits: np.ndarray, *,
+                    step: StepConfig, distill: DistillConfig, seed: int = 0, verbose: int = 2):
+    """A student trained on labels and the teacher's softened outputs."""
+    model = build_tcn(config, name="student")
+    targets = np.stack([y.astype(np.float32), soft_logits], axis=1)
+    _fit(model, x, targets, step=step, loss=distillation_loss(distill), sample_weight=_class_weights(y),
+         seed=seed, verbose=verbose)
+    return model
+
+
+def quantization_aware(model, x: np.ndarray, y: np.ndarray, soft_logits: np.ndarray | None, *,
+                       step: StepConfig, distill: DistillConfig, seed: int = 0, verbose: int = 2):
+    """Fine-tune with tfmot fake quantization (int8 weights and activations)."""
+    import tensorflow_model_optimization as tfmot
+
+    qat = tfmot.quantization.keras.quantize_model(model)
+    if soft_logits is None:
+        targets, loss = y.astype(np.float32)[:, None], keras.losses.BinaryCrossentropy(from_logits=True)
+    else:
+        targets, loss = np.stack([y.astype(np.float32), soft_logits], axis=1), distillation_loss(distill)
+    _fit(qat, x, targets, step=step, loss=loss, sample_weight=_class_weights(y), seed=seed, verbose=verbose)
+    return qat
+
+
+def prune(model, x: np.ndarray, y: np.ndarray, *, config: PruneConfig, step: StepConfig, seed: int = 0,
+          verbose: int = 2):
+    """Magnitude pruning to ``config.final_sparsity`` (weights stay dense in the flatbuffer)."""
+    import tensorflow_model_optimization as tfmot
+
+    steps = max(1, config.epochs * (len(x) // step.batch_size + 1))
+    schedule = tfmot.sparsity.keras.PolynomialDecay(0.0, config.final_sparsity, begin_step=0, end_step=steps)
+    pruned = tfmot.sparsity.keras.prune_low_magnitude(model, pruning_schedule=schedule)
+    _fit(pruned, x, y.astype(np.float32)[:, None], step=StepConfig(config.epochs, step.batch_size,
+                                                                   step.learning_rate / 3),
+         loss=keras.losses.BinaryCrossentropy(from_logits=True), sample_weight=_class_weights(y), seed=seed,
+         verbose=verbose, extra_callbacks=[tfmot.sparsity.keras.UpdatePruningStep()])
+    return tfmot.sparsity.keras.strip_pruning(pruned)

@@ -1,0 +1,207 @@
+"""Model bundles: a folder (or a single-file ``.wwb`` zip of it) holding
+``manifest.json`` and ``model.tflite``.
+
+Loading validates the manifest schema, the model's size and sha256, and (in
+:class:`wakeword.model.ModelRunner`) that the model's tensors match the manifest;
+any mismatch is a :class:`BundleError` naming the bundle and the field.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import shutil
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .config import Manifest, from_dict, to_dict
+from .errors import BundleError, ConfigError
+
+if TYPE_CHECKING:  # --- signing hook: type only; wakeword.signing is imported lazily ---
+    from .signing import TrustPolicy
+
+MANIFEST_NAME = "manifest.json"
+BUNDLE_SUFFIX = ".wwb"
+MAX_MANIFEST_BYTES = 1 << 20
+MAX_MODEL_BYTES = 16 << 20
+MAX_MEMBERS = 32
+BUILTIN_DIR = Path(__file__).parent / "bundles"
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """A loaded, validated bundle."""
+
+    source: str
+    manifest: Manifest
+    model_bytes: bytes
+    files: dict[str, bytes]
+
+    @property
+    def name(self) -> str:
+        return self.manifest.name
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def builtin_names() -> list[str]:
+    """Names of the bundles shipped inside the package."""
+    if not BUILTIN_DIR.is_dir():
+        return []
+    return sorted(p.name for p in BUILTIN_DIR.iterdir() if (p / MANIFEST_NAME).is_file())
+
+
+def resolve_bundle_path(path_or_name: str | os.PathLike) -> Path:
+    """A path as given, or the folder of a built-in bundle of that name."""
+    path = Path(path_or_name)
+    if path.exists():
+        return path
+    if isinstance(path_or_name, str) and (BUILTIN_DIR / path_or_name / MANIFEST_NAME).is_file():
+        return BUILTIN_DIR / path_or_name
+    known = ", ".join(builtin_names()) or "none"
+    raise BundleError(f"{path_or_name}: no such bundle file or folder, and not a built-in bundle (built-in: {known})")
+
+
+def _read_members(path: Path) -> dict[str, bytes]:
+    if path.is_dir():
+        members = {}
+        for child in sorted(path.iterdir()):
+            if child.is_file() and not child.name.startswith("."):
+                size = child.stat().st_size
+                if size > MAX_MODEL_BYTES:
+                    raise BundleError(f"{child}: {size} bytes is larger than any bundle member may be")
+                members[child.name] = child.read_bytes()
+        return members
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+            if len(infos) > MAX_MEMBERS:
+                raise BundleError(f"{path}: {len(infos)} members; a bundle has at most {MAX_MEMBERS}")
+            members = {}
+            for info in infos:
+                name = info.filename
+                if info.is_dir():
+                    continue
+                if "/" in name or "\\" in name or name.startswith("."):
+                    raise BundleError(f"{path}: member {name!r} is not a plain file name")
+                if info.file_size > MAX_MODEL_BYTES:
+                    raise BundleError(f"{path}: member {name} is {info.file_size} bytes, too large")
+                members[name] = archive.read(info)
+            return members
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as exc:
+        raise BundleError(f"{path}: not a readable bundle archive ({exc})") from exc
+
+
+def parse_manifest(data: bytes, *, source: str) -> Manifest:
+    """Validate and parse manifest bytes."""
+    if len(data) > MAX_MANIFEST_BYTES:
+        raise BundleError(f"{source}: manifest is {len(data)} bytes, larger than {MAX_MANIFEST_BYTES}")
+    try:
+        raw = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BundleError(f"{source}: manifest is not valid JSON ({exc})") from exc
+    try:
+        return from_dict(Manifest, raw)
+    except ConfigError as exc:
+        raise BundleError(f"{source}: invalid manifest: {exc}") from exc
+
+
+def load_bundle(path_or_name: str | os.PathLike, *, trust: TrustPolicy | None = None) -> Bundle:
+    """Load and validate a bundle folder, ``.wwb`` file, or built-in bundle name.
+
+    trust : wakeword.signing.TrustPolicy, optional
+        When given, the bundle's ``signature.json`` is verified against it before the
+        manifest is parsed. None: no signature check (signatures are ignored).
+
+    Raises
+    ------
+    BundleError
+        Missing files, invalid manifest, size or checksum mismatch.
+    SignatureError
+        (only with ``trust``) missing, untrusted or non-matching signature.
+    """
+    path = resolve_bundle_path(path_or_name)
+    members = _read_members(path)
+    if trust is not None:  # --- signing hook (wakeword/signing.py) ---
+        from .signing import verify_members
+
+        verify_members(members, trust, source=str(path))
+    if MANIFEST_NAME not in members:
+        raise BundleError(f"{path}: no {MANIFEST_NAME} in the bundle")
+    manifest = parse_manifest(members[MANIFEST_NAME], source=f"{path}/{MANIFEST_NAME}")
+    spec = manifest.model
+    if spec.file not in members:
+        raise BundleError(f"{path}: the manifest names model file {spec.file!r}, which is missing")
+    model_bytes = members[spec.file]
+    if len(model_bytes) != spec.size_bytes:
+        raise BundleError(f"{path}: {spec.file} is {len(model_bytes)} bytes but the manifest says {spec.size_bytes} "
+                          "(truncated or replaced)")
+    digest = sha256_hex(model_bytes)
+    if digest != spec.sha256:
+        raise BundleError(f"{path}: {spec.file} sha256 {digest} does not match the manifest's {spec.sha256} "
+                          "(corrupt or tampered)")
+    return Bundle(source=str(path), manifest=manifest, model_bytes=model_bytes, files=members)
+
+
+def manifest_bytes(manifest: Manifest) -> bytes:
+    return (json.dumps(to_dict(manifest), indent=2, sort_keys=False) + "\n").encode("utf-8")
+
+
+def save_bundle(out_dir: str | os.PathLike, manifest: Manifest, model_bytes: bytes, *,
+                extra_files: dict[str, bytes] | None = None) -> Path:
+    """Write a bundle folder atomically (a complete new folder replaces the old one).
+
+    The manifest's sha256 and size must describe ``model_bytes``.
+    """
+    if sha256_hex(model_bytes) != manifest.model.sha256 or len(model_bytes) != manifest.model.size_bytes:
+        raise BundleError("save_bundle: the manifest's sha256/size do not describe the model bytes")
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        files = {MANIFEST_NAME: manifest_bytes(manifest), manifest.model.file: bytes(model_bytes)}
+        files.update(extra_files or {})
+        for name, data in files.items():
+            with open(tmp / name, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+        backup = None
+        if out_dir.exists():
+            backup = out_dir.with_name(f".{out_dir.name}.old")
+            if backup.exists():
+                shutil.rmtree(backup)
+            out_dir.rename(backup)
+        tmp.rename(out_dir)
+        if backup is not None:
+            shutil.rmtree(backup)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp)
+    return out_dir
+
+
+def pack_bundle(bundle_dir: str | os.PathLike, out_path: str | os.PathLike) -> Path:
+    """Zip a validated bundle folder into one ``.wwb`` file (deterministic member order and times)."""
+    bundle = load_bundle(bundle_dir)
+    out_path = Path(out_path)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name in sorted(bundle.files):
+            info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, bundle.files[name])
+    tmp = out_path.with_name(f".{out_path.name}.tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(buffer.getvalue())
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, out_path)
+    return out_path

@@ -1,0 +1,163 @@
+"""The ``wakeword`` command: detect in files, listen on a microphone, inspect bundles."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from typing import Sequence
+
+from .bundle import builtin_names, load_bundle
+from .config import to_dict
+from .engine import Engine
+from .errors import WakewordError
+
+DEFAULT_BUNDLE = "alexa"
+
+
+def _load_engine(name: str, threshold: int | None) -> Engine:
+    if name.startswith("microwakeword:"):
+        from .peers import microwakeword_bundle
+
+        bundle = microwakeword_bundle(name.split(":", 1)[1])
+    else:
+        bundle = load_bundle(name)
+    engine = Engine(bundle)
+    if threshold is not None:
+        engine.detector.set_threshold(threshold)
+    return engine
+
+
+def cmd_detect(args: argparse.Namespace) -> int:
+    engine = _load_engine(args.bundle, args.threshold)
+    status = 0
+    for path in args.files:
+        try:
+            detections = engine.process_file(path)
+        except WakewordError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            status = 1
+            continue
+        if args.json:
+            print(json.dumps({"file": path, "detections": [d.to_dict() for d in detections]}))
+        else:
+            found = ", ".join(f"{d.keyword} at {d.t_ms / 1000:.2f} s (score {d.score})" for d in detections)
+            print(f"{path}: {found or 'no detection'}")
+    return status
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    if args.bundle.startswith("microwakeword:"):
+        from .peers import microwakeword_bundle
+
+        bundle = microwakeword_bundle(args.bundle.split(":", 1)[1])
+    else:
+        bundle = load_bundle(args.bundle)
+    if args.json:
+        print(json.dumps(to_dict(bundle.manifest), indent=2))
+        return 0
+    m = bundle.manifest
+    print(f"bundle      {bundle.source}")
+    print(f"name        {m.name} {m.version} (format {m.format_version})")
+    print(f"keywords    {', '.join(m.keywords)}")
+    print(f"model       {m.model.kind}, {m.model.size_bytes} bytes, input {list(m.model.input_shape)} "
+          f"{m.model.input_dtype}, stride {m.model.stride_frames} frames, sha256 {m.model.sha256[:16]}...")
+    print(f"tflm        arena {m.model.tflm_arena_bytes} bytes, ops {', '.join(m.model.ops)}")
+    print(f"detector    threshold {m.detector.threshold}/256, window {m.detector.window}, "
+          f"refractory {m.detector.refractory_ms} ms")
+    for key, value in m.metrics.items():
+        if not isinstance(value, dict):
+            print(f"metric      {key} = {value}")
+    return 0
+
+
+def cmd_listen(args: argparse.Namespace) -> int:
+    from .mic import Listener, MicrophoneSource
+
+    engine = _load_engine(args.bundle, args.threshold)
+    source = MicrophoneSource(device=args.device)
+    deadline = time.monotonic() + args.seconds if args.seconds else None
+
+    def on_detection(detection):
+        print(json.dumps(detection.to_dict()) if args.json else
+              f"{detection.t_ms / 1000:8.2f} s  {detection.keyword}  (score {detection.score})", flush=True)
+
+    listener = Listener(engine, source, on_detection=on_detection)
+    print(f"listening for {', '.join(engine.keywords)} (Ctrl+C to stop)", file=sys.stderr)
+    listener.start()
+    try:
+        while deadline is None or time.monotonic() < deadline:
+            time.sleep(0.1)
+            if listener.error is not None:
+                raise listener.error
+    except KeyboardInterrupt:
+        pass
+    finally:
+        listener.stop()
+    if listener.overruns:
+        print(f"warning: {listener.overruns} audio blocks dropped (inference too slow)", file=sys.stderr)
+    return 0
+
+
+def cmd_devices(args: argparse.Namespace) -> int:
+    from .mic import list_input_devices
+
+    devices = list_input_devices()
+    if not devices:
+        print("no input devices found", file=sys.stderr)
+        return 1
+    for dev in devices:
+        print(f"{dev['index']:3d}  {dev['name']}  ({dev['channels']} ch, {dev['default_samplerate']:.0f} Hz)")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="wakeword", description="Wake word detection on LiteRT.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    bundle_help = f"bundle folder, .wwb file, built-in name ({', '.join(builtin_names()) or 'none'}) " \
+                  "or microwakeword:NAME"
+
+    p = sub.add_parser("detect", help="detect wake words in audio files")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--bundle", default=DEFAULT_BUNDLE, help=bundle_help)
+    p.add_argument("--threshold", type=int, help="override the detector threshold (1..255)")
+    p.add_argument("--json", action="store_true", help="one JSON object per file")
+    p.set_defaults(func=cmd_detect)
+
+    p = sub.add_parser("listen", help="detect wake words from the microphone")
+    p.add_argument("--bundle", default=DEFAULT_BUNDLE, help=bundle_help)
+    p.add_argument("--threshold", type=int)
+    p.add_argument("--device", default=None, help="input device index or name (see `wakeword devices`)")
+    p.add_argument("--seconds", type=float, default=0, help="stop after this long (0: until Ctrl+C)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_listen)
+
+    p = sub.add_parser("devices", help="list audio input devices")
+    p.set_defaults(func=cmd_devices)
+
+    p = sub.add_parser("info", help="show a bundle's manifest")
+    p.add_argument("bundle", help=bundle_help)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_info)
+
+    try:
+        from .cli_update import add_update_subcommands
+    except ImportError:
+        pass
+    else:
+        add_update_subcommands(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except WakewordError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,270 @@
+"""Typed settings shared by the runtime, the trainer, the app and the firmware.
+
+Every dataclass here is frozen and built with :func:`from_dict`, which rejects
+unknown keys and wrong types, so a typo in a config never passes silently.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from .errors import ConfigError
+
+T = TypeVar("T")
+
+
+def from_dict(cls: type[T], data: Any, *, where: str = "") -> T:
+    """Build dataclass ``cls`` from a mapping, rejecting unknown keys and wrong types.
+
+    Parameters
+    ----------
+    cls : dataclass type
+    data : mapping of field name to value; nested dataclasses are built recursively.
+    where : str
+        Dotted path of ``data`` in the enclosing document, used in error messages.
+    """
+    prefix = f"{where}." if where else ""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where or cls.__name__}: expected a table/object, got {type(data).__name__}")
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - set(fields))
+    if unknown:
+        raise ConfigError(f"unknown key(s) {', '.join(prefix + k for k in unknown)}; allowed: {', '.join(fields)}")
+    hints = typing.get_type_hints(cls)
+    kwargs = {}
+    for name, f in fields.items():
+        if name not in data:
+            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                raise ConfigError(f"missing required key {prefix}{name}")
+            continue
+        kwargs[name] = _coerce(hints[name], data[name], f"{prefix}{name}")
+    try:
+        return cls(**kwargs)
+    except ConfigError:
+        raise
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{where or cls.__name__}: {exc}") from exc
+
+
+def _coerce(tp: Any, value: Any, where: str) -> Any:
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if tp is Any:
+        return value
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        errors = []
+        for arg in args:
+            if arg is type(None):
+                continue
+            try:
+                return _coerce(arg, value, where)
+            except ConfigError as exc:
+                errors.append(str(exc))
+        raise ConfigError(errors[0] if errors else f"{where}: bad value {value!r}")
+    if dataclasses.is_dataclass(tp):
+        return from_dict(tp, value, where=where)
+    if origin is tuple:
+        if not isinstance(value, (list, tuple)):
+            raise ConfigError(f"{where}: expected a list, got {type(value).__name__}")
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_coerce(args[0], v, f"{where}[{i}]") for i, v in enumerate(value))
+        if len(args) != len(value):
+            raise ConfigError(f"{where}: expected {len(args)} items, got {len(value)}")
+        return tuple(_coerce(a, v, f"{where}[{i}]") for i, (a, v) in enumerate(zip(args, value)))
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where}: expected a table/object, got {type(value).__name__}")
+        return {str(k): _coerce(args[1], v, f"{where}.{k}") for k, v in value.items()}
+    if origin is typing.Literal:
+        if value not in args:
+            raise ConfigError(f"{where}: {value!r} is not one of {', '.join(map(repr, args))}")
+        return value
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}: expected true/false, got {value!r}")
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{where}: expected an integer, got {value!r}")
+        return value
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{where}: expected a number, got {value!r}")
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ConfigError(f"{where}: expected a finite number, got {value!r}")
+        return float(value)
+    if tp is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{where}: expected a string, got {value!r}")
+        return value
+    raise ConfigError(f"{where}: unsupported field type {tp!r}")
+
+
+def to_dict(obj: Any) -> Any:
+    """Plain JSON-ready form of a config dataclass (tuples become lists)."""
+    if dataclasses.is_dataclass(obj):
+        return {f.name: to_dict(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, (list, tuple)):
+        return [to_dict(v) for v in obj]
+    if isinstance(obj, dict):
+        return {k: to_dict(v) for k, v in obj.items()}
+    return obj
+
+
+def _check(cond: bool, message: str) -> None:
+    if not cond:
+        raise ConfigError(message)
+
+
+@dataclass(frozen=True)
+class FeatureConfig:
+    """The TFLite Micro audio frontend settings (the one feature definition).
+
+    ``pymicro-features`` and TFLM's microfrontend implement exactly these values;
+    other values are rejected rather than silently ignored.
+    """
+
+    sample_rate_hz: int = 16000
+    window_ms: int = 30
+    step_ms: int = 10
+    channels: int = 40
+    frontend: str = "tflm_microfrontend"
+
+    def __post_init__(self) -> None:
+        supported = FeatureConfig.__dataclass_fields__
+        for name in ("sample_rate_hz", "window_ms", "step_ms", "channels", "frontend"):
+            want = supported[name].default
+            _check(getattr(self, name) == want,
+                   f"features.{name}={getattr(self, name)!r} is not supported; the TFLite Micro frontend uses {want!r}")
+
+    @property
+    def window_samples(self) -> int:
+        return self.sample_rate_hz * self.window_ms // 1000
+
+    @property
+    def step_samples(self) -> int:
+        return self.sample_rate_hz * self.step_ms // 1000
+
+    def frame_end_ms(self, frame_index: int) -> int:
+        """Stream time (ms) at which frame ``frame_index`` (0-based) becomes available."""
+        return self.window_ms + frame_index * self.step_ms
+
+
+@dataclass(frozen=True)
+class DetectorConfig:
+    """Integer detector settings.
+
+    threshold : int
+        Detection threshold on the window mean of uint8 scores (1..255); score 256 == probability 1.
+    window : int
+        Number of consecutive model scores averaged (1..255).
+    refractory_ms : int
+        After a detection, scores are ignored for this long (0..600000).
+    """
+
+    threshold: int = 200
+    window: int = 5
+    refractory_ms: int = 2000
+
+    def __post_init__(self) -> None:
+        _check(1 <= self.threshold <= 255, f"detector.threshold={self.threshold} must be in 1..255")
+        _check(1 <= self.window <= 255, f"detector.window={self.window} must be in 1..255")
+        _check(0 <= self.refractory_ms <= 600_000, f"detector.refractory_ms={self.refractory_ms} must be in 0..600000")
+
+
+ModelKind = typing.Literal["streaming", "window"]
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """How the runtime drives a model file.
+
+    kind : "streaming" (state kept inside the model, ``input_frames`` new frames per call)
+        or "window" (the last ``input_frames`` frames per call).
+    stride_frames : frames between two calls (== input_frames for streaming models).
+    """
+
+    file: str
+    sha256: str
+    kind: ModelKind
+    input_shape: tuple[int, ...]
+    output_shape: tuple[int, ...]
+    input_dtype: str
+    output_dtype: str
+    input_scale: float
+    input_zero_point: int
+    output_scale: float
+    output_zero_point: int
+    stride_frames: int
+    receptive_field_frames: int
+    size_bytes: int
+    ops: tuple[str, ...] = ()
+    tflm_arena_bytes: int = 0
+    macs_per_inference: int = 0
+
+    def __post_init__(self) -> None:
+        _check(len(self.sha256) == 64 and all(c in "0123456789abcdef" for c in self.sha256),
+               "model.sha256 must be 64 lowercase hex digits")
+        _check(len(self.input_shape) == 3 and self.input_shape[0] == 1,
+               f"model.input_shape={list(self.input_shape)} must be [1, frames, channels]")
+        _check(len(self.output_shape) == 2 and self.output_shape[0] == 1,
+               f"model.output_shape={list(self.output_shape)} must be [1, keywords]")
+        _check(self.stride_frames >= 1, "model.stride_frames must be >= 1")
+        if self.kind == "streaming":
+            _check(self.input_shape[1] == self.stride_frames,
+                   "a streaming model takes exactly stride_frames new frames per call")
+        else:
+            _check(self.stride_frames <= self.input_shape[1], "model.stride_frames must not exceed the window")
+        _check(self.input_dtype in ("int8", "uint8", "float32"), f"model.input_dtype={self.input_dtype!r} unsupported")
+        _check(self.output_dtype in ("int8", "uint8", "float32"), f"model.output_dtype={self.output_dtype!r} unsupported")
+        _check(self.size_bytes > 0, "model.size_bytes must be > 0")
+
+    @property
+    def frames_per_call(self) -> int:
+        return self.input_shape[1]
+
+    @property
+    def keyword_count(self) -> int:
+        return self.output_shape[1]
+
+
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """The model card: the single source of settings for runtime, app and firmware."""
+
+    format_version: int
+    name: str
+    version: str
+    keywords: tuple[str, ...]
+    features: FeatureConfig
+    model: ModelSpec
+    detector: DetectorConfig
+    training: dict[str, Any] = field(default_factory=dict)
+    metrics: dict[str, Any] = field(default_factory=dict)
+    created: str = ""
+
+    def __post_init__(self) -> None:
+        _check(self.format_version == FORMAT_VERSION,
+               f"format_version={self.format_version} is not supported by this runtime (it reads {FORMAT_VERSION})")
+        _check(bool(self.keywords), "keywords must not be empty")
+        _check(len(set(self.keywords)) == len(self.keywords), "keywords must be distinct")
+        _check(len(self.keywords) == self.model.keyword_count,
+               f"{len(self.keywords)} keywords but the model has {self.model.keyword_count} outputs")
+        _check(bool(self.name) and all(c.isalnum() or c in "-_." for c in self.name),
+               f"name={self.name!r} must be non-empty and use only letters, digits, '-', '_' or '.'")
+        parts = self.version.split(".")
+        _check(len(parts) == 3 and all(p.isdigit() for p in parts), f"version={self.version!r} must be MAJOR.MINOR.PATCH")
+
+    @property
+    def version_tuple(self) -> tuple[int, int, int]:
+        a, b, c = (int(p) for p in self.version.split("."))
+        return a, b, c
