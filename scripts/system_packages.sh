@@ -4,7 +4,7 @@
 set -euo pipefail
 PACKAGES=(
   python3-venv g++ make
-  espeak-ng flite festival festvox-kallpc16k sox libsox-fmt-all wamerican
+  espeak-ng flite festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts sox libsox-fmt-all wamerican
   libsndfile1 libportaudio2
   xvfb xauth libgl1 libegl1 libgl1-mesa-dri
   gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib

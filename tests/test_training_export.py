@@ -126,3 +126,25 @@ def test_firmware_sources_come_from_the_manifest(int8_model):
 def test_budget_errors_are_clear():
     with pytest.raises(export.BudgetError, match="model is 70000 bytes.*model_flash_bytes is 65536"):
         export.check_budget(size_bytes=70000, arena_bytes=1000, macs_per_second=1, budget=BudgetConfig())
+
+
+def test_float_streaming_model_scores_match_keras(keras_model, features, tmp_path):
+    """A float export (the ablation's float rows) gives probability * 256 scores, not zeros."""
+    from training.tf_setup import tf
+
+    stream = StreamingTCN(extract_weights(keras_model), CONFIG)
+    model_bytes = convert_streaming(stream, representative=None)
+    manifest = export.build_manifest(model_bytes, name="f", version="0.0.1", keywords=("f",),
+                                     receptive_field_frames=CONFIG.receptive_field_frames,
+                                     macs_per_inference=CONFIG.macs_per_call(), arena_bytes=0,
+                                     detector=DetectorConfig(), training={}, metrics={})
+    from wakeword.model import ModelRunner
+
+    runner = ModelRunner(model_bytes, manifest.model)
+    raw = np.rint(features * 25.6).astype(np.uint16)
+    results = runner.push_frames(raw)
+    end, scores = results[-1]
+    rf = CONFIG.receptive_field_frames
+    window = (raw[None, end - rf + 1:end + 1, None, :].astype(np.float32) / 25.6)
+    want = float(tf.sigmoid(keras_model(window, training=False))[0, 0])
+    assert int(scores[0]) == min(255, int(np.rint(want * 256)))

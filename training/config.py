@@ -37,6 +37,9 @@ class DataConfig:
     engines: tuple[str, ...] = ("espeak-ng", "flite", "festival")
     max_voices: int = 400
     positive_variants_per_voice: int = 3
+    #: rate/pitch variants for each voice of an engine with few voices (flite, festival): every such
+    #: voice is always used, as a whole speaker group, and gets this many variants
+    rare_voice_variants: int = 30
     positive_augment_copies: int = 4
     confusable_phrases: int = 300
     general_phrases: int = 300

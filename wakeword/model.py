@@ -134,7 +134,10 @@ class ModelRunner:
     def _scores(self, output: np.ndarray) -> np.ndarray:
         if self._raw_scores:
             return output.reshape(-1).astype(np.uint8)
-        prob = (output.reshape(-1).astype(np.float64) - self._out_zero) * self._out_scale
+        if self.spec.output_dtype == "float32":  # float tensors carry no quantization (scale 0)
+            prob = output.reshape(-1).astype(np.float64)
+        else:
+            prob = (output.reshape(-1).astype(np.float64) - self._out_zero) * self._out_scale
         return np.clip(np.rint(prob * 256.0), 0, 255).astype(np.uint8)
 
     def push_frames(self, frames: np.ndarray) -> list[tuple[int, np.ndarray]]:

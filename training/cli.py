@@ -1,0 +1,203 @@
+"""``wakeword-train CONFIG.toml``: a wake word from its text to a deployable bundle.
+
+Stages (each timed): data -> teacher -> student (plain and distilled) -> QAT (-> pruning)
+-> int8 streaming export -> TFLM arena + budget -> threshold choice -> bundle + firmware
+sources -> ablation table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+from wakeword.errors import WakewordError
+
+
+class StageTimer:
+    def __init__(self) -> None:
+        self.times: dict[str, float] = {}
+
+    @contextmanager
+    def stage(self, name: str):
+        print(f"\n=== {name} ===", flush=True)
+        start = time.monotonic()
+        yield
+        self.times[name] = time.monotonic() - start
+        print(f"=== {name}: {self.times[name]:.1f} s ===", flush=True)
+
+
+def _format_table(rows: list[dict], columns: list[tuple[str, str]]) -> str:
+    header = "| " + " | ".join(title for _, title in columns) + " |"
+    lines = [header, "|" + "|".join("---" for _ in columns) + "|"]
+    for row in rows:
+        cells = []
+        for key, _ in columns:
+            value = row.get(key, "")
+            cells.append(f"{value:.3f}" if isinstance(value, float) else str(value))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def run(config_path: str, *, out_dir: Path, cache_dir: Path, firmware_dir: Path | None, verbose: int) -> dict:
+    from training.config import load_config
+
+    config = load_config(config_path)
+    from training import evaluate as ev
+    from training import export
+    from training.data import build_windows
+    from training.streaming import StreamingTCN, convert_streaming, extract_weights
+    from training.train import prune, quantization_aware, teacher_logits, train_distilled, train_float
+    from wakeword.bundle import Bundle, save_bundle, sha256_hex
+    from wakeword.config import to_dict
+
+    timer = StageTimer()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    keyword = config.keyword.name
+    with timer.stage("data"):
+        train, val, data_stats = build_windows(config, cache_dir=cache_dir)
+        print(json.dumps(data_stats, indent=2))
+        x_train, y_train = train.as_float(), train.y.astype(np.float32)
+
+    with timer.stage("teacher"):
+        teacher = train_float(config.teacher, x_train, y_train, step=config.teacher_training, seed=1,
+                              name="teacher", verbose=verbose)
+    with timer.stage("student (no distillation)"):
+        student_plain = train_float(config.student, x_train, y_train, step=config.student_training, seed=2,
+                                    name="student_plain", verbose=verbose)
+    with timer.stage("student (distilled)"):
+        soft = teacher_logits(teacher, x_train)
+        student = train_distilled(config.student, x_train, y_train, soft, step=config.student_training,
+                                  distill=config.distill, seed=3, verbose=verbose)
+    if config.prune.enabled:
+        with timer.stage("pruning"):
+            student = prune(student, x_train, y_train, config=config.prune, step=config.student_training,
+                            verbose=verbose)
+    with timer.stage("quantization-aware training"):
+        qat = quantization_aware(student, x_train, y_train, soft, step=config.qat_training, distill=config.distill,
+                                 seed=4, verbose=verbose)
+
+    with timer.stage("export"):
+        rng = np.random.default_rng(0)
+        calib_index = rng.choice(len(train), min(300, len(train)), replace=False)
+        # calibration sequences: training windows played one after another, so the state sees real streams
+        calibration = [np.concatenate([x_train[i, :, 0, :] for i in calib_index[j:j + 20]])
+                       for j in range(0, len(calib_index), 20)]
+        variants = {
+            "float teacher": (config.teacher, extract_weights(teacher), None),
+            "float student": (config.student, extract_weights(student_plain), None),
+            "student + distillation": (config.student, extract_weights(student), None),
+            "int8 PTQ (no QAT)": (config.student, extract_weights(student), calibration),
+            "int8 QAT (shipped)": (config.student, extract_weights(qat), calibration),
+        }
+        models = {}
+        for name, (arch, weights, calib) in variants.items():
+            models[name] = (arch, convert_streaming(StreamingTCN(weights, arch), representative=calib))
+        shipped_arch, shipped_bytes = models["int8 QAT (shipped)"]
+        arena_measured = export.measure_arena_bytes(shipped_bytes, stride_frames=shipped_arch.stride_frames)
+        arena = export.arena_with_margin(arena_measured)
+        macs_per_second = shipped_arch.macs_per_call() * 100 // shipped_arch.stride_frames
+        export.check_budget(size_bytes=len(shipped_bytes), arena_bytes=arena, macs_per_second=macs_per_second,
+                            budget=config.budget)
+
+    def bundle_for(name: str, arch, model_bytes: bytes, *, detector=None, metrics=None) -> Bundle:
+        manifest = export.build_manifest(
+            model_bytes, name=keyword, version=config.keyword.version, keywords=(keyword,),
+            receptive_field_frames=arch.receptive_field_frames, macs_per_inference=arch.macs_per_call(),
+            arena_bytes=arena if model_bytes is shipped_bytes else 0,
+            detector=detector or config.export.detector, training={}, metrics=metrics or {})
+        return Bundle(source=name, manifest=manifest, model_bytes=model_bytes, files={})
+
+    with timer.stage("evaluation"):
+        positives = ev.real_files(config.evaluation.positives_dirs)
+        negatives = ev.real_files(config.evaluation.negatives_dirs)
+        rows, shipped_points = [], None
+        for name, (arch, model_bytes) in models.items():
+            bundle = bundle_for(name, arch, model_bytes)
+            scores, index = ev.window_scores(bundle, val, limit=4000)
+            labels = val.y[index]
+            threshold = config.export.detector.threshold
+            predicted = scores >= threshold
+            row = {"variant": name, "val_accuracy": float(np.mean(predicted == (labels > 0))),
+                   "val_frr": float(np.mean(~predicted[labels > 0])) if labels.any() else float("nan"),
+                   "val_fpr": float(np.mean(predicted[labels == 0])),
+                   "size_bytes": len(model_bytes), "dtype": "int8" if "int8" in name else "float32",
+                   "macs_per_call": arch.macs_per_call()}
+            if positives and negatives:
+                neg = ev.stream_scores(bundle, negatives, max_hours=config.evaluation.max_negative_hours,
+                                       desc=f"{name}: negatives")
+                pos = ev.clip_max_scores(bundle, positives)
+                points = ev.operating_points(keyword, config.export.detector, positives=pos,
+                                             negatives=(neg[0], neg[1]), hours=neg[2])
+                frr, thr = ev.frr_at_fa_per_hour(points, 0.5)
+                row.update({"real_frr_at_0.5_fa_h": frr, "threshold_at_0.5_fa_h": thr,
+                            "negative_hours": round(neg[2], 3), "real_positives": len(positives)})
+                if name == "int8 QAT (shipped)":
+                    shipped_points = points
+            rows.append(row)
+            print(f"{name}: {row}", flush=True)
+
+    with timer.stage("bundle"):
+        detector = config.export.detector
+        metrics: dict = {"ablation": rows}
+        if shipped_points is not None:
+            import dataclasses
+
+            _, threshold = ev.frr_at_fa_per_hour(shipped_points, config.export.target_fa_per_hour)
+            detector = dataclasses.replace(detector, threshold=threshold)
+            metrics["fa_per_hour_by_threshold"] = {str(p["threshold"]): p["fa_per_hour"] for p in shipped_points}
+            metrics["frr_by_threshold"] = {str(p["threshold"]): p["frr"] for p in shipped_points}
+            metrics["threshold_choice"] = (f"lowest FRR with FA/h <= {config.export.target_fa_per_hour} on "
+                                           f"{rows[-1]['negative_hours']} h of real negative speech")
+        manifest = export.build_manifest(
+            shipped_bytes, name=keyword, version=config.keyword.version, keywords=(keyword,),
+            receptive_field_frames=shipped_arch.receptive_field_frames,
+            macs_per_inference=shipped_arch.macs_per_call(), arena_bytes=arena, detector=detector,
+            training={"config": to_dict(config), "data": data_stats, "stage_seconds": timer.times,
+                      "arena_measured_bytes": arena_measured, "pipeline": "teacher -> distilled student -> QAT -> "
+                      "int8 streaming (calibrated, int8 state)"},
+            metrics=metrics)
+        bundle_dir = save_bundle(out_dir / "bundle", manifest, shipped_bytes)
+        if firmware_dir is not None:
+            export.write_firmware_sources(firmware_dir, manifest, shipped_bytes)
+        table = _format_table(rows, [("variant", "variant"), ("dtype", "dtype"), ("size_bytes", "bytes"),
+                                     ("macs_per_call", "MACs/call"), ("val_accuracy", "val acc"),
+                                     ("val_frr", "val FRR"), ("val_fpr", "val FPR"),
+                                     ("real_frr_at_0.5_fa_h", "real FRR @0.5 FA/h"),
+                                     ("negative_hours", "neg. hours")])
+        (out_dir / "ablation.md").write_text(table + "\n")
+        (out_dir / "ablation.json").write_text(json.dumps(rows, indent=2))
+    print("\nAblation (validation voices never seen in training; real folders never used for training):")
+    print(table)
+    print(f"\nTFLM arena: {arena_measured} bytes measured, {arena} in the manifest; "
+          f"model {len(shipped_bytes)} bytes; {macs_per_second} MACs/s; threshold {detector.threshold}")
+    print("stage seconds: " + ", ".join(f"{k} {v:.0f}" for k, v in timer.times.items()) +
+          f", total {sum(timer.times.values()):.0f}")
+    print(f"bundle: {bundle_dir} (sha256 {sha256_hex(shipped_bytes)[:16]}...)")
+    return {"bundle": str(bundle_dir), "ablation": rows, "stage_seconds": timer.times}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="wakeword-train", description=__doc__.splitlines()[0])
+    parser.add_argument("config", help="training config (TOML)")
+    parser.add_argument("--out", type=Path, default=Path("runs/latest"), help="output folder")
+    parser.add_argument("--cache", type=Path, default=Path("cache"), help="cache for synthesized audio and features")
+    parser.add_argument("--firmware-dir", type=Path, default=None,
+                        help="also write model_data.cc/h and model_settings.h here (e.g. firmware/generated)")
+    parser.add_argument("--verbose", type=int, default=2, help="Keras verbosity (0, 1, 2)")
+    args = parser.parse_args(argv)
+    try:
+        run(args.config, out_dir=args.out, cache_dir=args.cache, firmware_dir=args.firmware_dir, verbose=args.verbose)
+    except WakewordError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

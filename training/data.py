@@ -1,0 +1,313 @@
+"""Training data: synthesized positives and negatives, real speech and noise, augmented
+on audio, turned into feature windows with ``wakeword.features`` (the one frontend).
+
+Every example is a window of ``receptive_field_frames`` frames. Each synthesized
+clip is placed in a longer buffer whose first second is "lead-in" audio, so the
+frontend's noise estimate has settled as it has in a live stream; only the last
+``receptive_field_frames`` frames are kept. Positives end 0-300 ms before the
+window's end (the detector averages several calls). Negatives get the same
+augmentation as positives, so noise alone never means "keyword".
+
+Validation voices never appear in training (split by voice, not by clip).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from wakeword.audio import load_audio
+from wakeword.config import FeatureConfig, from_dict, to_dict
+from wakeword.features import compute_features
+
+from .config import TrainConfig
+
+LEAD_IN_SAMPLES = 16000
+POSITIVE_END_OFFSET_MS = (0, 300)
+NEGATIVE_END_OFFSET_MS = (0, 900)
+AUDIO_SUFFIXES = (".wav", ".flac", ".ogg")
+DATA_FORMAT_VERSION = 1
+
+
+@dataclass
+class WindowSet:
+    """Feature windows: ``x`` uint16 (n, frames, 40), ``y`` uint8 (n,), ``source`` str (n,)."""
+
+    x: np.ndarray
+    y: np.ndarray
+    source: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+    def as_float(self) -> np.ndarray:
+        """Model input: (n, frames, 1, 40) float32 (raw / 25.6)."""
+        return (self.x.astype(np.float32) / np.float32(25.6))[:, :, None, :]
+
+    def counts(self) -> dict[str, int]:
+        names, counts = np.unique(self.source, return_counts=True)
+        return {str(n): int(c) for n, c in zip(names, counts)}
+
+    @staticmethod
+    def concatenate(parts: list["WindowSet"]) -> "WindowSet":
+        parts = [p for p in parts if len(p)]
+        return WindowSet(np.concatenate([p.x for p in parts]), np.concatenate([p.y for p in parts]),
+                         np.concatenate([p.source for p in parts]))
+
+
+def window_samples(frames: int, features: FeatureConfig | None = None) -> int:
+    features = features or FeatureConfig()
+    return (frames - 1) * features.step_samples + features.window_samples
+
+
+def audio_files(folders: tuple[str, ...], *, required: bool) -> list[Path]:
+    """Every audio file under the given folders (sorted); missing folders warn or raise."""
+    from wakeword.errors import ConfigError
+
+    files: list[Path] = []
+    for folder in folders:
+        path = Path(folder)
+        if not path.is_dir():
+            if required:
+                raise ConfigError(f"data folder {folder} does not exist")
+            print(f"warning: data folder {folder} does not exist; skipped")
+            continue
+        files.extend(sorted(p for p in path.rglob("*") if p.suffix.lower() in AUDIO_SUFFIXES))
+    return files
+
+
+# --- per-example work (runs in worker processes) -------------------------------------------------
+
+_WORKER: dict = {}
+
+
+def _init_worker(augment: dict, noise_files: list[str], rir_files: list[str], seed: int) -> None:
+    from .augment import AugmentConfig, Augmenter
+
+    noises = [load_audio(f).astype(np.float32) / 32768.0 for f in noise_files]
+    rirs = [load_audio(f).astype(np.float32) / 32768.0 for f in rir_files]
+    _WORKER["augmenter"] = Augmenter(from_dict(AugmentConfig, augment), noises=noises, rirs=rirs, seed=seed)
+    _WORKER["noises"] = noises
+
+
+def _background(rng: np.random.Generator, length: int) -> np.ndarray:
+    """Quiet room tone: a piece of a noise file or coloured noise, at -70..-40 dBFS."""
+    from .augment import colored_noise
+
+    noises = _WORKER["noises"]
+    if noises and rng.random() < 0.6:
+        noise = noises[int(rng.integers(len(noises)))]
+        if len(noise) < length:
+            noise = np.tile(noise, length // max(1, len(noise)) + 1)
+        start = int(rng.integers(0, len(noise) - length + 1))
+        piece = noise[start:start + length].astype(np.float32)
+    else:
+        piece = colored_noise(str(rng.choice(["white", "pink", "brown"])), num_samples=length, rng=rng)
+    rms = float(np.sqrt(np.mean(piece ** 2))) or 1.0
+    level = 10 ** (rng.uniform(-70, -40) / 20)
+    return (piece / rms * level).astype(np.float32)
+
+
+def _clip_window(task: tuple) -> np.ndarray:
+    """Features of one synthesized clip placed in a window, augmented (a pure function of ``task``)."""
+    clip, frames, offset_ms, seed, augment = task
+    rng = np.random.default_rng(seed)
+    span = window_samples(frames)
+    total = LEAD_IN_SAMPLES + span
+    buffer = _background(rng, total)
+    speech = clip.astype(np.float32) / 32768.0
+    end = total - int(rng.uniform(*offset_ms) * 16)
+    start = max(0, end - len(speech))
+    buffer[start:end] += speech[len(speech) - (end - start):]
+    if augment:
+        buffer = _WORKER["augmenter"](buffer, rng=rng)
+    audio = np.clip(np.rint(buffer * 32767), -32768, 32767).astype(np.int16)
+    return compute_features(audio)[-frames:]
+
+
+def _stream_windows(task: tuple) -> np.ndarray:
+    """Feature windows cut from one long real recording (augmented as a whole)."""
+    path, frames, hop_frames, seed, augment = task
+    rng = np.random.default_rng(seed)
+    audio = load_audio(path).astype(np.float32) / 32768.0
+    if augment:
+        audio = _WORKER["augmenter"](audio, rng=rng)
+    feats = compute_features(np.clip(np.rint(audio * 32767), -32768, 32767).astype(np.int16))
+    # skip the first 100 frames (frontend settling), then cut windows every hop
+    starts = range(min(100, max(0, len(feats) - frames)), len(feats) - frames + 1, hop_frames)
+    if not len(starts):
+        return np.zeros((0, frames, feats.shape[1] if feats.ndim == 2 else 40), np.uint16)
+    return np.stack([feats[s:s + frames] for s in starts])
+
+
+def _run_pool(fn, tasks: list, *, init_args: tuple, workers: int, desc: str) -> list:
+    if not tasks:
+        return []
+    if workers <= 1:
+        _init_worker(*init_args)
+        return [fn(t) for t in tqdm(tasks, desc=desc, unit="clip")]
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=init_args) as pool:
+        return list(tqdm(pool.map(fn, tasks, chunksize=16), total=len(tasks), desc=desc, unit="clip"))
+
+
+# --- the dataset --------------------------------------------------------------------------------
+
+def select_voices(voices: list, *, max_voices: int, validation_fraction: float,
+                  rng: np.random.Generator) -> tuple[list, set[str]]:
+    """Every voice of the small engines (flite, festival) plus espeak-ng voices up to ``max_voices``;
+    validation voices are drawn per engine, so each engine is represented on both sides."""
+    by_engine: dict[str, list] = {}
+    for voice in voices:
+        by_engine.setdefault(voice.engine, []).append(voice)
+    chosen = [v for engine, group in by_engine.items() if engine != "espeak-ng" for v in group]
+    espeak = by_engine.get("espeak-ng", [])
+    take = max(0, max_voices - len(chosen))
+    chosen += [espeak[i] for i in rng.permutation(len(espeak))[:take]]
+    val_ids: set[str] = set()
+    for engine in sorted({v.engine for v in chosen}):
+        group = [v for v in chosen if v.engine == engine]
+        if len(group) < 2:
+            continue
+        n_val = max(1, int(round(len(group) * validation_fraction)))
+        val_ids.update(group[i].voice_id for i in rng.permutation(len(group))[:n_val])
+    return chosen, val_ids
+
+
+def _cache_key(config: TrainConfig, extra: dict) -> str:
+    payload = json.dumps({"v": DATA_FORMAT_VERSION, "keyword": config.keyword.phrase, "data": to_dict(config.data),
+                          "augment": config.augment, "frames": config.student.receptive_field_frames, **extra},
+                         sort_keys=True, default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def build_windows(config: TrainConfig, *, cache_dir: Path) -> tuple[WindowSet, WindowSet, dict]:
+    """Train and validation windows, cached (memory-mapped) by a hash of everything that shapes them.
+
+    Returns
+    -------
+    train, validation : WindowSet
+    stats : dict with voice counts per engine and example counts per source
+    """
+    from .confusables import confusable_phrases, general_phrases
+    from .synth import SynthesisJob, list_voices, run_jobs
+
+    data = config.data
+    rng = np.random.default_rng(data.seed)
+    frames = config.student.receptive_field_frames
+    voices, val_ids = select_voices(list_voices(engines=data.engines), max_voices=data.max_voices,
+                                    validation_fraction=data.validation_voice_fraction, rng=rng)
+    rare = {v.voice_id for v in voices if v.engine != "espeak-ng"}
+    noise_files = [str(p) for p in audio_files(data.noise_dirs, required=data.require_data_dirs)]
+    rir_files = [str(p) for p in audio_files(data.rir_dirs, required=data.require_data_dirs)]
+    speech_files = [str(p) for p in audio_files(data.real_speech_dirs, required=data.require_data_dirs)]
+    key = _cache_key(config, {"voices": sorted(v.voice_id for v in voices), "noise": noise_files,
+                              "rir": rir_files, "speech": speech_files})
+    cache = Path(cache_dir) / f"windows-{key}"
+    if (cache / "stats.json").is_file():
+        print(f"data: using cached windows {cache}")
+        return _load_split(cache, "train"), _load_split(cache, "val"), json.loads((cache / "stats.json").read_text())
+
+    # synthesis jobs: positives per voice with rate/pitch variants; negatives with random voices
+    pos_jobs, neg_jobs = [], []
+    for voice in voices:
+        variants = data.rare_voice_variants if voice.voice_id in rare else data.positive_variants_per_voice
+        for _ in range(variants):
+            pos_jobs.append(SynthesisJob(text=config.keyword.phrase, voice=voice,
+                                         rate_variation=float(rng.uniform(-0.25, 0.25)),
+                                         pitch_variation=float(rng.uniform(-0.3, 0.3))))
+    phrases = [("confusable", p) for p in confusable_phrases(config.keyword.phrase, count=data.confusable_phrases,
+                                                              seed=data.seed)]
+    phrases += [("general", p) for p in general_phrases(data.general_phrases, seed=data.seed, exclude=(config.keyword.phrase,))]
+    for tag, phrase in phrases:
+        voice = voices[int(rng.integers(len(voices)))]
+        neg_jobs.append((tag, SynthesisJob(text=phrase, voice=voice,
+                                           rate_variation=float(rng.uniform(-0.2, 0.2)),
+                                           pitch_variation=float(rng.uniform(-0.3, 0.3)))))
+    synth_cache = Path(cache_dir) / "synth"
+    pos_audio = run_jobs(pos_jobs, cache_dir=synth_cache, workers=data.workers)
+    neg_audio = run_jobs([j for _, j in neg_jobs], cache_dir=synth_cache, workers=data.workers)
+
+    init = (config.augment, noise_files, rir_files, data.seed)
+    splits: dict[str, list[WindowSet]] = {"train": [], "val": []}
+
+    def add(split: str, feats: list[np.ndarray], label: int, source: str) -> None:
+        feats = [f for f in feats if len(f) == frames]
+        if feats:
+            splits[split].append(WindowSet(np.stack(feats).astype(np.uint16), np.full(len(feats), label, np.uint8),
+                                           np.full(len(feats), source)))
+
+    def clip_tasks(clips, jobs, copies, offset_ms):
+        tasks = {"train": [], "val": []}
+        for clip, job in zip(clips, jobs):
+            split = "val" if job.voice.voice_id in val_ids else "train"
+            for copy in range(copies):
+                tasks[split].append((clip, frames, offset_ms, int(rng.integers(2**31)), copy > 0))
+        return tasks
+
+    for label, source, clips, jobs, copies, offset in (
+            (1, "positive", pos_audio, pos_jobs, data.positive_augment_copies, POSITIVE_END_OFFSET_MS),
+            (0, "synth_negative", neg_audio, [j for _, j in neg_jobs], data.negative_augment_copies,
+             NEGATIVE_END_OFFSET_MS)):
+        tasks = clip_tasks(clips, jobs, copies, offset)
+        for split in ("train", "val"):
+            add(split, _run_pool(_clip_window, tasks[split], init_args=init, workers=data.workers,
+                                 desc=f"{source} {split}"), label, source)
+
+    # noise-only and silence windows (with the same augmentation)
+    noise_tasks = [(np.zeros(0, np.int16), frames, (0, 0), int(rng.integers(2**31)), True)
+                   for _ in range(data.noise_windows)]
+    noise_feats = _run_pool(_clip_window, noise_tasks, init_args=init, workers=data.workers, desc="noise")
+    n_noise_val = len(noise_feats) // 5
+    add("val", noise_feats[:n_noise_val], 0, "noise")
+    add("train", noise_feats[n_noise_val:], 0, "noise")
+
+    # real speech: whole files, split by file, clean and augmented copies
+    if speech_files:
+        perm = rng.permutation(len(speech_files))
+        n_val_files = max(1, len(speech_files) // 7)
+        hop = max(1, data.real_speech_window_hop_ms // 10)
+        for split, idx in (("val", perm[:n_val_files]), ("train", perm[n_val_files:])):
+            tasks = [(speech_files[i], frames, hop, int(rng.integers(2**31)), copy > 0)
+                     for i in idx for copy in range(data.negative_augment_copies)]
+            windows = _run_pool(_stream_windows, tasks, init_args=init, workers=data.workers,
+                                desc=f"real speech {split}")
+            windows = [w for w in windows if len(w)]
+            if windows:
+                stacked = np.concatenate(windows)
+                cap = data.max_real_speech_windows if split == "train" else data.max_real_speech_windows // 5
+                if len(stacked) > cap:
+                    stacked = stacked[np.sort(rng.choice(len(stacked), cap, replace=False))]
+                add(split, list(stacked), 0, "real_speech")
+
+    train = WindowSet.concatenate(splits["train"])
+    val = WindowSet.concatenate(splits["val"])
+    engines: dict[str, int] = {}
+    for v in voices:
+        engines[v.engine] = engines.get(v.engine, 0) + 1
+    stats = {"voices": len(voices), "voices_by_engine": engines, "validation_voices": len(val_ids),
+             "train_examples": train.counts(), "validation_examples": val.counts(),
+             "noise_files": len(noise_files), "rir_files": len(rir_files), "real_speech_files": len(speech_files)}
+    _save_split(cache, "train", train)
+    _save_split(cache, "val", val)
+    (cache / "stats.json").write_text(json.dumps(stats, indent=2))
+    return train, val, stats
+
+
+def _save_split(cache: Path, name: str, windows: WindowSet) -> None:
+    cache.mkdir(parents=True, exist_ok=True)
+    for field in ("x", "y", "source"):
+        tmp = cache / f".{name}_{field}.npy"
+        np.save(tmp, getattr(windows, field))
+        os.replace(tmp, cache / f"{name}_{field}.npy")
+
+
+def _load_split(cache: Path, name: str) -> WindowSet:
+    return WindowSet(np.load(cache / f"{name}_x.npy", mmap_mode="r"), np.load(cache / f"{name}_y.npy"),
+                     np.load(cache / f"{name}_source.npy"))
