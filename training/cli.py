@@ -116,6 +116,10 @@ def run(config_path: str, *, out_dir: Path, cache_dir: Path, firmware_dir: Path 
     with timer.stage("evaluation"):
         positives = ev.real_files(config.evaluation.positives_dirs)
         negatives = ev.real_files(config.evaluation.negatives_dirs)
+        if positives and negatives:
+            negative_frames, negative_hours = ev.stream_frames(negatives, max_hours=config.evaluation.max_negative_hours,
+                                                               desc="negatives")
+            positive_frames = ev.clip_frames(positives)
         rows, shipped_points = [], None
         for name, (arch, model_bytes) in models.items():
             bundle = bundle_for(name, arch, model_bytes)
@@ -129,14 +133,13 @@ def run(config_path: str, *, out_dir: Path, cache_dir: Path, firmware_dir: Path 
                    "size_bytes": len(model_bytes), "dtype": "int8" if "int8" in name else "float32",
                    "macs_per_call": arch.macs_per_call()}
             if positives and negatives:
-                neg = ev.stream_scores(bundle, negatives, max_hours=config.evaluation.max_negative_hours,
-                                       desc=f"{name}: negatives")
-                pos = ev.clip_max_scores(bundle, positives)
-                points = ev.operating_points(keyword, config.export.detector, positives=pos,
-                                             negatives=(neg[0], neg[1]), hours=neg[2])
+                neg = ev.model_scores(bundle, negative_frames)
+                pos = [ev.model_scores(bundle, frames) for frames in positive_frames]
+                points = ev.operating_points(keyword, config.export.detector, positives=pos, negatives=neg,
+                                             hours=negative_hours)
                 frr, thr = ev.frr_at_fa_per_hour(points, 0.5)
                 row.update({"real_frr_at_0.5_fa_h": frr, "threshold_at_0.5_fa_h": thr,
-                            "negative_hours": round(neg[2], 3), "real_positives": len(positives)})
+                            "negative_hours": round(negative_hours, 3), "real_positives": len(positives)})
                 if name == "int8 QAT (shipped)":
                     shipped_points = points
             rows.append(row)

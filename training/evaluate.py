@@ -1,4 +1,4 @@
-"""Scores of exported models on validation windows and on real recordings (through the Engine)."""
+"""Scores of exported models on validation windows and on real recordings (same frontend, model runner and detector as the engine)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,13 @@ from wakeword.audio import load_audio
 from wakeword.bundle import Bundle
 from wakeword.config import DetectorConfig
 from wakeword.detector import replay
-from wakeword.engine import Engine
+from wakeword.features import FeatureExtractor, compute_features
 from wakeword.model import ModelRunner
 
 from .data import WindowSet, audio_files
+
+#: thresholds swept for operating points: coarse below 128, every 2 above
+DEFAULT_THRESHOLDS = tuple(range(1, 128, 8)) + tuple(range(128, 256, 2))
 
 
 def window_scores(bundle: Bundle, windows: WindowSet, *, limit: int | None = None, seed: int = 0) -> np.ndarray:
@@ -33,39 +36,45 @@ def window_scores(bundle: Bundle, windows: WindowSet, *, limit: int | None = Non
     return out, index
 
 
-def stream_scores(bundle: Bundle, files: list[Path], *, max_hours: float | None = None,
-                  context_ms: int = 1000, desc: str = "streaming") -> tuple[np.ndarray, np.ndarray, float]:
-    """Scores over files played back to back (with ``context_ms`` of silence after each): t_ms, scores, hours."""
-    engine = Engine(bundle, history_size=10_000_000)
+def stream_frames(files: list[Path], *, max_hours: float | None = None, context_ms: int = 1000,
+                  desc: str = "features") -> tuple[np.ndarray, float]:
+    """Feature frames of files played back to back (``context_ms`` of silence after each), and hours.
+
+    Computed once and shared by every model variant (the models see identical frames).
+    """
+    extractor = FeatureExtractor()
     gap = np.zeros(context_ms * 16, np.int16)
-    seconds = 0.0
+    parts, seconds = [], 0.0
     for path in tqdm(files, desc=desc, unit="file"):
         audio = load_audio(path)
-        engine.feed(audio)
-        engine.feed(gap)
+        parts.append(extractor.process(audio))
+        parts.append(extractor.process(gap))
         seconds += (len(audio) + len(gap)) / 16000
         if max_hours is not None and seconds >= max_hours * 3600:
             break
-    t, scores = engine.scores_array()
-    return t, scores, seconds / 3600
+    frames = np.concatenate(parts) if parts else np.zeros((0, 40), np.uint16)
+    return frames, seconds / 3600
 
 
-def clip_max_scores(bundle: Bundle, files: list[Path], *, context_ms: int = 1000) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Per positive clip (with silence before and after): its score sequence (t_ms, scores)."""
-    engine = Engine(bundle, history_size=100_000)
+def clip_frames(files: list[Path], *, context_ms: int = 1000) -> list[np.ndarray]:
+    """Per positive clip: frames of silence + clip + silence, from a fresh frontend."""
     gap = np.zeros(context_ms * 16, np.int16)
-    out = []
-    for path in tqdm(files, desc="positives", unit="clip"):
-        engine.reset()
-        engine.feed(gap)
-        engine.feed(load_audio(path))
-        engine.feed(gap)
-        out.append(engine.scores_array())
-    return out
+    return [compute_features(np.concatenate([gap, load_audio(path), gap]))
+            for path in tqdm(files, desc="positives", unit="clip")]
+
+
+def model_scores(bundle: Bundle, frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Scores of a fresh model over frames: t_ms (n,) and uint8 scores (n, keywords)."""
+    runner = ModelRunner(bundle.model_bytes, bundle.manifest.model, source=bundle.source)
+    results = runner.push_frames(frames)
+    features = bundle.manifest.features
+    t = np.fromiter((features.frame_end_ms(i) for i, _ in results), dtype=np.int64, count=len(results))
+    scores = np.stack([s for _, s in results]) if results else np.zeros((0, len(bundle.manifest.keywords)), np.uint8)
+    return t, scores
 
 
 def operating_points(keyword: str, detector: DetectorConfig, *, positives, negatives, hours: float,
-                     thresholds=range(1, 256, 2)) -> list[dict]:
+                     thresholds=DEFAULT_THRESHOLDS) -> list[dict]:
     """FRR and FA/h for each threshold, by replaying the recorded scores through the detector."""
     t_neg, s_neg = negatives
     points = []

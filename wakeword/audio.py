@@ -13,6 +13,8 @@ SAMPLE_RATE_HZ = 16000
 RAW_SUFFIXES = (".raw", ".pcm", ".s16")
 #: refuse files longer than this (protects memory; stream longer audio with Engine.feed)
 MAX_FILE_SECONDS = 6 * 3600
+MIN_SAMPLE_RATE_HZ = 4000
+MAX_SAMPLE_RATE_HZ = 384000
 
 
 def to_int16(audio: np.ndarray, *, source: str = "audio") -> np.ndarray:
@@ -64,7 +66,7 @@ def load_audio(path: str | os.PathLike, *, raw_sample_rate_hz: int = SAMPLE_RATE
     if size == 0:
         raise AudioError(f"{path}: the file is empty")
     if path.suffix.lower() in RAW_SUFFIXES:
-        if raw_channels < 1 or raw_sample_rate_hz < 1000:
+        if raw_channels < 1 or not MIN_SAMPLE_RATE_HZ <= raw_sample_rate_hz <= MAX_SAMPLE_RATE_HZ:
             raise AudioError(f"{path}: bad raw format ({raw_channels} channels at {raw_sample_rate_hz} Hz)")
         frame_bytes = 2 * raw_channels
         if size % frame_bytes:
@@ -78,6 +80,9 @@ def load_audio(path: str | os.PathLike, *, raw_sample_rate_hz: int = SAMPLE_RATE
 
         try:
             info = sf.info(str(path))
+            if info.samplerate < MIN_SAMPLE_RATE_HZ or info.samplerate > MAX_SAMPLE_RATE_HZ:
+                raise AudioError(f"{path}: sample rate {info.samplerate} Hz is outside "
+                                 f"{MIN_SAMPLE_RATE_HZ}..{MAX_SAMPLE_RATE_HZ} Hz")
             if info.frames <= 0:
                 raise AudioError(f"{path}: the file holds no audio samples")
             if info.frames > MAX_FILE_SECONDS * info.samplerate:
@@ -92,11 +97,14 @@ def load_audio(path: str | os.PathLike, *, raw_sample_rate_hz: int = SAMPLE_RATE
         if not np.all(np.isfinite(data)):
             raise AudioError(f"{path}: audio contains NaN or infinite samples")
     if data.dtype == np.int16:
-        if data.shape[1] == 1:
-            return resample(np.ascontiguousarray(data[:, 0]), from_hz=rate)
+        if data.shape[1] == 1 and rate == SAMPLE_RATE_HZ:
+            return np.ascontiguousarray(data[:, 0])
         data = data.astype(np.float32) / np.float32(32768.0)
     mono = data.mean(axis=1, dtype=np.float32) if data.shape[1] > 1 else data[:, 0]
-    return resample(mono, from_hz=rate)
+    out = resample(mono, from_hz=rate)
+    if len(out) == 0:
+        raise AudioError(f"{path}: too short ({len(mono)} samples at {rate} Hz is less than one sample at 16 kHz)")
+    return out
 
 
 def save_wav(path: str | os.PathLike, samples: np.ndarray, *, sample_rate_hz: int = SAMPLE_RATE_HZ) -> None:

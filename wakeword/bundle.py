@@ -15,6 +15,7 @@ import os
 import shutil
 import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -87,6 +88,8 @@ def _read_members(path: Path) -> dict[str, bytes]:
             members = {}
             for info in infos:
                 name = info.filename
+                if not name or "\x00" in name:
+                    raise BundleError(f"{path}: a member has an empty or invalid name")
                 if info.is_dir():
                     continue
                 if "/" in name or "\\" in name or name.startswith("."):
@@ -95,7 +98,8 @@ def _read_members(path: Path) -> dict[str, bytes]:
                     raise BundleError(f"{path}: member {name} is {info.file_size} bytes, too large")
                 members[name] = archive.read(info)
             return members
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError, RuntimeError,
+            zlib.error, IndexError) as exc:  # RuntimeError covers encrypted and unknown-compression members
         raise BundleError(f"{path}: not a readable bundle archive ({exc})") from exc
 
 
@@ -105,7 +109,7 @@ def parse_manifest(data: bytes, *, source: str) -> Manifest:
         raise BundleError(f"{source}: manifest is {len(data)} bytes, larger than {MAX_MANIFEST_BYTES}")
     try:
         raw = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # ValueError: also over-long integers
         raise BundleError(f"{source}: manifest is not valid JSON ({exc})") from exc
     try:
         return from_dict(Manifest, raw)

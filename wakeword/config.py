@@ -259,10 +259,13 @@ class Manifest:
         _check(len(set(self.keywords)) == len(self.keywords), "keywords must be distinct")
         _check(len(self.keywords) == self.model.keyword_count,
                f"{len(self.keywords)} keywords but the model has {self.model.keyword_count} outputs")
-        _check(bool(self.name) and all(c.isalnum() or c in "-_." for c in self.name),
-               f"name={self.name!r} must be non-empty and use only letters, digits, '-', '_' or '.'")
+        _check(bool(self.name) and self.name.isascii() and not self.name.startswith(".")
+               and all(c.isalnum() or c in "-_." for c in self.name),
+               f"name={self.name!r} must be non-empty, not start with '.', and use only ASCII letters, digits, "
+               "'-', '_' or '.'")
         parts = self.version.split(".")
-        _check(len(parts) == 3 and all(p.isdigit() for p in parts), f"version={self.version!r} must be MAJOR.MINOR.PATCH")
+        _check(len(parts) == 3 and all(p.isascii() and p.isdigit() and len(p) <= 6 for p in parts),
+               f"version={self.version!r} must be MAJOR.MINOR.PATCH")
 
     @property
     def version_tuple(self) -> tuple[int, int, int]:

@@ -1,0 +1,512 @@
+"""Run models x conditions over positive clips and negative streams; aggregate the results.
+
+Work is cut into *tasks* (one condition, one shard of positives or negatives). A
+task renders its audio once (:mod:`evaluation.conditions`), feeds it in 1 s chunks
+to one :class:`wakeword.engine.Engine` per model (so every model hears exactly
+the same audio), keeps only the uint8 scores with their ``t_ms``, and replays
+them through the detector for every threshold (:mod:`evaluation.metrics`). Tasks
+run in worker processes; memory per task is bounded by the shard size, never by
+the total stream length. Only per-threshold counts travel back.
+
+>>> results = run_suite(models=[microwakeword_bundle("alexa")], positives=["pos/alexa"],
+...                     negatives=["neg"], out_dir="eval_out")   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+
+from wakeword.bundle import Bundle, load_bundle
+from wakeword.engine import Engine
+
+from . import EvaluationError
+from .conditions import (CONTEXT_MS, Ambience, Condition, build_conditions, condition_rng, noise_type_name,
+                         positive_seconds, render_negative, render_positive)
+from .metrics import (ALL_THRESHOLDS, PositiveTrial, ScoreStream, count_false_accepts, curve_from_counts,
+                      frr_at_fa_per_hour, peak_window_mean, trial_hits, window_mean_histogram)
+from .mixing import NoiseMixer
+from .sources import (AudioInfo, Piece, find_audio_files, negative_shards, probe_audio, read_clip,
+                      resolve_input)
+
+DEFAULT_SNRS_DB = (20.0, 10.0, 5.0, 0.0, -5.0)
+FA_PER_HOUR_TARGETS = (0.1, 0.5, 1.0, 2.0)
+FEED_SAMPLES = 16000          # 1 s per Engine.feed call
+HISTORY_SIZE = 1024           # > model calls per 1 s chunk (100 frames)
+NEGATIVE_SHARD_SECONDS = 1800.0
+POSITIVES_PER_SHARD = 40
+SAMPLE_RATE_HZ = 16000
+RESULTS_FORMAT = "wakeword-eval/1"
+
+PEER_FAMILIES = ("microwakeword",)
+
+
+def load_peer(spec: str) -> Bundle:
+    """A peer model as a Bundle: ``microwakeword:NAME``."""
+    family, _, name = spec.partition(":")
+    if family not in PEER_FAMILIES or not name:
+        raise EvaluationError(f"peer {spec!r}: expected FAMILY:NAME with FAMILY one of {', '.join(PEER_FAMILIES)}")
+    from wakeword.peers import microwakeword_bundle
+
+    return microwakeword_bundle(name)
+
+
+def load_model(spec: str | os.PathLike | Bundle) -> Bundle:
+    """A bundle path/name, ``microwakeword:NAME``, or an already loaded Bundle."""
+    if isinstance(spec, Bundle):
+        return spec
+    if isinstance(spec, str) and spec.split(":", 1)[0] in PEER_FAMILIES and ":" in spec:
+        return load_peer(spec)
+    return load_bundle(spec)
+
+
+# ----------------------------------------------------------------------------- tasks
+
+@dataclass(frozen=True)
+class _Task:
+    kind: str                       # "positives" or "negatives"
+    condition: Condition
+    shard: int
+    seconds: float
+    clips: tuple[tuple[AudioInfo, str], ...] = ()   # (file, label)
+    pieces: tuple[Piece, ...] = ()
+
+
+@dataclass
+class _WorkerState:
+    bundles: list[Bundle]
+    label_keywords: list[dict[str, str]]   # per model: positives label -> keyword
+    noise_paths: list[str]
+    rir_paths: list[str]
+    thresholds: np.ndarray
+    seed: int
+    context_ms: int
+    engines: list[Engine] | None = None
+    ambience: Ambience | None = None
+
+
+_STATE: _WorkerState | None = None
+
+
+def _init_worker(state: _WorkerState) -> None:
+    global _STATE
+    _STATE = state
+
+
+def _state() -> _WorkerState:
+    state = _STATE
+    assert state is not None, "worker not initialised"
+    if state.engines is None:
+        state.engines = [Engine(b, history_size=HISTORY_SIZE) for b in state.bundles]
+    if state.ambience is None:
+        state.ambience = Ambience.load(noise_paths=state.noise_paths, rir_paths=state.rir_paths)
+    return state
+
+
+def _run_engines(engines: Sequence[Engine], blocks: Iterable[np.ndarray]) -> tuple[list[ScoreStream], int]:
+    """Feed the same blocks to every engine (fresh streams); their scores and the sample count."""
+    for engine in engines:
+        engine.reset()
+    times: list[list[np.ndarray]] = [[] for _ in engines]
+    scores: list[list[np.ndarray]] = [[] for _ in engines]
+    samples = 0
+    for block in blocks:
+        samples += len(block)
+        for start in range(0, len(block), FEED_SAMPLES):
+            chunk = block[start:start + FEED_SAMPLES]
+            for i, engine in enumerate(engines):
+                engine.feed(chunk)
+                history = engine.score_history
+                if history:
+                    if len(history) == history.maxlen:  # pragma: no cover - guarded by HISTORY_SIZE
+                        raise RuntimeError("score history overflowed; scores would be lost")
+                    t, s = engine.scores_array()
+                    history.clear()
+                    times[i].append(t)
+                    scores[i].append(s)
+    duration_ms = samples * 1000 // SAMPLE_RATE_HZ
+    streams = []
+    for engine, t, s in zip(engines, times, scores):
+        if t:
+            streams.append(ScoreStream(np.concatenate(t), np.concatenate(s), duration_ms))
+        else:
+            streams.append(ScoreStream(np.zeros(0, np.int64), np.zeros((0, len(engine.keywords)), np.uint8),
+                                       duration_ms))
+    return streams, samples
+
+
+def _to_ms(samples: int) -> int:
+    """Stream time in ms of a 16 kHz sample index (floor)."""
+    return samples * 1000 // SAMPLE_RATE_HZ
+
+
+def _run_task(task: _Task) -> dict:
+    """Render, score and replay one task (in a worker). Returns per-model counts."""
+    state = _state()
+    rng = condition_rng(state.seed, task.condition, task.kind, task.shard)
+    if task.kind == "negatives":
+        blocks = render_negative(task.pieces, condition=task.condition, ambience=state.ambience, rng=rng)
+        streams, samples = _run_engines(state.engines, blocks)
+        out = []
+        for bundle, stream in zip(state.bundles, streams):
+            detector = bundle.manifest.detector
+            out.append({
+                "false_accepts": count_false_accepts(stream, keywords=bundle.manifest.keywords, detector=detector,
+                                                     thresholds=state.thresholds),
+                "histogram": window_mean_histogram(stream, window=detector.window),
+            })
+        return {"kind": task.kind, "condition": task.condition.name, "duration_ms": samples * 1000 // SAMPLE_RATE_HZ,
+                "models": out, "seconds": task.seconds}
+
+    segments: list[tuple[int, int, int, int, str]] = []   # start, end, speech start, speech end (samples), label
+
+    mixer = NoiseMixer(snr_db=task.condition.snr_db, rng=rng) if task.condition.noise is not None else None
+
+    def blocks():
+        offset = 0
+        for info, label in task.clips:
+            clip = render_positive(read_clip(info), condition=task.condition, ambience=state.ambience, rng=rng,
+                                   context_ms=state.context_ms, mixer=mixer)
+            segments.append((offset, offset + len(clip.samples), offset + clip.speech_start,
+                             offset + clip.speech_end, label))
+            offset += len(clip.samples)
+            yield clip.samples
+
+    streams, _ = _run_engines(state.engines, blocks())
+    out = []
+    for bundle, stream, labels in zip(state.bundles, streams, state.label_keywords):
+        keywords = bundle.manifest.keywords
+        detector = bundle.manifest.detector
+        hits, speech_end, peaks = [], [], []
+        for start, end, speech_start, speech_stop, label in segments:
+            keyword = labels.get(label)
+            if keyword is None:
+                continue
+            trial = PositiveTrial(stream.segment(_to_ms(start), _to_ms(end)), keyword,
+                                  hit_start_ms=_to_ms(speech_start), hit_end_ms=_to_ms(end),
+                                  speech_end_ms=_to_ms(speech_stop))
+            hits.append(trial_hits(trial, keywords=keywords, detector=detector, thresholds=state.thresholds))
+            speech_end.append(trial.speech_end_ms)
+            peaks.append(peak_window_mean(trial, keywords=keywords, window=detector.window))
+        out.append({"hits": np.asarray(hits, dtype=np.int64).reshape(len(hits), len(state.thresholds)),
+                    "speech_end_ms": np.asarray(speech_end, dtype=np.int64),
+                    "peaks": np.asarray(peaks, dtype=np.int64)})
+    return {"kind": task.kind, "condition": task.condition.name, "models": out, "seconds": task.seconds}
+
+
+# ----------------------------------------------------------------------------- inputs
+
+@dataclass
+class _Inputs:
+    positives: list[tuple[AudioInfo, str]]
+    positive_dirs: list[dict]
+    negatives: list[AudioInfo]
+    negative_dirs: list[dict]
+    noise_paths: list[str]
+    noise_names: list[str]
+    rir_paths: list[str]
+
+
+def _probe_all(files: Sequence[Path]) -> list[AudioInfo]:
+    return [probe_audio(f) for f in files]
+
+
+def collect_inputs(*, positives: Sequence[str | os.PathLike], negatives: Sequence[str | os.PathLike],
+                   noises: Sequence[str | os.PathLike] = (), rirs: Sequence[str | os.PathLike] = ()) -> _Inputs:
+    """Find and header-check every input file; one clear error for the first bad input.
+
+    Raises
+    ------
+    EvaluationError, AudioError
+    """
+    if not positives:
+        raise EvaluationError("no positives given (--positives DIR)")
+    if not negatives:
+        raise EvaluationError("no negatives given (--negatives DIR)")
+    clips: list[tuple[AudioInfo, str]] = []
+    positive_dirs = []
+    for path in positives:
+        resolved = resolve_input(path, what="positives")
+        label = resolved.name if resolved.is_dir() else resolved.parent.name
+        infos = _probe_all(find_audio_files(resolved, what="positives"))
+        clips.extend((info, label) for info in infos)
+        positive_dirs.append({"path": str(path), "label": label, "clips": len(infos)})
+    negative_infos: list[AudioInfo] = []
+    negative_dirs = []
+    for path in negatives:
+        infos = _probe_all(find_audio_files(path, what="negatives"))
+        negative_infos.extend(infos)
+        negative_dirs.append({"path": str(path), "files": len(infos),
+                              "hours": sum(i.samples_16k for i in infos) / SAMPLE_RATE_HZ / 3600})
+    noise_paths, noise_names = [], []
+    for path in noises:
+        resolved = resolve_input(path, what="noise")
+        _probe_all(find_audio_files(resolved, what="noise"))
+        name = noise_type_name(resolved)
+        if name in noise_names:
+            raise EvaluationError(f"noise {path}: a noise type named {name!r} was already given")
+        noise_paths.append(str(resolved))
+        noise_names.append(name)
+    rir_paths = []
+    for path in rirs:
+        resolved = resolve_input(path, what="rir")
+        _probe_all(find_audio_files(resolved, what="rir"))
+        rir_paths.append(str(resolved))
+    return _Inputs(clips, positive_dirs, negative_infos, negative_dirs, noise_paths, noise_names, rir_paths)
+
+
+def positive_keywords(keywords: Sequence[str], labels: Sequence[str]) -> dict[str, str]:
+    """Which positives folders count for a model: label -> keyword.
+
+    A folder named like one of the model's keywords holds that keyword. A
+    one-keyword model whose keyword names no folder takes every folder as its keyword.
+    """
+    mapping = {label: label for label in labels if label in keywords}
+    if not mapping and len(keywords) == 1:
+        mapping = {label: keywords[0] for label in labels}
+    return mapping
+
+
+def _unique_names(bundles: Sequence[Bundle]) -> list[str]:
+    names: list[str] = []
+    for bundle in bundles:
+        name, n = bundle.name, 2
+        while name in names:
+            name, n = f"{bundle.name}-{n}", n + 1
+        names.append(name)
+    return names
+
+
+# ----------------------------------------------------------------------------- aggregation
+
+def latency_stats(latencies_ms: Sequence[int] | np.ndarray) -> dict:
+    """count, mean, median, p90, min, max of latencies (ms); None values when empty."""
+    x = np.asarray(latencies_ms, dtype=np.float64)
+    if len(x) == 0:
+        return {"count": 0, "mean": None, "median": None, "p90": None, "min": None, "max": None}
+    return {"count": int(len(x)), "mean": round(float(x.mean()), 1), "median": round(float(np.median(x)), 1),
+            "p90": round(float(np.percentile(x, 90)), 1), "min": int(x.min()), "max": int(x.max())}
+
+
+def _finite(value: float) -> float | None:
+    return None if value is None or not math.isfinite(value) else float(value)
+
+
+@dataclass
+class _Accumulator:
+    hits: list[np.ndarray] = field(default_factory=list)
+    speech_end_ms: list[np.ndarray] = field(default_factory=list)
+    peaks: list[np.ndarray] = field(default_factory=list)
+    false_accepts: np.ndarray | None = None
+    histogram: np.ndarray = field(default_factory=lambda: np.zeros(256, np.int64))
+    duration_ms: int = 0
+
+
+def _condition_result(acc: _Accumulator, thresholds: np.ndarray, manifest_threshold: int) -> dict:
+    hits = np.concatenate(acc.hits) if acc.hits else np.zeros((0, len(thresholds)), np.int64)
+    speech_end = np.concatenate(acc.speech_end_ms) if acc.speech_end_ms else np.zeros(0, np.int64)
+    peaks = np.concatenate(acc.peaks) if acc.peaks else np.zeros(0, np.int64)
+    false_accepts = acc.false_accepts if acc.false_accepts is not None else np.zeros(len(thresholds), np.int64)
+    hours = acc.duration_ms / 3_600_000
+    curve = curve_from_counts(thresholds, hits=list(hits), false_accepts=[false_accepts], hours=hours)
+    point = curve.at(manifest_threshold)
+    column = int(np.flatnonzero(thresholds == manifest_threshold)[0])
+    hit_times = hits[:, column]
+    latencies = (hit_times - speech_end)[hit_times >= 0]
+    at_target, threshold_at_target = {}, {}
+    for target in FA_PER_HOUR_TARGETS:
+        best = frr_at_fa_per_hour(curve, target)
+        at_target[f"{target:g}"] = None if best is None else _finite(best.frr)
+        threshold_at_target[f"{target:g}"] = None if best is None else best.threshold
+    return {
+        "positives": int(curve.positives),
+        "hours_negative": hours,
+        "frr_at_threshold": _finite(point.frr),
+        "fa_per_hour_at_threshold": _finite(point.fa_per_hour),
+        "false_accepts_at_threshold": int(false_accepts[column]),
+        "false_rejects_at_threshold": int(curve.false_rejects[column]),
+        "frr_at_fa_per_hour": at_target,
+        "threshold_at_fa_per_hour": threshold_at_target,
+        "latency_ms": latency_stats(latencies),
+        "det": {"thresholds": thresholds.tolist(), "frr": [_finite(v) for v in curve.frr],
+                "fa_per_hour": [_finite(v) for v in curve.fa_per_hour],
+                "false_accepts": curve.false_accepts.tolist(), "false_rejects": curve.false_rejects.tolist()},
+        "histograms": {"positive_peak": np.bincount(peaks[peaks >= 0], minlength=256)[:256].tolist(),
+                       "negative_window_mean": acc.histogram.tolist()},
+    }
+
+
+# ----------------------------------------------------------------------------- the suite
+
+def run_suite(*, models: Sequence[str | os.PathLike | Bundle], positives: Sequence[str | os.PathLike],
+              negatives: Sequence[str | os.PathLike], noises: Sequence[str | os.PathLike] = (),
+              rirs: Sequence[str | os.PathLike] = (), snrs_db: Sequence[float] = DEFAULT_SNRS_DB,
+              out_dir: str | os.PathLike | None = None, workers: int = 1, max_negative_hours: float | None = None,
+              seed: int = 0, thresholds: Iterable[int] | None = None, context_ms: int = CONTEXT_MS,
+              progress: bool = True, negative_shard_seconds: float = NEGATIVE_SHARD_SECONDS,
+              positives_per_shard: int = POSITIVES_PER_SHARD) -> dict:
+    """Evaluate models under every condition; write ``results.json``, ``report.md`` and PNGs.
+
+    Parameters
+    ----------
+    models : sequence of bundle path/name, ``microwakeword:NAME`` or Bundle
+    positives : folders (or files) of keyword clips; a folder's name is its keyword
+        (see :func:`positive_keywords`).
+    negatives : folders (or files) of audio without the keywords, played back to back.
+    noises : noise files or folders (a folder is one noise type), for ``NOISE@SNRdB`` conditions.
+    rirs : impulse-response files or folders, for ``reverb`` conditions.
+    snrs_db : SNRs in dB for each noise type.
+    out_dir : where outputs go (None: nothing written).
+    workers : worker processes (1: in this process).
+    max_negative_hours : use at most this many hours of negatives (in file order).
+    seed : seeds every noise offset and impulse-response choice.
+    thresholds : swept thresholds (default 1..255; manifest thresholds are always added).
+    context_ms : silence before and after each positive clip, in ms.
+    progress : show a tqdm bar (audio minutes done / total, tasks, ETA) on stderr.
+
+    Returns
+    -------
+    dict
+        The content of ``results.json``.
+
+    Raises
+    ------
+    EvaluationError, AudioError, BundleError
+        Bad inputs, named in the message.
+    """
+    started = time.perf_counter()
+    snrs_db = list(dict.fromkeys(float(s) for s in snrs_db))  # in the given order, without repeats
+    if workers < 1:
+        raise EvaluationError(f"workers={workers} must be >= 1")
+    if max_negative_hours is not None and not max_negative_hours > 0:
+        raise EvaluationError(f"max_negative_hours={max_negative_hours} must be > 0")
+    if not models:
+        raise EvaluationError("no model given (--bundle or --peer)")
+    bundles = [load_model(m) for m in models]
+    inputs = collect_inputs(positives=positives, negatives=negatives, noises=noises, rirs=rirs)
+    labels = sorted({label for _, label in inputs.positives})
+    label_maps = [positive_keywords(b.manifest.keywords, labels) for b in bundles]
+    for bundle, mapping in zip(bundles, label_maps):
+        if not mapping:
+            raise EvaluationError(f"model {bundle.name} (keywords {', '.join(bundle.manifest.keywords)}): "
+                                  f"no positives folder is named after one of its keywords (folders: {', '.join(labels)})")
+    swept = np.asarray(sorted(set(ALL_THRESHOLDS if thresholds is None else thresholds)
+                              | {b.manifest.detector.threshold for b in bundles}), dtype=np.int64)
+    if swept[0] < 1 or swept[-1] > 255:
+        raise EvaluationError("thresholds must be in 1..255")
+    conditions = build_conditions(noise_names=inputs.noise_names, snrs_db=[float(s) for s in snrs_db],
+                                  reverb=bool(inputs.rir_paths))
+
+    shards = negative_shards(inputs.negatives, shard_seconds=negative_shard_seconds,
+                             max_seconds=None if max_negative_hours is None else max_negative_hours * 3600)
+    tasks: list[_Task] = []
+    for condition in conditions:
+        for i in range(0, len(inputs.positives), positives_per_shard):
+            clips = tuple(inputs.positives[i:i + positives_per_shard])
+            tasks.append(_Task("positives", condition, i // positives_per_shard,
+                               sum(positive_seconds(c, context_ms=context_ms) for c, _ in clips), clips=clips))
+        for i, pieces in enumerate(shards):
+            tasks.append(_Task("negatives", condition, i, sum(p.seconds for p in pieces), pieces=tuple(pieces)))
+    tasks.sort(key=lambda t: -t.seconds)  # longest first: better load balance
+
+    names = _unique_names(bundles)
+    acc = {(m, c.name): _Accumulator() for m in range(len(bundles)) for c in conditions}
+    state = _WorkerState(bundles, label_maps, inputs.noise_paths, inputs.rir_paths, swept, seed, context_ms)
+
+    def collect(result: dict) -> None:
+        for m, part in enumerate(result["models"]):
+            a = acc[(m, result["condition"])]
+            if result["kind"] == "negatives":
+                a.false_accepts = part["false_accepts"] if a.false_accepts is None else a.false_accepts + part["false_accepts"]
+                a.histogram += part["histogram"]
+                a.duration_ms += result["duration_ms"]
+            else:
+                a.hits.append(part["hits"])
+                a.speech_end_ms.append(part["speech_end_ms"])
+                a.peaks.append(part["peaks"])
+
+    _execute(tasks, state, workers=workers, progress=progress, collect=collect)
+
+    results = {
+        "format": RESULTS_FORMAT,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "settings": {"seed": seed, "snrs_db": [float(s) for s in snrs_db], "context_ms": context_ms,
+                     "workers": workers, "max_negative_hours": max_negative_hours,
+                     "thresholds": swept.tolist(), "fa_per_hour_targets": list(FA_PER_HOUR_TARGETS)},
+        "inputs": {"positives": inputs.positive_dirs, "negatives": inputs.negative_dirs,
+                   "positive_clips": len(inputs.positives),
+                   "hours_negative": sum(p.seconds for s in shards for p in s) / 3600,
+                   "noise": dict(zip(inputs.noise_names, inputs.noise_paths)), "rir": inputs.rir_paths},
+        "conditions": [c.to_dict() for c in conditions],
+        "models": {},
+    }
+    for m, (bundle, name) in enumerate(zip(bundles, names)):
+        detector = bundle.manifest.detector
+        results["models"][name] = {
+            "source": bundle.source, "keywords": list(bundle.manifest.keywords),
+            "threshold": detector.threshold, "window": detector.window, "refractory_ms": detector.refractory_ms,
+            "positive_folders": label_maps[m],
+            "conditions": {c.name: _condition_result(acc[(m, c.name)], swept, detector.threshold)
+                           for c in conditions},
+        }
+    results["wall_s"] = round(time.perf_counter() - started, 2)
+    if out_dir is not None:
+        from .report import write_outputs
+
+        write_outputs(results, out_dir)
+    return results
+
+
+def _execute(tasks: Sequence[_Task], state: _WorkerState, *, workers: int, progress: bool,
+             collect: Callable[[dict], None]) -> None:
+    """Run tasks in this process or in ``workers`` processes, with a progress bar."""
+    from tqdm import tqdm
+
+    minutes = {id(t): round(t.seconds / 60, 3) for t in tasks}
+    bar = tqdm(total=round(sum(minutes.values()), 3), unit="min", desc="audio", disable=not progress, dynamic_ncols=True,
+               bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total:.1f} min "
+                          "[{elapsed}<{remaining}, {rate_fmt}{postfix}]")
+    done = 0
+
+    def finished(task: _Task, result: dict) -> None:
+        nonlocal done
+        done += 1
+        collect(result)
+        bar.update(minutes[id(task)])
+        bar.set_postfix_str(f"tasks {done}/{len(tasks)}")
+
+    try:
+        bar.set_postfix_str(f"tasks 0/{len(tasks)}")
+        if workers == 1 or len(tasks) == 1:
+            _init_worker(state)
+            for task in tasks:
+                finished(task, _run_task(task))
+            return
+        pool = ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=get_context("spawn"),
+                                   initializer=_init_worker, initargs=(state,))
+        try:
+            pending = {pool.submit(_run_task, task): task for task in tasks}
+            while pending:
+                complete, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in complete:
+                    finished(pending.pop(future), future.result())
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
+    finally:
+        bar.close()
+        _init_worker(None)  # type: ignore[arg-type]
+
+
+__all__ = ["DEFAULT_SNRS_DB", "FA_PER_HOUR_TARGETS", "collect_inputs", "latency_stats", "load_model",
+           "load_peer", "positive_keywords", "run_suite"]

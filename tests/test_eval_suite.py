@@ -1,0 +1,269 @@
+"""The evaluation suite: mixing, conditions, shards, and the CLI end to end on a tiny folder."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from evaluation.cli import main
+from evaluation.conditions import Ambience, Condition, build_conditions, render_negative, render_positive
+from evaluation.mixing import (NoiseMixer, Reverberator, load_rir, mix_int16_at_snr, reverberate, speech_bounds,
+                               speech_frames)
+from evaluation.sources import AudioInfo, Piece, negative_shards, read_blocks
+from wakeword.audio import load_audio
+
+SR = 16000
+
+
+def tone_bursts(seconds: float = 3.0, *, seed: int = 0) -> np.ndarray:
+    """'Speech': 300 ms tone bursts at varying levels with silence (low noise) between them."""
+    rng = np.random.default_rng(seed)
+    n = int(seconds * SR)
+    x = rng.normal(0, 3, n)
+    t = np.arange(int(0.3 * SR)) / SR
+    for k, start in enumerate(range(int(0.5 * SR), n - len(t), int(0.6 * SR))):
+        x[start:start + len(t)] += (3000 + 1500 * (k % 3)) * np.sin(2 * np.pi * (220 + 40 * k) * t)
+    return np.rint(x).astype(np.int16)
+
+
+def measured_snr_db(speech: np.ndarray, mixed: np.ndarray, *, scale: float = 1.0) -> float:
+    """SNR of a mix by the project's definition (training.augment: powers over the active samples)."""
+    from training.augment import active_mask
+
+    clean = speech.astype(np.float32) / 32768
+    added = mixed.astype(np.float64) / 32768 / scale - clean
+    mask = active_mask(clean)
+    return 10 * np.log10(np.mean(clean[mask].astype(np.float64) ** 2) / np.mean(added[mask] ** 2))
+
+
+@pytest.mark.parametrize("snr_db", [20, 10, 5, 0, -5])
+def test_mix_at_snr_is_exact_within_half_a_db(snr_db):
+    speech = tone_bursts()
+    noise = np.rint(np.random.default_rng(7).normal(0, 1000, 5 * SR)).astype(np.int16)
+    mixed = mix_int16_at_snr(speech, noise, snr_db=snr_db, rng=np.random.default_rng(0))
+    assert mixed.dtype == np.int16 and len(mixed) == len(speech)
+    assert abs(measured_snr_db(speech, mixed) - snr_db) < 0.5
+    # same generator seed -> same noise placement
+    again = mix_int16_at_snr(speech, noise, snr_db=snr_db, rng=np.random.default_rng(0))
+    np.testing.assert_array_equal(mixed, again)
+    other = mix_int16_at_snr(speech, noise, snr_db=snr_db, rng=np.random.default_rng(1))
+    assert not np.array_equal(mixed, other)
+
+
+def test_mix_keeps_the_snr_when_it_must_scale_down_to_avoid_clipping():
+    speech = (tone_bursts() * 8).astype(np.int16)
+    noise = np.rint(np.random.default_rng(7).normal(0, 8000, 2 * SR)).astype(np.int16)
+    mixed = mix_int16_at_snr(speech, noise, snr_db=-5, rng=np.random.default_rng(0))
+    assert np.abs(mixed.astype(int)).max() <= 32767
+    loud = np.abs(speech) > 1000
+    scale = np.median(mixed[loud].astype(float) / speech[loud])  # the noise is small next to these samples
+    assert scale < 1
+    assert abs(measured_snr_db(speech, mixed, scale=scale) + 5) < 0.5
+
+
+def test_silent_blocks_keep_the_noise_level_of_the_stream():
+    noise = np.rint(np.random.default_rng(7).normal(0, 1000, 5 * SR)).astype(np.int16)
+    mixer = NoiseMixer(snr_db=10, rng=np.random.default_rng(0))
+    silence = np.zeros(SR, np.int16)
+    np.testing.assert_array_equal(mixer.mix(silence, noise), silence)  # nothing defines a level yet
+    speech = tone_bursts()
+    first = mixer.mix(speech, noise)
+    quiet = mixer.mix(silence, noise)
+    assert np.std(quiet) == pytest.approx(np.std(first.astype(float) - speech), rel=0.1)
+
+
+def test_energy_gate_finds_speech_between_silences():
+    speech = tone_bursts(2.0)
+    clip = np.concatenate([np.zeros(SR // 2, np.int16), speech, np.zeros(SR // 2, np.int16)])
+    start, end = speech_bounds(clip)
+    # first burst starts 0.5 s into `speech`; the last ends 0.3 s after its start
+    assert abs(start - (SR // 2 + SR // 2)) <= 160
+    last_start = max(range(int(0.5 * SR), len(speech) - int(0.3 * SR), int(0.6 * SR)))
+    assert abs(end - (SR // 2 + last_start + int(0.3 * SR))) <= 160
+    assert speech_bounds(np.zeros(SR, np.int16)) is None
+    assert not speech_frames(np.full(SR, 3, np.int16)).any()  # below -70 dBFS
+    # a loud background (20 dB below the speech) is not speech
+    noisy = clip + np.rint(np.random.default_rng(1).normal(0, 300, len(clip))).astype(np.int16)
+    assert abs(speech_bounds(noisy)[1] - end) <= 320
+
+
+def test_blockwise_reverberation_equals_whole_signal():
+    rng = np.random.default_rng(0)
+    raw = np.concatenate([np.zeros(50), rng.normal(0, 1, 30_000) * np.exp(-np.arange(30_000) / 5000)])
+    rir = load_rir(raw)
+    assert len(rir) == len(raw) - np.argmax(np.abs(raw))  # full length kept (longer than 1 s)
+    assert np.isclose(np.sum(rir ** 2), 1.0) and np.argmax(np.abs(rir)) == 0
+    x = rng.normal(0, 1000, 10_000)
+    reverb = Reverberator(rir)
+    blocks = np.concatenate([reverb.process(x[i:i + 1234]) for i in range(0, len(x), 1234)])
+    np.testing.assert_allclose(blocks, reverberate(x, rir), atol=1e-6)
+
+
+def test_negative_shards_split_files_and_stop_at_the_cap():
+    infos = [AudioInfo("a.wav", 10 * SR, SR), AudioInfo("b.flac", 25 * 44100, 44100), AudioInfo("c.wav", 5 * SR, SR)]
+    shards = negative_shards(infos, shard_seconds=12)
+    assert [round(sum(p.seconds for p in s), 3) for s in shards] == [12, 12, 12, 4]
+    assert sum(p.seconds for s in shards for p in s) == pytest.approx(40)
+    capped = negative_shards(infos, shard_seconds=12, max_seconds=15.5)
+    assert sum(p.seconds for s in capped for p in s) == pytest.approx(15.5)
+    assert capped[-1][-1] == Piece("b.flac", 2 * 44100, int(5.5 * 44100), 44100)
+
+
+def test_read_blocks_resamples_a_piece_in_bounded_blocks(tmp_path):
+    t = np.arange(3 * 44100) / 44100
+    sf.write(tmp_path / "x.wav", (0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32), 44100)
+    blocks = list(read_blocks(Piece(str(tmp_path / "x.wav"), 44100, 3 * 44100, 44100), block_seconds=0.5))
+    assert all(len(b) <= 0.5 * SR + 300 for b in blocks) and len(blocks) >= 4
+    assert abs(sum(len(b) for b in blocks) - 2 * SR) <= 2
+
+
+def test_conditions_are_reproducible_and_named():
+    names = [c.name for c in build_conditions(noise_names=["kitchen"], snrs_db=[10, -5], reverb=True)]
+    assert names == ["clean", "kitchen@10dB", "kitchen@-5dB", "reverb", "reverb+kitchen@10dB", "reverb+kitchen@-5dB"]
+    rng = np.random.default_rng(0)
+    ambience = Ambience({"hum": np.rint(rng.normal(0, 500, SR)).astype(np.int16)},
+                        [load_rir(rng.normal(0, 1, 800) * np.exp(-np.arange(800) / 100))])
+    clip = tone_bursts(1.5)
+    condition = Condition("reverb+hum@5dB", noise="hum", snr_db=5.0, reverb=True)
+    a = render_positive(clip, condition=condition, ambience=ambience, rng=np.random.default_rng(3))
+    b = render_positive(clip, condition=condition, ambience=ambience, rng=np.random.default_rng(3))
+    np.testing.assert_array_equal(a.samples, b.samples)
+    assert len(a.samples) == len(clip) + 2 * SR
+    assert a.speech_start >= SR and a.speech_end <= SR + len(clip)
+    clean = render_positive(clip, condition=Condition("clean"), ambience=ambience, rng=np.random.default_rng(3))
+    np.testing.assert_array_equal(clean.samples[SR:SR + len(clip)], clip)
+    assert np.all(clean.samples[:SR] == 0)
+
+
+def test_negative_rendering_is_streamed_and_reproducible(tmp_path):
+    x = tone_bursts(70.0)
+    sf.write(tmp_path / "long.wav", x, SR, subtype="PCM_16")
+    pieces = [Piece(str(tmp_path / "long.wav"), 0, len(x), SR)]
+    ambience = Ambience({"hum": np.rint(np.random.default_rng(0).normal(0, 500, SR)).astype(np.int16)}, [])
+    condition = Condition("hum@0dB", noise="hum", snr_db=0.0)
+    a = list(render_negative(pieces, condition=condition, ambience=ambience, rng=np.random.default_rng(1)))
+    b = list(render_negative(pieces, condition=condition, ambience=ambience, rng=np.random.default_rng(1)))
+    assert [len(block) for block in a] == [30 * SR, 30 * SR, 10 * SR]
+    for block_a, block_b in zip(a, b):
+        np.testing.assert_array_equal(block_a, block_b)
+
+
+# ----------------------------------------------------------------------------- CLI end to end
+
+def spoken_alexa(tmp_path) -> np.ndarray:
+    """A real "alexa" from ../shared/data, else espeak-ng's, else a stand-in tone clip."""
+    import os
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    data = Path(os.environ.get("WAKEWORD_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+    clips = sorted((data / "eval" / "positives" / "alexa").glob("*")) if data.is_dir() else []
+    if clips:
+        return load_audio(clips[0])
+    if shutil.which("espeak-ng"):
+        subprocess.run(["espeak-ng", "-v", "en-us", "-w", str(tmp_path / "alexa.wav"), "alexa"], check=True)
+        return load_audio(tmp_path / "alexa.wav")
+    return tone_bursts(2.0, seed=9)
+
+
+@pytest.fixture(scope="module")
+def tiny_folder(tmp_path_factory):
+    root = tmp_path_factory.mktemp("eval")
+    rng = np.random.default_rng(0)
+    (root / "pos" / "alexa").mkdir(parents=True)
+    sf.write(root / "pos" / "alexa" / "spoken.wav", spoken_alexa(root), SR, subtype="PCM_16")
+    sf.write(root / "pos" / "alexa" / "tones.wav", tone_bursts(1.5), SR, subtype="PCM_16")
+    (root / "neg").mkdir()
+    for i in range(2):
+        sf.write(root / "neg" / f"n{i}.wav", tone_bursts(20.0, seed=i + 1), SR, subtype="PCM_16")
+    (root / "noise").mkdir()
+    sf.write(root / "noise" / "hum.wav", np.rint(rng.normal(0, 800, 3 * SR)).astype(np.int16), SR, subtype="PCM_16")
+    rir = rng.normal(0, 1, 2400) * np.exp(-np.arange(2400) / 400)
+    sf.write(root / "room.wav", (0.5 * rir / np.abs(rir).max()).astype(np.float32), SR)
+    return root
+
+
+def run_cli(root, out, *extra):
+    return main(["--peer", "microwakeword:alexa", "--positives", str(root / "pos" / "alexa"),
+                 "--negatives", str(root / "neg"), "--noise", str(root / "noise" / "hum"),
+                 "--rir", str(root / "room.wav"), "--snr", "10", "0", "--out", str(out), "--quiet", *extra])
+
+
+def test_cli_end_to_end_writes_results_report_and_figures(tiny_folder, tmp_path, capsys):
+    assert run_cli(tiny_folder, tmp_path / "out", "--workers", "1") == 0
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    model = results["models"]["microwakeword-alexa"]
+    names = ["clean", "hum@10dB", "hum@0dB", "reverb", "reverb+hum@10dB", "reverb+hum@0dB"]
+    assert list(model["conditions"]) == names
+    assert model["threshold"] == 231 and model["keywords"] == ["alexa"]
+    for name in names:
+        r = model["conditions"][name]
+        for key in ("frr_at_threshold", "fa_per_hour_at_threshold", "frr_at_fa_per_hour", "hours_negative",
+                    "positives", "latency_ms", "det"):
+            assert key in r, (name, key)
+        assert set(r["frr_at_fa_per_hour"]) == {"0.1", "0.5", "1", "2"}
+        assert r["positives"] == 2
+        assert r["hours_negative"] == pytest.approx(40 / 3600)
+        assert 0 <= r["frr_at_threshold"] <= 1 and r["fa_per_hour_at_threshold"] >= 0
+        assert set(r["latency_ms"]) >= {"count", "median", "p90"}
+        assert len(r["det"]["thresholds"]) == 255
+    for png in [f"det_{n.replace('+', '_').replace('@', '_')}.png" for n in names] + \
+            ["scores_microwakeword-alexa.png", "frr_vs_snr_hum.png"]:
+        assert (tmp_path / "out" / png).stat().st_size > 5000, png
+    report = (tmp_path / "out" / "report.md").read_text()
+    assert "| clean |" in report and "det_clean.png" in report
+    assert "microwakeword-alexa" in capsys.readouterr().out
+
+
+def test_cli_results_do_not_depend_on_the_number_of_workers(tiny_folder, tmp_path):
+    def run(out, workers):
+        return main(["--peer", "microwakeword:alexa", "--positives", str(tiny_folder / "pos" / "alexa"),
+                     "--negatives", str(tiny_folder / "neg"), "--noise", str(tiny_folder / "noise" / "hum.wav"),
+                     "--snr", "0", "--out", str(out), "--quiet", "--seed", "5", "--workers", workers])
+
+    assert run(tmp_path / "one", "1") == 0
+    assert run(tmp_path / "two", "2") == 0
+    one = json.loads((tmp_path / "one" / "results.json").read_text())["models"]
+    two = json.loads((tmp_path / "two" / "results.json").read_text())["models"]
+    for name, r in one["microwakeword-alexa"]["conditions"].items():
+        assert r["det"] == two["microwakeword-alexa"]["conditions"][name]["det"]
+        assert r["histograms"] == two["microwakeword-alexa"]["conditions"][name]["histograms"]
+
+
+@pytest.mark.parametrize("problem,match", [
+    ("missing", "positives .*missing.*no such file or folder"),
+    ("empty", "negatives .*: no audio files"),
+    ("corrupt", "bad.wav: not readable audio"),
+    ("peer", "peer 'nosuch:x'"),
+])
+def test_cli_bad_inputs_exit_2_with_one_line(tiny_folder, tmp_path, capsys, problem, match):
+    import re
+
+    positives, negatives, model = tiny_folder / "pos" / "alexa", tiny_folder / "neg", ["--peer", "microwakeword:alexa"]
+    if problem == "missing":
+        positives = tmp_path / "missing"
+    elif problem == "empty":
+        negatives = tmp_path / "empty"
+        negatives.mkdir()
+    elif problem == "corrupt":
+        negatives = tmp_path / "corrupt"
+        negatives.mkdir()
+        (negatives / "bad.wav").write_bytes(b"RIFF\x24\x00\x00\x00WAVEfmt " + b"\x00" * 20)
+    else:
+        model = ["--peer", "nosuch:x"]
+    code = main([*model, "--positives", str(positives), "--negatives", str(negatives),
+                 "--out", str(tmp_path / "out"), "--quiet"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert len(err.splitlines()) == 1 and err.startswith("error: ")
+    assert re.search(match, err), err
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_without_a_model_exits_2(tiny_folder, capsys):
+    assert main(["--positives", str(tiny_folder / "pos" / "alexa"), "--negatives", str(tiny_folder / "neg")]) == 2
+    assert "no model" in capsys.readouterr().err

@@ -1,0 +1,68 @@
+"""The whole training pipeline on a tiny config: text -> synthesized data -> teacher -> distilled
+student -> QAT -> int8 streaming bundle, firmware sources and ablation table."""
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from wakeword.bundle import load_bundle
+from wakeword.engine import Engine
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    from training.cli import run
+
+    out = tmp_path_factory.mktemp("run")
+    config = out / "tiny.toml"
+    shutil.copy(ROOT / "configs" / "tiny.toml", config)
+    result = run(str(config), out_dir=out / "out", cache_dir=out / "cache", firmware_dir=out / "firmware", verbose=0)
+    return out, result
+
+
+def test_bundle_is_deployable(tiny_run):
+    out, result = tiny_run
+    bundle = load_bundle(result["bundle"])
+    manifest = bundle.manifest
+    assert manifest.keywords == ("alexa",)
+    assert manifest.model.kind == "streaming" and manifest.model.input_dtype == "int8"
+    assert manifest.model.tflm_arena_bytes > 0 and manifest.model.macs_per_inference > 0
+    assert manifest.training["data"]["voices"] >= 2
+    assert set(manifest.training["stage_seconds"]) >= {"data", "teacher", "quantization-aware training", "export"}
+    engine = Engine(bundle)
+    engine.feed(np.zeros(16000, np.int16))
+    assert len(engine.score_history) > 0
+
+
+def test_ablation_table_and_firmware_sources(tiny_run):
+    out, result = tiny_run
+    rows = json.loads((out / "out" / "ablation.json").read_text())
+    assert [r["variant"] for r in rows] == ["float teacher", "float student", "student + distillation",
+                                           "int8 PTQ (no QAT)", "int8 QAT (shipped)"]
+    int8 = [r for r in rows if r["dtype"] == "int8"]
+    floats = [r for r in rows if r["dtype"] == "float32"]
+    assert all(r["size_bytes"] < f["size_bytes"] for r in int8 for f in floats[1:])
+    settings = (out / "firmware" / "model_settings.h").read_text()
+    manifest = load_bundle(result["bundle"]).manifest
+    assert f"kTensorArenaBytes = {manifest.model.tflm_arena_bytes};" in settings
+    assert (out / "firmware" / "model_data.cc").stat().st_size > 5 * manifest.model.size_bytes
+
+
+def test_rerun_uses_the_caches(tiny_run, tmp_path):
+    """Synthesized clips and feature windows are cached by content hash: a rerun skips the data stage work."""
+    from training.config import load_config
+    from training.data import build_windows
+
+    out, _ = tiny_run
+    config = load_config(out / "tiny.toml")
+    import time
+
+    start = time.monotonic()
+    train, val, stats = build_windows(config, cache_dir=out / "cache")
+    assert time.monotonic() - start < 10
+    assert len(train) > 0 and len(val) > 0 and stats["voices"] >= 2

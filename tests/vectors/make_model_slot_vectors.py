@@ -1,0 +1,122 @@
+"""Model slot test vectors (and the generated C++ layout header), written by wakeword.model_slot.
+
+``firmware/test/test_model_slot.cc`` reads every file listed in
+``model_slot_vectors.txt`` and expects ``CheckModelSlot`` to answer the status
+named there; a valid slot's line also gives the version and model length::
+
+    model_slot_valid.bin ok 1.2.3 3000
+    model_slot_flipped_model_byte.bin bad_sha256
+
+The script also writes ``firmware/src/model_slot_layout.h`` (the layout constants
+the C++ check uses), so both sides of the contract come from one module.
+
+    python tests/vectors/make_model_slot_vectors.py           # write
+    python tests/vectors/make_model_slot_vectors.py --check   # exit 1 if anything is stale
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+if __package__ in (None, ""):  # run as a script: make the repository root importable
+    sys.path.insert(0, str(ROOT))
+
+from wakeword.model_slot import (  # noqa: E402
+    HEADER_BYTES, MAX_SLOT_MODEL_BYTES, pack_model_slot, render_layout_header, slot_header,
+)
+
+VECTORS_DIR = ROOT / "tests" / "vectors"
+LAYOUT_HEADER = ROOT / "firmware" / "src" / "model_slot_layout.h"
+INDEX_NAME = "model_slot_vectors.txt"
+VERSION = (1, 2, 3)
+MODEL_BYTES = 3000  # not a multiple of the 64-byte SHA-256 block
+
+
+def fake_model(size: int) -> bytes:
+    """Deterministic stand-in for a .tflite file (the check never parses the model)."""
+    out = bytearray()
+    counter = 0
+    while len(out) < size:
+        out += hashlib.sha256(b"model-slot-vector-%d" % counter).digest()
+        counter += 1
+    return bytes(out[:size])
+
+
+def flip(data: bytes, offset: int) -> bytes:
+    changed = bytearray(data)
+    changed[offset] ^= 0x01
+    return bytes(changed)
+
+
+def vectors() -> list[tuple[str, bytes, str]]:
+    """(file name, slot bytes, expected status and, for valid slots, 'version length')."""
+    model = fake_model(MODEL_BYTES)
+    digest = hashlib.sha256(model).digest()
+    valid = pack_model_slot(model, VERSION)
+    ok = f"ok {'.'.join(map(str, VERSION))} {MODEL_BYTES}"
+
+    def header(**changes) -> bytes:
+        fields = dict(model_length=MODEL_BYTES, model_sha256=digest, version=VERSION)
+        fields.update(changes)
+        return slot_header(**fields)
+
+    half_model = HEADER_BYTES + MODEL_BYTES // 2
+    return [
+        ("model_slot_valid.bin", valid, ok),
+        ("model_slot_valid_erased_tail.bin", valid + b"\xff" * 1000, ok),  # rest of a flash slot
+        ("model_slot_flipped_model_byte.bin", flip(valid, half_model), "bad_sha256"),
+        ("model_slot_flipped_last_byte.bin", flip(valid, len(valid) - 1), "bad_sha256"),
+        ("model_slot_flipped_sha256_byte.bin", header(model_sha256=flip(digest, 0)) + model, "bad_sha256"),
+        ("model_slot_flipped_header_byte.bin", flip(valid, 12), "bad_header_crc"),
+        ("model_slot_flipped_crc_byte.bin", flip(valid, HEADER_BYTES - 1), "bad_header_crc"),
+        ("model_slot_truncated_header.bin", valid[:HEADER_BYTES - 1], "truncated_header"),
+        ("model_slot_empty.bin", b"", "truncated_header"),
+        ("model_slot_truncated_model.bin", valid[:half_model], "truncated_model"),
+        ("model_slot_truncated_one_byte.bin", valid[:-1], "truncated_model"),
+        ("model_slot_wrong_magic.bin", header(magic=b"WWMZ") + model, "bad_magic"),
+        ("model_slot_erased_flash.bin", b"\xff" * 4096, "bad_magic"),
+        ("model_slot_wrong_header_version.bin", header(header_version=2) + model, "bad_header_version"),
+        ("model_slot_wrong_header_bytes.bin", header(header_bytes=128) + model, "bad_header_version"),
+        ("model_slot_reserved_not_zero.bin", header(reserved=b"\0" * 7 + b"\1") + model, "reserved_not_zero"),
+        ("model_slot_wrong_format_version.bin", header(format_version=2) + model, "bad_format_version"),
+        ("model_slot_zero_length.bin", header(model_length=0) + model, "bad_length"),
+        ("model_slot_oversized_length.bin", header(model_length=MAX_SLOT_MODEL_BYTES + 1) + model, "bad_length"),
+        ("model_slot_max_u32_length.bin", header(model_length=0xFFFFFFFF) + model, "bad_length"),
+        # a length the limit allows but this slot cannot hold
+        ("model_slot_length_past_end.bin", header(model_length=MODEL_BYTES + 1) + model, "truncated_model"),
+    ]
+
+
+def outputs() -> dict[Path, bytes]:
+    files = {VECTORS_DIR / name: data for name, data, _ in vectors()}
+    index = ["# file status [MAJOR.MINOR.PATCH model_length]; written by make_model_slot_vectors.py"]
+    index += [f"{name} {expected}" for name, _, expected in vectors()]
+    files[VECTORS_DIR / INDEX_NAME] = ("\n".join(index) + "\n").encode("ascii")
+    files[LAYOUT_HEADER] = render_layout_header().encode("ascii")
+    return files
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="compare instead of writing; exit 1 if stale")
+    args = parser.parse_args(argv)
+    stale = []
+    for path, data in outputs().items():
+        if args.check:
+            if not path.is_file() or path.read_bytes() != data:
+                stale.append(path)
+        else:
+            path.write_bytes(data)
+    if stale:
+        print("stale (run tests/vectors/make_model_slot_vectors.py):", *map(str, stale), sep="\n  ")
+        return 1
+    print(f"{'checked' if args.check else 'wrote'} {len(outputs())} files")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
