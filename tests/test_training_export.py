@@ -148,3 +148,23 @@ def test_float_streaming_model_scores_match_keras(keras_model, features, tmp_pat
     window = (raw[None, end - rf + 1:end + 1, None, :].astype(np.float32) / 25.6)
     want = float(tf.sigmoid(keras_model(window, training=False))[0, 0])
     assert int(scores[0]) == min(255, int(np.rint(want * 256)))
+
+
+def test_reset_primes_the_state_with_silence(int8_model):
+    """After a reset the model behaves as if the stream had begun with a receptive field of silence."""
+    import dataclasses
+
+    from wakeword.model import ModelRunner
+
+    manifest = export.build_manifest(int8_model, name="p", version="0.0.1", keywords=("p",),
+                                     receptive_field_frames=CONFIG.receptive_field_frames,
+                                     macs_per_inference=1, arena_bytes=0, detector=DetectorConfig(),
+                                     training={}, metrics={})
+    primed = ModelRunner(int8_model, manifest.model)
+    unprimed = ModelRunner(int8_model, dataclasses.replace(manifest.model, receptive_field_frames=0))
+    frames = np.random.default_rng(5).integers(0, 700, (90, 40)).astype(np.uint16)
+    got = np.stack([s for _, s in primed.push_frames(frames)])
+    calls = -(-CONFIG.receptive_field_frames // CONFIG.stride_frames)
+    silence = np.zeros((calls * CONFIG.stride_frames, 40), np.uint16)  # the frontend's output for silence
+    want = np.stack([s for _, s in unprimed.push_frames(np.concatenate([silence, frames]))])[calls:]
+    np.testing.assert_array_equal(got, want)

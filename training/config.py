@@ -63,12 +63,24 @@ class DataConfig:
 
 
 @dataclass(frozen=True)
+class SpecAugmentConfig:
+    """Time and channel masks on feature windows while training (not at export)."""
+
+    enabled: bool = True
+    time_masks: int = 2
+    time_mask_frames: int = 10
+    freq_masks: int = 2
+    freq_mask_channels: int = 5
+
+
+@dataclass(frozen=True)
 class StepConfig:
     """One training step (teacher, student, qat)."""
 
     epochs: int = 10
     batch_size: int = 128
     learning_rate: float = 3e-3
+    spec_augment: SpecAugmentConfig = field(default_factory=SpecAugmentConfig)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .config import DistillConfig, PruneConfig, StepConfig
+from .config import DistillConfig, PruneConfig, SpecAugmentConfig, StepConfig
 from .models.tcn import TCNConfig, build_tcn
 from .tf_setup import keras, tf
 
@@ -19,14 +19,46 @@ def _class_weights(y: np.ndarray) -> np.ndarray:
     return np.where(y > 0.5, 0.5 * len(y) / positives, 0.5 * len(y) / negatives).astype(np.float32)
 
 
-def _fit(model, x, targets, *, step: StepConfig, loss, sample_weight, validation=None, seed: int = 0,
+def spec_augment(x, *, time_masks: int, time_mask_frames: int, freq_masks: int, freq_mask_channels: int):
+    """SpecAugment on a batch of feature windows ``(batch, frames, 1, channels)``: each mask zeroes
+    up to ``time_mask_frames`` consecutive frames or ``freq_mask_channels`` consecutive channels."""
+    shape = tf.shape(x)
+    batch, frames, channels = shape[0], shape[1], shape[3]
+    keep = tf.ones_like(x)
+    for axis, count, width, size in ((1, time_masks, time_mask_frames, frames),
+                                     (3, freq_masks, freq_mask_channels, channels)):
+        positions = tf.range(size)
+        for _ in range(count):
+            w = tf.random.uniform((batch, 1), 0, width + 1, dtype=tf.int32)
+            start = tf.random.uniform((batch, 1), 0, tf.maximum(1, size - width), dtype=tf.int32)
+            masked = (positions[None, :] >= start) & (positions[None, :] < start + w)  # (batch, size)
+            masked = tf.cast(masked, x.dtype)
+            masked = masked[:, :, None, None] if axis == 1 else masked[:, None, None, :]
+            keep = keep * (1.0 - masked)
+    return x * keep
+
+
+def _dataset(x, targets, sample_weight, *, batch_size: int, augment: SpecAugmentConfig | None, seed: int):
+    data = tf.data.Dataset.from_tensor_slices((x, targets, sample_weight))
+    data = data.shuffle(min(len(x), 20000), seed=seed, reshuffle_each_iteration=True).batch(batch_size)
+    if augment is not None and augment.enabled:
+        data = data.map(lambda a, b, c: (spec_augment(a, time_masks=augment.time_masks,
+                                                      time_mask_frames=augment.time_mask_frames,
+                                                      freq_masks=augment.freq_masks,
+                                                      freq_mask_channels=augment.freq_mask_channels), b, c),
+                        num_parallel_calls=tf.data.AUTOTUNE)
+    return data.prefetch(tf.data.AUTOTUNE)
+
+
+def _fit(model, x, targets, *, step: StepConfig, loss, sample_weight, seed: int = 0,
          verbose: int = 2, extra_callbacks=()) -> None:
     tf.keras.utils.set_random_seed(seed)
     schedule = keras.optimizers.schedules.CosineDecay(step.learning_rate,
                                                       decay_steps=max(1, step.epochs * (len(x) // step.batch_size + 1)))
     model.compile(optimizer=keras.optimizers.Adam(schedule), loss=loss)
-    model.fit(x, targets, sample_weight=sample_weight, batch_size=step.batch_size, epochs=step.epochs,
-              shuffle=True, verbose=verbose, validation_data=validation, callbacks=list(extra_callbacks))
+    data = _dataset(x, targets.astype(np.float32), sample_weight, batch_size=step.batch_size,
+                    augment=step.spec_augment, seed=seed)
+    model.fit(data, epochs=step.epochs, verbose=verbose, callbacks=list(extra_callbacks))
 
 
 def train_float(config: TCNConfig, x: np.ndarray, y: np.ndarray, *, step: StepConfig, seed: int = 0,
@@ -90,8 +122,8 @@ def prune(model, x: np.ndarray, y: np.ndarray, *, config: PruneConfig, step: Ste
     steps = max(1, config.epochs * (len(x) // step.batch_size + 1))
     schedule = tfmot.sparsity.keras.PolynomialDecay(0.0, config.final_sparsity, begin_step=0, end_step=steps)
     pruned = tfmot.sparsity.keras.prune_low_magnitude(model, pruning_schedule=schedule)
-    _fit(pruned, x, y.astype(np.float32)[:, None], step=StepConfig(config.epochs, step.batch_size,
-                                                                   step.learning_rate / 3),
+    _fit(pruned, x, y.astype(np.float32)[:, None],
+         step=StepConfig(config.epochs, step.batch_size, step.learning_rate / 3, step.spec_augment),
          loss=keras.losses.BinaryCrossentropy(from_logits=True), sample_weight=_class_weights(y), seed=seed,
          verbose=verbose, extra_callbacks=[tfmot.sparsity.keras.UpdatePruningStep()])
     return tfmot.sparsity.keras.strip_pruning(pruned)

@@ -34,15 +34,20 @@ class Engine:
         Per-keyword thresholds (1..255) overriding ``detector.threshold``.
     history_size : int
         How many recent model calls :attr:`score_history` keeps.
+    exact_kernels : bool
+        Run the model on LiteRT's reference-matching kernels (what TFLite Micro matches within
+        1 LSB) instead of the faster XNNPACK kernels (a few LSB different).
     """
 
     def __init__(self, bundle: Bundle, *, detector: DetectorConfig | None = None,
-                 thresholds: Sequence[int] | None = None, history_size: int = 2000) -> None:
+                 thresholds: Sequence[int] | None = None, history_size: int = 2000,
+                 exact_kernels: bool = False) -> None:
         self.bundle = bundle
         self.manifest = bundle.manifest
         self.keywords = self.manifest.keywords
         self.features = FeatureExtractor(self.manifest.features)
-        self.model = ModelRunner(bundle.model_bytes, self.manifest.model, source=bundle.source)
+        self.model = ModelRunner(bundle.model_bytes, self.manifest.model, source=bundle.source,
+                                 exact_kernels=exact_kernels)
         self.detector = StreamingDetector(self.keywords, detector or self.manifest.detector, thresholds=thresholds)
         self.score_history: deque[tuple[int, np.ndarray]] = deque(maxlen=history_size)
         self.samples_seen = 0
