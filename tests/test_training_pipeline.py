@@ -2,7 +2,7 @@
 student -> QAT -> int8 streaming bundle, firmware sources and ablation table."""
 
 import json
-import shutil
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +20,14 @@ def tiny_run(tmp_path_factory):
 
     out = tmp_path_factory.mktemp("run")
     config = out / "tiny.toml"
-    shutil.copy(ROOT / "configs" / "tiny.toml", config)
+    # small "real" folders (espeak-ng here) exercise the real-data evaluation and threshold choice
+    for folder, texts in (("eval_pos", ["alexa", "alexa please", "hey alexa"]),
+                          ("eval_neg", ["the weather is nice today", "a large coffee with milk please"])):
+        (out / folder).mkdir()
+        for i, text in enumerate(texts):
+            subprocess.run(["espeak-ng", "-v", "en-us", "-w", str(out / folder / f"{i}.wav"), text], check=True)
+    config.write_text((ROOT / "configs" / "tiny.toml").read_text() +
+                      '\n[evaluation]\npositives_dirs = ["eval_pos"]\nnegatives_dirs = ["eval_neg"]\n')
     result = run(str(config), out_dir=out / "out", cache_dir=out / "cache", firmware_dir=out / "firmware", verbose=0)
     return out, result
 
@@ -42,6 +49,11 @@ def test_bundle_is_deployable(tiny_run):
 def test_ablation_table_and_firmware_sources(tiny_run):
     out, result = tiny_run
     rows = json.loads((out / "out" / "ablation.json").read_text())
+    assert all(r["real_positives"] == 3 and 0 < r["negative_hours"] < 0.01 for r in rows)
+    manifest = load_bundle(result["bundle"]).manifest
+    point = manifest.metrics["operating_point"]
+    assert manifest.detector.threshold == point["threshold"] and manifest.detector.window == point["window"]
+    assert set(manifest.metrics["fa_per_hour_by_threshold"]) == set(manifest.metrics["frr_by_threshold"])
     assert [r["variant"] for r in rows] == ["float teacher", "float student", "student + distillation",
                                            "int8 PTQ (no QAT)", "int8 QAT (shipped)"]
     int8 = [r for r in rows if r["dtype"] == "int8"]

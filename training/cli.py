@@ -120,7 +120,7 @@ def run(config_path: str, *, out_dir: Path, cache_dir: Path, firmware_dir: Path 
             negative_frames, negative_hours = ev.stream_frames(negatives, max_hours=config.evaluation.max_negative_hours,
                                                                desc="negatives")
             positive_frames = ev.clip_frames(positives)
-        rows, shipped_points = [], None
+        rows, shipped_curves = [], None
         for name, (arch, model_bytes) in models.items():
             bundle = bundle_for(name, arch, model_bytes)
             scores, index = ev.window_scores(bundle, val, limit=4000)
@@ -133,30 +133,41 @@ def run(config_path: str, *, out_dir: Path, cache_dir: Path, firmware_dir: Path 
                    "size_bytes": len(model_bytes), "dtype": "int8" if "int8" in name else "float32",
                    "macs_per_call": arch.macs_per_call()}
             if positives and negatives:
-                neg = ev.model_scores(bundle, negative_frames)
-                pos = [ev.model_scores(bundle, frames) for frames in positive_frames]
-                points = ev.operating_points(keyword, config.export.detector, positives=pos, negatives=neg,
-                                             hours=negative_hours)
-                frr, thr = ev.frr_at_fa_per_hour(points, 0.5)
-                row.update({"real_frr_at_0.5_fa_h": frr, "threshold_at_0.5_fa_h": thr,
+                neg = ev.score_stream(*ev.model_scores(bundle, negative_frames), frames=len(negative_frames))
+                pos = [ev.score_stream(*ev.model_scores(bundle, frames), frames=len(frames))
+                       for frames in positive_frames]
+                curves = ev.curves_by_window(keyword, config.export.detector, positives=pos, negatives=neg,
+                                             windows=config.export.windows)
+                window, point, met = ev.best_operating_point(curves, 0.5)
+                row.update({"real_frr_at_0.5_fa_h": point.frr if met else 1.0,
+                            "real_operating_point": f"thr {point.threshold}, window {window}, "
+                                                    f"FRR {point.frr:.3f}, FA/h {point.fa_per_hour:.2f}",
                             "negative_hours": round(negative_hours, 3), "real_positives": len(positives)})
                 if name == "int8 QAT (shipped)":
-                    shipped_points = points
+                    shipped_curves = curves
             rows.append(row)
             print(f"{name}: {row}", flush=True)
 
     with timer.stage("bundle"):
         detector = config.export.detector
         metrics: dict = {"ablation": rows}
-        if shipped_points is not None:
+        if shipped_curves is not None:
             import dataclasses
 
-            _, threshold = ev.frr_at_fa_per_hour(shipped_points, config.export.target_fa_per_hour)
-            detector = dataclasses.replace(detector, threshold=threshold)
-            metrics["fa_per_hour_by_threshold"] = {str(p["threshold"]): p["fa_per_hour"] for p in shipped_points}
-            metrics["frr_by_threshold"] = {str(p["threshold"]): p["frr"] for p in shipped_points}
-            metrics["threshold_choice"] = (f"lowest FRR with FA/h <= {config.export.target_fa_per_hour} on "
-                                           f"{rows[-1]['negative_hours']} h of real negative speech")
+            target = config.export.target_fa_per_hour
+            window, point, met = ev.best_operating_point(shipped_curves, target)
+            detector = dataclasses.replace(detector, threshold=point.threshold, window=window)
+            curve = shipped_curves[window]
+            metrics["fa_per_hour_by_threshold"] = {str(int(t)): float(f) for t, f in zip(curve.thresholds,
+                                                                                      curve.fa_per_hour)}
+            metrics["frr_by_threshold"] = {str(int(t)): float(f) for t, f in zip(curve.thresholds, curve.frr)}
+            metrics["operating_point"] = {"threshold": point.threshold, "window": window, "frr": point.frr,
+                                          "fa_per_hour": point.fa_per_hour, "target_fa_per_hour": target,
+                                          "target_met": met, "negative_hours": negative_hours,
+                                          "positives": len(positives)}
+            metrics["threshold_choice"] = (f"lowest FRR with FA/h <= {target} over detector windows "
+                                           f"{list(config.export.windows)} on {negative_hours:.2f} h of real negative "
+                                           "speech" + ("" if met else "; not reachable: fewest false accepts instead"))
         manifest = export.build_manifest(
             shipped_bytes, name=keyword, version=config.keyword.version, keywords=(keyword,),
             receptive_field_frames=shipped_arch.receptive_field_frames,
@@ -172,13 +183,15 @@ def run(config_path: str, *, out_dir: Path, cache_dir: Path, firmware_dir: Path 
                                      ("macs_per_call", "MACs/call"), ("val_accuracy", "val acc"),
                                      ("val_frr", "val FRR"), ("val_fpr", "val FPR"),
                                      ("real_frr_at_0.5_fa_h", "real FRR @0.5 FA/h"),
+                                     ("real_operating_point", "best real operating point"),
                                      ("negative_hours", "neg. hours")])
         (out_dir / "ablation.md").write_text(table + "\n")
         (out_dir / "ablation.json").write_text(json.dumps(rows, indent=2))
     print("\nAblation (validation voices never seen in training; real folders never used for training):")
     print(table)
     print(f"\nTFLM arena: {arena_measured} bytes measured, {arena} in the manifest; "
-          f"model {len(shipped_bytes)} bytes; {macs_per_second} MACs/s; threshold {detector.threshold}")
+          f"model {len(shipped_bytes)} bytes; {macs_per_second} MACs/s; threshold {detector.threshold}, "
+          f"window {detector.window}")
     print("stage seconds: " + ", ".join(f"{k} {v:.0f}" for k, v in timer.times.items()) +
           f", total {sum(timer.times.values()):.0f}")
     print(f"bundle: {bundle_dir} (sha256 {sha256_hex(shipped_bytes)[:16]}...)")

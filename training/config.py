@@ -81,6 +81,12 @@ class StepConfig:
     batch_size: int = 128
     learning_rate: float = 3e-3
     spec_augment: SpecAugmentConfig = field(default_factory=SpecAugmentConfig)
+    #: hard labels become 1 - s/2 and s/2: keeps logits where the uint8 output can still rank them
+    label_smoothing: float = 0.1
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.label_smoothing < 0.5:
+            raise ConfigError("label_smoothing must be in 0..0.5")
 
 
 @dataclass(frozen=True)
@@ -111,8 +117,12 @@ class BudgetConfig:
 
 @dataclass(frozen=True)
 class ExportConfig:
+    """Operating point: the threshold (and detector window, from ``windows``) with the lowest FRR
+    whose FA/h on the real negatives is at most ``target_fa_per_hour``."""
+
     target_fa_per_hour: float = 0.5
     detector: DetectorConfig = field(default_factory=DetectorConfig)
+    windows: tuple[int, ...] = (3, 5, 8, 12)
 
 
 @dataclass(frozen=True)

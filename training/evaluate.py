@@ -10,8 +10,8 @@ from tqdm import tqdm
 
 from wakeword.audio import load_audio
 from wakeword.bundle import Bundle
-from wakeword.config import DetectorConfig
-from wakeword.detector import replay
+from evaluation.metrics import DetCurve, OperatingPoint, PositiveTrial, ScoreStream, det_curve, frr_at_fa_per_hour
+from wakeword.config import DetectorConfig, FeatureConfig
 from wakeword.features import FeatureExtractor, compute_features
 from wakeword.model import ModelRunner
 
@@ -73,28 +73,32 @@ def model_scores(bundle: Bundle, frames: np.ndarray) -> tuple[np.ndarray, np.nda
     return t, scores
 
 
-def operating_points(keyword: str, detector: DetectorConfig, *, positives, negatives, hours: float,
-                     thresholds=DEFAULT_THRESHOLDS) -> list[dict]:
-    """FRR and FA/h for each threshold, by replaying the recorded scores through the detector."""
-    t_neg, s_neg = negatives
-    points = []
-    for threshold in thresholds:
-        config = dataclasses.replace(detector, threshold=threshold)
-        # a window mean can't exceed the largest score: skip replays that can't detect anything
-        false_accepts = len(replay((keyword,), config, t_neg, s_neg)) if len(t_neg) and s_neg.max() >= threshold else 0
-        misses = sum(1 for t, s in positives if not (len(s) and s.max() >= threshold and replay((keyword,), config, t, s)))
-        points.append({"threshold": threshold, "fa_per_hour": false_accepts / hours if hours else float("nan"),
-                       "frr": misses / len(positives) if positives else float("nan")})
-    return points
+def score_stream(t_ms: np.ndarray, scores: np.ndarray, *, frames: int) -> ScoreStream:
+    """Scores of a stream of ``frames`` feature frames (it lasts until the last frame ends)."""
+    return ScoreStream(t_ms, scores, duration_ms=FeatureConfig().frame_end_ms(frames - 1) if frames else 0)
 
 
-def frr_at_fa_per_hour(points: list[dict], target: float) -> tuple[float, int]:
-    """Lowest FRR among thresholds whose FA/h <= target, and that threshold."""
-    ok = [p for p in points if p["fa_per_hour"] <= target]
-    if not ok:
-        return 1.0, 255
-    best = min(ok, key=lambda p: (p["frr"], p["threshold"]))
-    return best["frr"], best["threshold"]
+def curves_by_window(keyword: str, detector: DetectorConfig, *, positives: list[ScoreStream],
+                     negatives: ScoreStream, windows: tuple[int, ...]) -> dict[int, DetCurve]:
+    """DET curve (FRR and FA/h per threshold, by detector replay) for each detector window."""
+    trials = [PositiveTrial(stream=p, keyword=keyword, hit_start_ms=0, hit_end_ms=p.duration_ms,
+                            speech_end_ms=p.duration_ms) for p in positives]
+    return {window: det_curve(trials, [negatives], keywords=(keyword,),
+                              detector=dataclasses.replace(detector, window=window), thresholds=DEFAULT_THRESHOLDS)
+            for window in windows}
+
+
+def best_operating_point(curves: dict[int, DetCurve], target_fa_per_hour: float) -> tuple[int, OperatingPoint, bool]:
+    """(window, point, target met): the lowest FRR with FA/h <= target over all windows; when no
+    point meets the target, the point with the fewest false accepts (then the lowest FRR)."""
+    found = [(window, point) for window, curve in curves.items()
+             if (point := frr_at_fa_per_hour(curve, target_fa_per_hour)) is not None]
+    if found:
+        window, point = min(found, key=lambda wp: (wp[1].frr, wp[1].fa_per_hour, wp[0]))
+        return window, point, True
+    candidates = [(window, curve.at(int(t))) for window, curve in curves.items() for t in curve.thresholds]
+    window, point = min(candidates, key=lambda wp: (wp[1].fa_per_hour, wp[1].frr, wp[0]))
+    return window, point, False
 
 
 def real_files(folders: tuple[str, ...]) -> list[Path]:

@@ -66,18 +66,20 @@ def train_float(config: TCNConfig, x: np.ndarray, y: np.ndarray, *, step: StepCo
     """A float TCN trained with class-balanced binary cross-entropy on logits."""
     model = build_tcn(config, name=name)
     _fit(model, x, y.astype(np.float32)[:, None], step=step, sample_weight=_class_weights(y),
-         loss=keras.losses.BinaryCrossentropy(from_logits=True), seed=seed, verbose=verbose)
+         loss=keras.losses.BinaryCrossentropy(from_logits=True, label_smoothing=step.label_smoothing),
+         seed=seed, verbose=verbose)
     return model
 
 
-def distillation_loss(distill: DistillConfig):
+def distillation_loss(distill: DistillConfig, *, label_smoothing: float = 0.0):
     """Hinton distillation for one sigmoid output; targets are ``[label, teacher_logit]``."""
     temperature = float(distill.temperature)
     weight = float(distill.weight)
+    smoothing = float(label_smoothing)
     bce = keras.losses.binary_crossentropy
 
     def loss(targets, logits):
-        label = targets[:, :1]
+        label = targets[:, :1] * (1.0 - smoothing) + 0.5 * smoothing
         soft = tf.sigmoid(targets[:, 1:] / temperature)
         hard_loss = bce(label, tf.sigmoid(logits))
         soft_loss = bce(soft, tf.sigmoid(logits / temperature)) * temperature ** 2
@@ -95,8 +97,8 @@ def train_distilled(config: TCNConfig, x: np.ndarray, y: np.ndarray, soft_logits
     """A student trained on labels and the teacher's softened outputs."""
     model = build_tcn(config, name="student")
     targets = np.stack([y.astype(np.float32), soft_logits], axis=1)
-    _fit(model, x, targets, step=step, loss=distillation_loss(distill), sample_weight=_class_weights(y),
-         seed=seed, verbose=verbose)
+    _fit(model, x, targets, step=step, loss=distillation_loss(distill, label_smoothing=step.label_smoothing),
+         sample_weight=_class_weights(y), seed=seed, verbose=verbose)
     return model
 
 
@@ -107,9 +109,11 @@ def quantization_aware(model, x: np.ndarray, y: np.ndarray, soft_logits: np.ndar
 
     qat = tfmot.quantization.keras.quantize_model(model)
     if soft_logits is None:
-        targets, loss = y.astype(np.float32)[:, None], keras.losses.BinaryCrossentropy(from_logits=True)
+        targets = y.astype(np.float32)[:, None]
+        loss = keras.losses.BinaryCrossentropy(from_logits=True, label_smoothing=step.label_smoothing)
     else:
-        targets, loss = np.stack([y.astype(np.float32), soft_logits], axis=1), distillation_loss(distill)
+        targets = np.stack([y.astype(np.float32), soft_logits], axis=1)
+        loss = distillation_loss(distill, label_smoothing=step.label_smoothing)
     _fit(qat, x, targets, step=step, loss=loss, sample_weight=_class_weights(y), seed=seed, verbose=verbose)
     return qat
 
@@ -123,7 +127,9 @@ def prune(model, x: np.ndarray, y: np.ndarray, *, config: PruneConfig, step: Ste
     schedule = tfmot.sparsity.keras.PolynomialDecay(0.0, config.final_sparsity, begin_step=0, end_step=steps)
     pruned = tfmot.sparsity.keras.prune_low_magnitude(model, pruning_schedule=schedule)
     _fit(pruned, x, y.astype(np.float32)[:, None],
-         step=StepConfig(config.epochs, step.batch_size, step.learning_rate / 3, step.spec_augment),
-         loss=keras.losses.BinaryCrossentropy(from_logits=True), sample_weight=_class_weights(y), seed=seed,
-         verbose=verbose, extra_callbacks=[tfmot.sparsity.keras.UpdatePruningStep()])
+         step=StepConfig(config.epochs, step.batch_size, step.learning_rate / 3, step.spec_augment,
+                         step.label_smoothing),
+         loss=keras.losses.BinaryCrossentropy(from_logits=True, label_smoothing=step.label_smoothing),
+         sample_weight=_class_weights(y), seed=seed, verbose=verbose,
+         extra_callbacks=[tfmot.sparsity.keras.UpdatePruningStep()])
     return tfmot.sparsity.keras.strip_pruning(pruned)
