@@ -27,7 +27,7 @@ setup: system $(STAMP)
 demo: setup
 	$(PY) -m training.cli $(DEMO_CONFIG) --out $(DEMO_OUT)
 
-test: setup
+test: setup firmware-check
 	KIVY_NO_ARGS=1 $(PY) -m pytest -q tests
 
 firmware-check: setup

@@ -169,6 +169,7 @@ def save_bundle(out_dir: str | os.PathLike, manifest: Manifest, model_bytes: byt
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    tmp.chmod(0o755)  # mkdtemp makes it private; a bundle is ordinary readable data
     try:
         files = {MANIFEST_NAME: manifest_bytes(manifest), manifest.model.file: bytes(model_bytes)}
         files.update(extra_files or {})

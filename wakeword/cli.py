@@ -66,8 +66,13 @@ def cmd_info(args: argparse.Namespace) -> int:
     print(f"tflm        arena {m.model.tflm_arena_bytes} bytes, ops {', '.join(m.model.ops)}")
     print(f"detector    threshold {m.detector.threshold}/256, window {m.detector.window}, "
           f"refractory {m.detector.refractory_ms} ms")
+    point = m.metrics.get("operating_point")
+    if isinstance(point, dict):
+        print(f"measured    FRR {point.get('frr', float('nan')):.1%} at {point.get('fa_per_hour', float('nan')):.2f} "
+              f"false accepts/h (threshold {point.get('threshold')}, window {point.get('window')}; "
+              f"{point.get('positives')} real clips, {point.get('negative_hours', 0):.2f} h of negatives)")
     for key, value in m.metrics.items():
-        if not isinstance(value, dict):
+        if not isinstance(value, (dict, list)):
             print(f"metric      {key} = {value}")
     return 0
 

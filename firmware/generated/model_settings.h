@@ -1,0 +1,41 @@
+// Generated from alexa 0.1.0 manifest.json by training/export.py. Do not edit.
+#pragma once
+#include <cstdint>
+
+namespace wakeword_model {
+constexpr int kSampleRateHz = 16000;
+constexpr int kWindowMs = 30;
+constexpr int kStepMs = 10;
+constexpr int kFeatureChannels = 40;
+constexpr int kStrideFrames = 3;
+constexpr int kReceptiveFieldFrames = 137;
+constexpr int kKeywordCount = 1;
+constexpr const char* kKeywords[kKeywordCount] = {"alexa"};
+constexpr float kInputScale = 0.10049019753932953f;
+constexpr int kInputZeroPoint = -128;
+constexpr float kOutputScale = 0.00390625f;
+constexpr int kOutputZeroPoint = 0;
+constexpr uint8_t kDetectionThreshold = 244;
+constexpr int kDetectionWindow = 3;
+constexpr uint32_t kRefractoryMs = 2000;
+constexpr int kTensorArenaBytes = 18368;
+constexpr int kModelBytes = 32440;
+constexpr long kMacsPerInference = 11168;
+constexpr int kOpCount = 12;
+}  // namespace wakeword_model
+
+// X-macro of the MicroMutableOpResolver registrations the model needs.
+#define WAKEWORD_MODEL_OPS(X) \
+  X(AddAssignVariable) \
+  X(AddCallOnce) \
+  X(AddConcatenation) \
+  X(AddConv2D) \
+  X(AddDepthwiseConv2D) \
+  X(AddFullyConnected) \
+  X(AddLogistic) \
+  X(AddQuantize) \
+  X(AddReadVariable) \
+  X(AddReshape) \
+  X(AddStridedSlice) \
+  X(AddVarHandle) \
+

@@ -1,0 +1,224 @@
+"""Budget of a bundle on the Arduino Nano 33 BLE: flash, TFLM arena, core code, MACs, CPU.
+
+Run as ``python -m training.firmware_budget --bundle BUNDLE_DIR``. Prints a Markdown
+table (the one in firmware/README.md comes from here) and exits 1 when any row with
+a limit fails.
+
+Where the numbers come from
+---------------------------
+* model flash: the bytes of ``model.tflite`` (the C array in model_data.cc is the same size);
+* TFLM arena: the manifest's ``tflm_arena_bytes`` (measured at export, plus 10 %), and
+  measured again now with :func:`training.export.measure_arena_bytes` (the tflite-micro
+  Python interpreter, resource variables in the same arena, as the sketch does);
+* core code: ``make -C firmware cross`` (the portable core cross-compiled for the
+  Cortex-M4F) parsed from its ``arm-none-eabi-size`` totals;
+* MACs: the manifest's ``macs_per_inference`` (convolutions and the dense layer), and
+  per second ``macs_per_inference * 100 // stride_frames`` (100 feature frames per
+  second, one call every ``stride_frames`` frames), as ``training.cli`` computes it;
+* cycles and CPU load: an estimate, see :data:`CYCLES_PER_MAC`, :data:`CYCLES_PER_NODE`
+  and :data:`FRONTEND_CYCLES_PER_FRAME`; the sketch prints the measured load on the
+  board every 10 s (``stats: cpu=...``), which is what to trust.
+
+Limits: ``budget`` of the training config stored in the manifest when present, else
+the :class:`training.config.BudgetConfig` defaults (64 KiB model, 32 KiB arena,
+5 M MACs/s), plus :data:`MAX_CPU_LOAD_PERCENT` for the estimated total CPU load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+from wakeword.bundle import Bundle, load_bundle
+from wakeword.config import from_dict
+from wakeword.errors import WakewordError
+
+from .config import BudgetConfig
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+FIRMWARE_DIR = REPO_ROOT / "firmware"
+
+#: nRF52840 core clock.
+CLOCK_HZ = 64_000_000
+#: int8 MAC cost with TFLM's CMSIS-NN kernels on a Cortex-M4: SMLAD does two 16-bit MACs
+#: per cycle, but operand loads, sign extension and requantization bring convolutions to
+#: about 1-2 cycles per MAC; 2 is the conservative end (depthwise layers are the slow ones).
+CYCLES_PER_MAC = 2.0
+#: Fixed cost per executed graph node (interpreter dispatch, CMSIS-NN setup, small
+#: reference kernels such as STRIDED_SLICE, CONCATENATION, READ/ASSIGN_VARIABLE, LOGISTIC).
+CYCLES_PER_NODE = 2_000
+#: The TFLM microfrontend per 10 ms frame, from an operation count: 512-point int16 real
+#: FFT (~45 k cycles), 30 ms window, 257-bin energy + 40-channel filterbank and sqrt
+#: (~15 k), noise reduction, PCAN and log (~5 k), rounded up.
+FRONTEND_CYCLES_PER_FRAME = 70_000
+#: Estimated share of the CPU the detector may take (frontend + model); the rest is left
+#: to the BLE stack, Serial and the application.
+MAX_CPU_LOAD_PERCENT = 50.0
+
+
+@dataclass(frozen=True)
+class Row:
+    item: str
+    value: str
+    limit: str = ""
+    status: str = ""  # "PASS", "FAIL", "SKIP" or "" (information only)
+
+
+@dataclass(frozen=True)
+class CoreSize:
+    text: int
+    data: int
+    bss: int
+
+
+def budget_for(bundle: Bundle) -> tuple[BudgetConfig, str]:
+    """The budget the bundle was trained against (manifest training config), else the defaults."""
+    stored = bundle.manifest.training.get("config", {})
+    if isinstance(stored, dict) and isinstance(stored.get("budget"), dict):
+        return from_dict(BudgetConfig, stored["budget"], where="training.config.budget"), "manifest training config"
+    return BudgetConfig(), "BudgetConfig defaults"
+
+
+def parse_size_totals(output: str) -> CoreSize:
+    """text/data/bss of the ``(TOTALS)`` line of ``arm-none-eabi-size -t``."""
+    match = re.search(r"^\s*(\d+)\s+(\d+)\s+(\d+)\s+\d+\s+[0-9a-fA-F]+\s+\(TOTALS\)\s*$", output, re.MULTILINE)
+    if match is None:
+        raise ValueError("no (TOTALS) line in the arm-none-eabi-size output")
+    text, data, bss = (int(g) for g in match.groups())
+    return CoreSize(text, data, bss)
+
+
+def cross_build_core(build_dir: Path | None = None) -> CoreSize:
+    """``make -C firmware cross`` into a private build folder; raises RuntimeError when it cannot build."""
+    for tool in ("make", "arm-none-eabi-g++", "arm-none-eabi-size"):
+        if shutil.which(tool) is None:
+            raise RuntimeError(f"{tool} not found (apt-get install make gcc-arm-none-eabi "
+                               "libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib)")
+    with tempfile.TemporaryDirectory(prefix="fw_budget_") as tmp:
+        target = Path(build_dir) if build_dir is not None else Path(tmp)
+        result = subprocess.run(["make", "-s", "-C", str(FIRMWARE_DIR), "cross", f"BUILD_DIR={target.resolve()}"],
+                                capture_output=True, text=True, timeout=300)
+        # (run inside the with block: the temporary build folder must outlive make)
+    if result.returncode != 0:
+        raise RuntimeError(f"make -C firmware cross failed: {(result.stdout + result.stderr)[-2000:]}")
+    return parse_size_totals(result.stdout)
+
+
+def node_count(model_bytes: bytes) -> int:
+    """Operators of the model's main graph (nodes executed per inference)."""
+    from wakeword.model import make_interpreter
+
+    return len(make_interpreter(model_bytes)._get_ops_details())  # noqa: SLF001
+
+
+def estimate_cycles_per_inference(macs: int, nodes: int) -> int:
+    return int(round(macs * CYCLES_PER_MAC + nodes * CYCLES_PER_NODE))
+
+
+def budget_rows(bundle: Bundle, *, core: CoreSize | str, measured_arena: int | str) -> list[Row]:
+    """The table rows; ``core`` and ``measured_arena`` are results or a reason they are missing."""
+    m = bundle.manifest.model
+    f = bundle.manifest.features
+    budget, budget_source = budget_for(bundle)
+    frames_per_second = 1000 // f.step_ms
+    rows: list[Row] = []
+
+    def check(item: str, value: int, limit: int, unit: str, value_text: str | None = None) -> None:
+        rows.append(Row(item, value_text or f"{value:,} {unit}", f"<= {limit:,} {unit}",
+                        "PASS" if value <= limit else "FAIL"))
+
+    check("model flash (model.tflite)", len(bundle.model_bytes), budget.model_flash_bytes, "B")
+    check("TFLM arena (manifest tflm_arena_bytes)", m.tflm_arena_bytes, budget.arena_bytes, "B")
+    if isinstance(measured_arena, int):
+        rows.append(Row("TFLM arena (re-measured, tflite-micro)", f"{measured_arena:,} B",
+                        f"<= {m.tflm_arena_bytes:,} B (manifest)",
+                        "PASS" if measured_arena <= m.tflm_arena_bytes else "FAIL"))
+    else:
+        rows.append(Row("TFLM arena (re-measured, tflite-micro)", f"not measured: {measured_arena}", "", "SKIP"))
+    if isinstance(core, CoreSize):
+        rows.append(Row("core code (firmware/src, cortex-m4)",
+                        f"text {core.text:,} B, data {core.data:,} B, bss {core.bss:,} B"))
+    else:
+        rows.append(Row("core code (firmware/src, cortex-m4)", f"not built: {core}", "", "SKIP"))
+    macs = m.macs_per_inference
+    macs_per_second = macs * frames_per_second // m.stride_frames
+    rows.append(Row("MACs per inference", f"{macs:,}"))
+    check("MACs per second", macs_per_second, budget.macs_per_second, "MAC/s",
+          f"{macs_per_second:,} MAC/s ({frames_per_second / m.stride_frames:.4g} inferences/s)")
+    nodes = node_count(bundle.model_bytes)
+    cycles = estimate_cycles_per_inference(macs, nodes)
+    model_load = 100.0 * cycles * frames_per_second / m.stride_frames / CLOCK_HZ
+    frontend_load = 100.0 * FRONTEND_CYCLES_PER_FRAME * frames_per_second / CLOCK_HZ
+    rows.append(Row("cycles per inference (estimate)",
+                    f"{cycles:,} ({macs:,} MACs x {CYCLES_PER_MAC:g} + {nodes} nodes x {CYCLES_PER_NODE:,}) "
+                    f"= {1e6 * cycles / CLOCK_HZ:.0f} us at 64 MHz"))
+    rows.append(Row("model CPU load (estimate)", f"{model_load:.2f} %"))
+    rows.append(Row("frontend CPU load (estimate)",
+                    f"{frontend_load:.2f} % ({FRONTEND_CYCLES_PER_FRAME:,} cycles x {frames_per_second} frames/s)"))
+    total = model_load + frontend_load
+    rows.append(Row("total CPU load (estimate)", f"{total:.2f} %", f"<= {MAX_CPU_LOAD_PERCENT:g} %",
+                    "PASS" if total <= MAX_CPU_LOAD_PERCENT else "FAIL"))
+    rows.append(Row("limits from", budget_source))
+    return rows
+
+
+def format_table(rows: Sequence[Row]) -> str:
+    lines = ["| item | value | limit | status |", "|---|---|---|---|"]
+    lines += [f"| {r.item} | {r.value} | {r.limit} | {r.status} |" for r in rows]
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m training.firmware_budget",
+                                     description="Print the Nano 33 BLE budget table of a bundle.")
+    parser.add_argument("--bundle", required=True, help="bundle folder, .wwb file or built-in name")
+    parser.add_argument("--no-cross", action="store_true", help="skip the cross build of the firmware core")
+    parser.add_argument("--no-measure", action="store_true", help="skip re-measuring the TFLM arena")
+    parser.add_argument("--build-dir", type=Path, default=None,
+                        help="build folder for make -C firmware cross (default: a temporary one)")
+    args = parser.parse_args(argv)
+    try:
+        bundle = load_bundle(args.bundle)
+    except WakewordError as exc:
+        print(f"firmware_budget: {exc}", file=sys.stderr)
+        return 2
+    m = bundle.manifest.model
+
+    core: CoreSize | str = "--no-cross"
+    if not args.no_cross:
+        try:
+            core = cross_build_core(args.build_dir)
+        except (RuntimeError, ValueError, subprocess.TimeoutExpired) as exc:
+            core = str(exc).splitlines()[0]
+    measured: int | str = "--no-measure"
+    if not args.no_measure:
+        try:
+            from .export import measure_arena_bytes
+
+            measured = measure_arena_bytes(bundle.model_bytes, stride_frames=m.stride_frames,
+                                           channels=bundle.manifest.features.channels)
+        except (ImportError, WakewordError) as exc:
+            measured = str(exc)
+
+    rows = budget_rows(bundle, core=core, measured_arena=measured)
+    print(f"Budget of {bundle.manifest.name} {bundle.manifest.version} ({bundle.source}) "
+          f"on the Arduino Nano 33 BLE (nRF52840, Cortex-M4F {CLOCK_HZ // 1_000_000} MHz):\n")
+    print(format_table(rows))
+    failed = [r.item for r in rows if r.status == "FAIL"]
+    print()
+    if failed:
+        print(f"FAIL: {', '.join(failed)}")
+        return 1
+    print("PASS: the model fits the budget")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
