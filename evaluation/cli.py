@@ -42,6 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", default="eval_out", metavar="DIR",
                         help="output folder for results.json, report.md and PNGs (default: %(default)s)")
     parser.add_argument("--workers", type=int, default=1, metavar="N", help="worker processes (default: 1)")
+    parser.add_argument("--allow-unsigned", action="store_true",
+                        help="accept --bundle bundles without a signature (e.g. fresh from wakeword-train)")
     parser.add_argument("--max-negative-hours", type=float, default=None, metavar="H",
                         help="use at most H hours of negatives")
     parser.add_argument("--seed", type=int, default=0, metavar="S", help="seed of noise placement (default: 0)")
@@ -71,7 +73,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise WakewordError(f"--workers {args.workers} must be >= 1")
         results = run_suite(models=models, positives=args.positives, negatives=args.negatives, noises=args.noise,
                             rirs=args.rir, snrs_db=args.snr, out_dir=args.out, workers=args.workers,
-                            max_negative_hours=args.max_negative_hours, seed=args.seed, progress=not args.quiet)
+                            max_negative_hours=args.max_negative_hours, seed=args.seed, progress=not args.quiet,
+                            allow_unsigned=args.allow_unsigned)
     except WakewordError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -26,7 +26,7 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
-from wakeword.bundle import Bundle, load_bundle
+from wakeword.bundle import Bundle, open_bundle
 from wakeword.engine import Engine
 
 from . import EvaluationError
@@ -60,13 +60,13 @@ def load_peer(spec: str) -> Bundle:
     return microwakeword_bundle(name)
 
 
-def load_model(spec: str | os.PathLike | Bundle) -> Bundle:
-    """A bundle path/name, ``microwakeword:NAME``, or an already loaded Bundle."""
+def load_model(spec: str | os.PathLike | Bundle, *, allow_unsigned: bool = False) -> Bundle:
+    """A bundle path/name (signature verified as in the runtime), ``microwakeword:NAME``, or a loaded Bundle."""
     if isinstance(spec, Bundle):
         return spec
     if isinstance(spec, str) and spec.split(":", 1)[0] in PEER_FAMILIES and ":" in spec:
         return load_peer(spec)
-    return load_bundle(spec)
+    return open_bundle(spec, allow_unsigned=allow_unsigned)
 
 
 # ----------------------------------------------------------------------------- tasks
@@ -353,7 +353,7 @@ def run_suite(*, models: Sequence[str | os.PathLike | Bundle], positives: Sequen
               out_dir: str | os.PathLike | None = None, workers: int = 1, max_negative_hours: float | None = None,
               seed: int = 0, thresholds: Iterable[int] | None = None, context_ms: int = CONTEXT_MS,
               progress: bool = True, negative_shard_seconds: float = NEGATIVE_SHARD_SECONDS,
-              positives_per_shard: int = POSITIVES_PER_SHARD) -> dict:
+              positives_per_shard: int = POSITIVES_PER_SHARD, allow_unsigned: bool = False) -> dict:
     """Evaluate models under every condition; write ``results.json``, ``report.md`` and PNGs.
 
     Parameters
@@ -391,7 +391,7 @@ def run_suite(*, models: Sequence[str | os.PathLike | Bundle], positives: Sequen
         raise EvaluationError(f"max_negative_hours={max_negative_hours} must be > 0")
     if not models:
         raise EvaluationError("no model given (--bundle or --peer)")
-    bundles = [load_model(m) for m in models]
+    bundles = [load_model(m, allow_unsigned=allow_unsigned) for m in models]
     inputs = collect_inputs(positives=positives, negatives=negatives, noises=noises, rirs=rirs)
     labels = sorted({label for _, label in inputs.positives})
     label_maps = [positive_keywords(b.manifest.keywords, labels) for b in bundles]

@@ -9,7 +9,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from wakeword.bundle import BUNDLE_SUFFIX, MANIFEST_NAME, Bundle, builtin_names, load_bundle
+from wakeword.bundle import BUNDLE_SUFFIX, MANIFEST_NAME, Bundle, builtin_names, open_bundle
 from wakeword.errors import BundleError
 
 USER_DIR_ENV = "WAKEWORD_BUNDLE_DIR"
@@ -29,12 +29,13 @@ class ModelChoice:
     ref: str
     kind: str
 
-    def load(self) -> Bundle:
+    def load(self, *, allow_unsigned: bool = False) -> Bundle:
+        """The bundle; its signature must verify with a trusted key unless ``allow_unsigned``."""
         if self.ref.startswith(PEER_PREFIX):
             from wakeword.peers import microwakeword_bundle
 
             return microwakeword_bundle(self.ref[len(PEER_PREFIX):])
-        return load_bundle(self.ref)
+        return open_bundle(self.ref, allow_unsigned=allow_unsigned)
 
 
 def default_user_dir() -> Path:

@@ -41,6 +41,8 @@ MAX_GRAPH_POINTS = 400
 
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="wakeword-app", description="Wake word detection app (Kivy).")
+    p.add_argument("--allow-unsigned", action="store_true",
+                   help="also load bundles without a signature (your own freshly trained ones)")
     p.add_argument("--model", default=os.environ.get("WAKEWORD_APP_MODEL"),
                    help="model to select: built-in name, bundle path or microwakeword:NAME")
     p.add_argument("--device", default=None, help="input device index or name")
@@ -363,7 +365,7 @@ class WakewordApp(App):
         was_listening = self.listening
         self.stop_listening()
         try:
-            bundle = choice.load()
+            bundle = choice.load(allow_unsigned=self.options.allow_unsigned)
             engine = Engine(bundle, history_size=4000)
         except WakewordError as exc:
             self.set_state(f"cannot load {choice.label}", error=True)

@@ -21,6 +21,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from wakeword.errors import SignatureError
+
 from wakeword.audio import SAMPLE_RATE_HZ, load_audio, save_wav
 
 REPO = Path(__file__).resolve().parent.parent
@@ -87,7 +89,11 @@ def test_catalog_lists_peers_and_user_bundles(tmp_path, alexa_bundle):
     kinds = [c.kind for c in choices]
     assert kinds == sorted(kinds, key=["built-in", "user", "peer"].index)     # built-in, user, peers
     for choice in choices:
-        if choice.kind == "user" or choice.ref == "microwakeword:alexa":
+        if choice.kind == "user":  # unsigned: refused unless the user allows unsigned bundles
+            with pytest.raises(SignatureError):
+                choice.load()
+            assert choice.load(allow_unsigned=True).manifest.keywords == ("alexa",)
+        elif choice.ref == "microwakeword:alexa":
             assert choice.load().manifest.keywords == ("alexa",)
     assert find_choice(choices, "microwakeword:alexa").label == "alexa (microWakeWord)"
     with pytest.raises(Exception, match="no model"):

@@ -76,7 +76,7 @@ def test_manifest_disagreeing_with_the_model_tensors(tmp_path, peer_bundle):
     manifest = dataclasses.replace(peer_bundle.manifest, model=spec)
     path = save_bundle(tmp_path / "b", manifest, peer_bundle.model_bytes)
     with pytest.raises(BundleError, match="input_scale"):
-        Engine.from_bundle(path)
+        Engine.from_bundle(path, allow_unsigned=True)
 
 
 def test_save_replaces_atomically_and_refuses_mismatch(bundle_dir, peer_bundle):
@@ -93,3 +93,33 @@ def test_unknown_bundle_name():
 
 def test_feature_config_is_part_of_the_manifest(peer_bundle):
     assert peer_bundle.manifest.features == FeatureConfig()
+
+
+def test_runtime_loads_require_a_trusted_signature(bundle_dir, tmp_path, capsys):
+    """Engine.from_bundle / the CLI verify signatures; unsigned bundles only when allowed explicitly."""
+    from wakeword.cli import main
+    from wakeword.errors import SignatureError
+    from wakeword.signing import generate_keypair, sign_bundle
+
+    with pytest.raises(SignatureError, match="not signed"):
+        Engine.from_bundle(bundle_dir)
+    assert Engine.from_bundle(bundle_dir, allow_unsigned=True).keywords == ("alexa",)
+    assert main(["info", str(bundle_dir)]) == 2
+    assert "not signed" in capsys.readouterr().err
+    assert main(["info", "--allow-unsigned", str(bundle_dir)]) == 0
+    # signed with a key the runtime does not know: refused even with allow_unsigned; trusted on request
+    private, public = generate_keypair(tmp_path / "keys")
+    sign_bundle(bundle_dir, private)
+    with pytest.raises(SignatureError):
+        Engine.from_bundle(bundle_dir, allow_unsigned=True)
+    assert Engine.from_bundle(bundle_dir, trusted_key_files=(public,)).keywords == ("alexa",)
+    assert main(["info", "--trusted-key", str(public), str(bundle_dir)]) == 0
+
+
+def test_shipped_bundles_are_signed_by_a_release_key():
+    from wakeword.bundle import builtin_names, open_bundle
+
+    assert "alexa" in builtin_names()
+    for name in builtin_names():
+        bundle = open_bundle(name)  # default policy: the package's release keys, no unsigned
+        assert "signature.json" in bundle.files

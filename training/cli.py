@@ -205,10 +205,20 @@ def main(argv=None) -> int:
     parser.add_argument("--cache", type=Path, default=Path("cache"), help="cache for synthesized audio and features")
     parser.add_argument("--firmware-dir", type=Path, default=None,
                         help="also write model_data.cc/h and model_settings.h here (e.g. firmware/generated)")
+    parser.add_argument("--sign-key", type=Path, default=None,
+                        help="sign the bundle with this Ed25519 private key (see `wakeword keygen`)")
     parser.add_argument("--verbose", type=int, default=2, help="Keras verbosity (0, 1, 2)")
     args = parser.parse_args(argv)
     try:
-        run(args.config, out_dir=args.out, cache_dir=args.cache, firmware_dir=args.firmware_dir, verbose=args.verbose)
+        result = run(args.config, out_dir=args.out, cache_dir=args.cache, firmware_dir=args.firmware_dir,
+                     verbose=args.verbose)
+        if args.sign_key is not None:
+            from wakeword.signing import sign_bundle
+
+            sign_bundle(result["bundle"], args.sign_key)
+            print(f"signed {result['bundle']} with {args.sign_key}")
+        else:
+            print("the bundle is unsigned: load it with --allow-unsigned, or sign it (wakeword sign)")
     except WakewordError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

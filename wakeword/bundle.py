@@ -154,6 +154,23 @@ def load_bundle(path_or_name: str | os.PathLike, *, trust: TrustPolicy | None = 
     return Bundle(source=str(path), manifest=manifest, model_bytes=model_bytes, files=members)
 
 
+def open_bundle(path_or_name: str | os.PathLike, *, allow_unsigned: bool = False,
+                trusted_key_files: tuple[str | os.PathLike, ...] = ()) -> Bundle:
+    """Load a bundle the way the runtime and the app do: its signature must verify with a
+    trusted key (the package's release keys, ``~/.config/wakeword/trusted_keys/*.pub`` or
+    ``trusted_key_files``); unsigned bundles only with ``allow_unsigned=True``.
+
+    Raises
+    ------
+    SignatureError
+        Unsigned (without ``allow_unsigned``), signed by an untrusted key, or tampered with.
+    """
+    from .signing import default_trust_policy
+
+    trust = default_trust_policy(allow_unsigned=allow_unsigned, extra_key_files=trusted_key_files)
+    return load_bundle(path_or_name, trust=trust)
+
+
 def manifest_bytes(manifest: Manifest) -> bytes:
     return (json.dumps(to_dict(manifest), indent=2, sort_keys=False) + "\n").encode("utf-8")
 

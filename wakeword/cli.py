@@ -8,7 +8,7 @@ import sys
 import time
 from typing import Sequence
 
-from .bundle import builtin_names, load_bundle
+from .bundle import Bundle, builtin_names, open_bundle
 from .config import to_dict
 from .engine import Engine
 from .errors import WakewordError
@@ -16,21 +16,24 @@ from .errors import WakewordError
 DEFAULT_BUNDLE = "alexa"
 
 
-def _load_engine(name: str, threshold: int | None) -> Engine:
-    if name.startswith("microwakeword:"):
+def _load(args: argparse.Namespace) -> Bundle:
+    """The bundle named by ``args.bundle``: a peer model, or a bundle whose signature is verified."""
+    if args.bundle.startswith("microwakeword:"):
         from .peers import microwakeword_bundle
 
-        bundle = microwakeword_bundle(name.split(":", 1)[1])
-    else:
-        bundle = load_bundle(name)
-    engine = Engine(bundle)
+        return microwakeword_bundle(args.bundle.split(":", 1)[1])
+    return open_bundle(args.bundle, allow_unsigned=args.allow_unsigned, trusted_key_files=tuple(args.trusted_key))
+
+
+def _load_engine(args: argparse.Namespace, threshold: int | None) -> Engine:
+    engine = Engine(_load(args))
     if threshold is not None:
         engine.detector.set_threshold(threshold)
     return engine
 
 
 def cmd_detect(args: argparse.Namespace) -> int:
-    engine = _load_engine(args.bundle, args.threshold)
+    engine = _load_engine(args, args.threshold)
     status = 0
     for path in args.files:
         try:
@@ -48,12 +51,7 @@ def cmd_detect(args: argparse.Namespace) -> int:
 
 
 def cmd_info(args: argparse.Namespace) -> int:
-    if args.bundle.startswith("microwakeword:"):
-        from .peers import microwakeword_bundle
-
-        bundle = microwakeword_bundle(args.bundle.split(":", 1)[1])
-    else:
-        bundle = load_bundle(args.bundle)
+    bundle = _load(args)
     if args.json:
         print(json.dumps(to_dict(bundle.manifest), indent=2))
         return 0
@@ -80,7 +78,7 @@ def cmd_info(args: argparse.Namespace) -> int:
 def cmd_listen(args: argparse.Namespace) -> int:
     from .mic import Listener, MicrophoneSource
 
-    engine = _load_engine(args.bundle, args.threshold)
+    engine = _load_engine(args, args.threshold)
     source = MicrophoneSource(device=args.device)
     deadline = time.monotonic() + args.seconds if args.seconds else None
 
@@ -117,6 +115,13 @@ def cmd_devices(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_trust_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--allow-unsigned", action="store_true",
+                        help="accept a bundle without a signature (e.g. one you just trained)")
+    parser.add_argument("--trusted-key", action="append", default=[], metavar="PUB",
+                        help="also trust this public key (besides the release keys and ~/.config/wakeword/trusted_keys)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="wakeword", description="Wake word detection on LiteRT.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -145,6 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("bundle", help=bundle_help)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_info)
+
+    for name in ("detect", "listen", "info"):
+        _add_trust_options(sub.choices[name])
 
     try:
         from .cli_update import add_update_subcommands

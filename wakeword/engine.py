@@ -13,7 +13,7 @@ from typing import Sequence
 import numpy as np
 
 from .audio import load_audio
-from .bundle import Bundle, load_bundle
+from .bundle import Bundle, open_bundle
 from .config import DetectorConfig
 from .detector import Detection, StreamingDetector
 from .errors import AudioError
@@ -53,10 +53,12 @@ class Engine:
         self.samples_seen = 0
 
     @classmethod
-    def from_bundle(cls, bundle: str | os.PathLike | Bundle, **kwargs) -> "Engine":
-        """Engine for a bundle path, ``.wwb`` file, built-in name, or loaded Bundle."""
+    def from_bundle(cls, bundle: str | os.PathLike | Bundle, *, allow_unsigned: bool = False,
+                    trusted_key_files: tuple[str | os.PathLike, ...] = (), **kwargs) -> "Engine":
+        """Engine for a bundle path, ``.wwb`` file or built-in name (its signature is verified, see
+        :func:`wakeword.bundle.open_bundle`), or for an already loaded Bundle."""
         if not isinstance(bundle, Bundle):
-            bundle = load_bundle(bundle)
+            bundle = open_bundle(bundle, allow_unsigned=allow_unsigned, trusted_key_files=trusted_key_files)
         return cls(bundle, **kwargs)
 
     def reset(self) -> None:

@@ -162,6 +162,27 @@ class TrustPolicy:
         return None
 
 
+#: public keys shipped with the package (the project's release keys)
+PACKAGE_KEYS_DIR = Path(__file__).parent / "trusted_keys"
+USER_KEYS_ENV = "WAKEWORD_TRUSTED_KEYS"
+
+
+def user_keys_dir() -> Path:
+    """``$WAKEWORD_TRUSTED_KEYS``, else ``~/.config/wakeword/trusted_keys`` (``*.pub`` files)."""
+    env = os.environ.get(USER_KEYS_ENV)
+    return Path(env) if env else Path.home() / ".config" / "wakeword" / "trusted_keys"
+
+
+def default_trust_policy(*, allow_unsigned: bool = False,
+                         extra_key_files: Iterable[str | os.PathLike] = ()) -> TrustPolicy:
+    """The runtime's policy: the package's release keys, the user's trusted keys and any extra
+    key files; unsigned bundles only when ``allow_unsigned`` is given explicitly."""
+    files = sorted(PACKAGE_KEYS_DIR.glob("*.pub"))
+    if user_keys_dir().is_dir():
+        files += sorted(user_keys_dir().glob("*.pub"))
+    return TrustPolicy.from_key_files([*files, *extra_key_files], allow_unsigned=allow_unsigned)
+
+
 # --- signing and verification -----------------------------------------------------------
 
 def _signed_message(file_digests: Mapping[str, str]) -> bytes:
