@@ -49,7 +49,10 @@ def _tflm_runs(model_path: str, arena_size: int, stride_frames: int, channels: i
 
 def measure_arena_bytes(model_bytes: bytes, *, stride_frames: int, channels: int = 40,
                         upper: int = 256 * 1024) -> int:
-    """Smallest tensor arena (bytes) with which the tflite-micro interpreter runs the model (bisection)."""
+    """Smallest tensor arena (bytes) with which the tflite-micro interpreter runs the model (bisection).
+
+    ``stride_frames``: frames per call (a streaming model's stride, a window model's window).
+    """
     import tempfile
 
     with tempfile.NamedTemporaryFile(suffix=".tflite", delete=False) as fh:
@@ -86,15 +89,22 @@ def check_budget(*, size_bytes: int, arena_bytes: int, macs_per_second: int, bud
 
 def build_manifest(model_bytes: bytes, *, name: str, version: str, keywords: tuple[str, ...],
                    receptive_field_frames: int, macs_per_inference: int, arena_bytes: int,
-                   detector: DetectorConfig, training: dict[str, Any], metrics: dict[str, Any]) -> Manifest:
+                   detector: DetectorConfig, training: dict[str, Any], metrics: dict[str, Any],
+                   kind: str = "streaming", stride_frames: int | None = None) -> Manifest:
+    """The manifest of an exported model; shapes, dtypes, quantization and ops are read from it.
+
+    ``stride_frames`` is needed for window models (a streaming model's stride is its input length).
+    """
     info = describe_model(model_bytes)
+    if stride_frames is None:
+        stride_frames = info["input_shape"][1]
     spec = ModelSpec(
-        file="model.tflite", sha256=sha256_hex(model_bytes), kind="streaming",
+        file="model.tflite", sha256=sha256_hex(model_bytes), kind=kind,
         input_shape=tuple(info["input_shape"]), output_shape=tuple(info["output_shape"]),
         input_dtype=info["input_dtype"], output_dtype=info["output_dtype"],
         input_scale=info["input_scale"], input_zero_point=info["input_zero_point"],
         output_scale=info["output_scale"], output_zero_point=info["output_zero_point"],
-        stride_frames=info["input_shape"][1], receptive_field_frames=receptive_field_frames,
+        stride_frames=stride_frames, receptive_field_frames=receptive_field_frames,
         size_bytes=len(model_bytes), ops=tuple(info["ops"]), tflm_arena_bytes=arena_bytes,
         macs_per_inference=macs_per_inference,
     )
