@@ -392,3 +392,35 @@ def test_staging_refuses_to_clear_foreign_files_and_missing_sources(tiny, tmp_pa
         stage_sketch.stage(sketch=sketch, generated=tiny["generated"])
     with pytest.raises(stage_sketch.StageError, match="lacks model_settings.h"):
         stage_sketch.stage(sketch=tmp_path / "other", generated=tmp_path / "nothing")
+
+
+def test_shipped_bundle_in_tflm_matches_litert_on_real_feature_windows(alexa_clip):
+    """The shipped alexa model in the tflite-micro interpreter, with the manifest's arena, on the
+    features of a real recording: within 1 LSB of LiteRT's exact kernels on every call."""
+    from tflite_micro import runtime
+
+    from wakeword.audio import load_audio
+    from wakeword.bundle import open_bundle
+    from wakeword.features import compute_features
+    from wakeword.model import input_lookup_table, make_interpreter
+
+    bundle = open_bundle("alexa")
+    m = bundle.manifest.model
+    frames = compute_features(np.concatenate([np.zeros(16000, np.int16), load_audio(alexa_clip)]))
+    x = input_lookup_table(m.input_dtype, m.input_scale, m.input_zero_point)[frames]
+    lite = make_interpreter(bundle.model_bytes, exact=True)
+    inp, out = lite.get_input_details()[0], lite.get_output_details()[0]
+    tflm = runtime.Interpreter.from_bytes(bundle.model_bytes, arena_size=m.tflm_arena_bytes)
+    diffs, peak = [], 0
+    for call in range(len(x) // m.stride_frames):
+        chunk = x[None, call * m.stride_frames:(call + 1) * m.stride_frames]
+        lite.set_tensor(inp["index"], chunk)
+        lite.invoke()
+        tflm.set_input(chunk, 0)
+        tflm.invoke()
+        a = int(lite.get_tensor(out["index"]).reshape(-1)[0])
+        b = int(np.asarray(tflm.get_output(0)).reshape(-1)[0])
+        diffs.append(abs(a - b))
+        peak = max(peak, b)
+    assert len(diffs) > 50 and max(diffs) <= 1
+    assert peak > 128  # the keyword in the recording drives the score up on the device too
