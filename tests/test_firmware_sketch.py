@@ -309,27 +309,12 @@ def test_model_runs_in_tflm_with_the_manifest_arena_and_not_with_80_percent(tiny
 
 def test_tflm_streaming_state_matches_litert_over_calls(tiny):
     """The state lives in resource variables: TFLM keeps it across calls like LiteRT does."""
-    from tflite_micro import runtime
-
-    from wakeword.model import make_interpreter
-
     bundle = tiny["bundle"]
     m = bundle.manifest.model
-    lite = make_interpreter(bundle.model_bytes)
-    inp, out = lite.get_input_details()[0], lite.get_output_details()[0]
-    tflm = runtime.Interpreter.from_bytes(bundle.model_bytes, arena_size=m.tflm_arena_bytes)
-    rng = np.random.default_rng(5)
-    outputs = []
-    for _ in range(30):
-        x = rng.integers(-128, 128, (1, m.stride_frames, 40), dtype=np.int8)
-        lite.set_tensor(inp["index"], x)
-        lite.invoke()
-        tflm.set_input(x, 0)
-        tflm.invoke()
-        a = int(lite.get_tensor(out["index"]).reshape(-1)[0])
-        b = int(np.asarray(tflm.get_output(0)).reshape(-1)[0])
-        assert abs(a - b) <= 1
-        outputs.append(b)
+    calls = np.random.default_rng(5).integers(-128, 128, (30, m.stride_frames, 40), dtype=np.int8)
+    results = export.tflm_and_litert_outputs(bundle.model_bytes, calls, arena_bytes=m.tflm_arena_bytes)
+    assert np.abs(results[:, 0] - results[:, 1]).max() <= 1
+    outputs = list(results[:, 1])
     assert len(set(outputs)) > 1  # the state moves the output
 
 
@@ -397,30 +382,17 @@ def test_staging_refuses_to_clear_foreign_files_and_missing_sources(tiny, tmp_pa
 def test_shipped_bundle_in_tflm_matches_litert_on_real_feature_windows(alexa_clip):
     """The shipped alexa model in the tflite-micro interpreter, with the manifest's arena, on the
     features of a real recording: within 1 LSB of LiteRT's exact kernels on every call."""
-    from tflite_micro import runtime
-
     from wakeword.audio import load_audio
     from wakeword.bundle import open_bundle
     from wakeword.features import compute_features
-    from wakeword.model import input_lookup_table, make_interpreter
+    from wakeword.model import input_lookup_table
 
     bundle = open_bundle("alexa")
     m = bundle.manifest.model
     frames = compute_features(np.concatenate([np.zeros(16000, np.int16), load_audio(alexa_clip)]))
     x = input_lookup_table(m.input_dtype, m.input_scale, m.input_zero_point)[frames]
-    lite = make_interpreter(bundle.model_bytes, exact=True)
-    inp, out = lite.get_input_details()[0], lite.get_output_details()[0]
-    tflm = runtime.Interpreter.from_bytes(bundle.model_bytes, arena_size=m.tflm_arena_bytes)
-    diffs, peak = [], 0
-    for call in range(len(x) // m.stride_frames):
-        chunk = x[None, call * m.stride_frames:(call + 1) * m.stride_frames]
-        lite.set_tensor(inp["index"], chunk)
-        lite.invoke()
-        tflm.set_input(chunk, 0)
-        tflm.invoke()
-        a = int(lite.get_tensor(out["index"]).reshape(-1)[0])
-        b = int(np.asarray(tflm.get_output(0)).reshape(-1)[0])
-        diffs.append(abs(a - b))
-        peak = max(peak, b)
-    assert len(diffs) > 50 and max(diffs) <= 1
+    calls = x[: len(x) // m.stride_frames * m.stride_frames].reshape(-1, m.stride_frames, 40)
+    results = export.tflm_and_litert_outputs(bundle.model_bytes, calls, arena_bytes=m.tflm_arena_bytes)
+    assert len(results) > 50 and np.abs(results[:, 0] - results[:, 1]).max() <= 1
+    peak = results[:, 1].max()
     assert peak > 128  # the keyword in the recording drives the score up on the device too

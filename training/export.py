@@ -73,6 +73,36 @@ def measure_arena_bytes(model_bytes: bytes, *, stride_frames: int, channels: int
         os.unlink(path)
 
 
+def tflm_and_litert_outputs(model_bytes: bytes, inputs: np.ndarray, *, arena_bytes: int) -> np.ndarray:
+    """Run the same calls through the tflite-micro interpreter and LiteRT's exact kernels.
+
+    Parameters
+    ----------
+    inputs : (calls, frames, channels) model inputs (already quantized), fed in order, so a
+        streaming model's state evolves the same way in both.
+
+    Returns
+    -------
+    (calls, 2) int array: LiteRT's and TFLM's first output value per call.
+    """
+    from tflite_micro import runtime
+
+    from wakeword.model import make_interpreter
+
+    lite = make_interpreter(model_bytes, exact=True)
+    inp, out = lite.get_input_details()[0], lite.get_output_details()[0]
+    tflm = runtime.Interpreter.from_bytes(model_bytes, arena_size=arena_bytes)
+    results = np.zeros((len(inputs), 2), np.int64)
+    for call, x in enumerate(inputs):
+        lite.set_tensor(inp["index"], x[None])
+        lite.invoke()
+        tflm.set_input(x[None], 0)
+        tflm.invoke()
+        results[call] = (int(lite.get_tensor(out["index"]).reshape(-1)[0]),
+                         int(np.asarray(tflm.get_output(0)).reshape(-1)[0]))
+    return results
+
+
 def check_budget(*, size_bytes: int, arena_bytes: int, macs_per_second: int, budget: BudgetConfig) -> None:
     problems = []
     if size_bytes > budget.model_flash_bytes:
