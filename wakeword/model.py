@@ -153,8 +153,8 @@ class ModelRunner:
                 self._interpreter.invoke()
 
     def _scores(self, output: np.ndarray) -> np.ndarray:
-        if self._raw_scores:
-            return output.reshape(-1).astype(np.uint8)
+        if self._raw_scores:  # get_tensor already returned a uint8 copy
+            return output.reshape(-1)
         if self.spec.output_dtype == "float32":  # float tensors carry no quantization (scale 0)
             prob = output.reshape(-1).astype(np.float64)
         else:
