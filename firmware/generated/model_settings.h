@@ -1,4 +1,4 @@
-// Generated from alexa 0.1.0 manifest.json by training/export.py. Do not edit.
+// Generated from alexa 0.2.0 manifest.json by training/export.py. Do not edit.
 #pragma once
 #include <cstdint>
 
@@ -11,12 +11,12 @@ constexpr int kStrideFrames = 3;
 constexpr int kReceptiveFieldFrames = 137;
 constexpr int kKeywordCount = 1;
 constexpr const char* kKeywords[kKeywordCount] = {"alexa"};
-constexpr float kInputScale = 0.10049019753932953f;
+constexpr float kInputScale = 0.10079656541347504f;
 constexpr int kInputZeroPoint = -128;
 constexpr float kOutputScale = 0.00390625f;
 constexpr int kOutputZeroPoint = 0;
-constexpr uint8_t kDetectionThreshold = 244;
-constexpr int kDetectionWindow = 3;
+constexpr uint8_t kDetectionThreshold = 242;
+constexpr int kDetectionWindow = 8;
 constexpr uint32_t kRefractoryMs = 2000;
 constexpr int kTensorArenaBytes = 18368;
 constexpr int kModelBytes = 32440;
