@@ -38,7 +38,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from wakeword.config import DetectorConfig
-from wakeword.detector import Detection, StreamingDetector
+from wakeword.detector import Detection, replay
 
 ALL_THRESHOLDS = tuple(range(1, 256))
 MS_PER_HOUR = 3_600_000
@@ -47,14 +47,7 @@ MS_PER_HOUR = 3_600_000
 def _replay(keywords: Sequence[str], config: DetectorConfig, t_ms: np.ndarray, scores: np.ndarray,
             threshold: int) -> list[Detection]:
     """A fresh StreamingDetector over (t_ms, scores), every keyword at ``threshold``."""
-    detector = StreamingDetector(keywords, config, thresholds=[threshold] * len(keywords))
-    push = detector.push
-    found: list[Detection] = []
-    for t, row in zip(t_ms.tolist(), scores.tolist()):
-        hits = push(row, t)
-        if hits:
-            found.extend(hits)
-    return found
+    return replay(keywords, config, t_ms, scores, thresholds=[threshold] * len(keywords))
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
+import numpy as np
+
 from .config import DetectorConfig
 from .errors import DetectorError
 
@@ -154,8 +156,11 @@ def replay(keywords: Sequence[str], config: DetectorConfig, t_ms: Sequence[int],
     t_ms : (n,) stream times, strictly increasing.
     scores : (n, keywords) uint8 scores, as stored in ``Engine.score_history``.
     """
-    detector = StreamingDetector(keywords, config, thresholds=thresholds)
+    push = StreamingDetector(keywords, config, thresholds=thresholds).push
     found: list[Detection] = []
-    for t, row in zip(t_ms, scores):
-        found.extend(detector.push(row, int(t)))
+    # plain ints: a numpy scalar per push costs more than the detector's own work
+    for t, row in zip(np.asarray(t_ms).tolist(), np.asarray(scores).tolist()):
+        hits = push(row, t)
+        if hits:
+            found.extend(hits)
     return found
