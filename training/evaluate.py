@@ -21,8 +21,10 @@ from .data import WindowSet, audio_files
 DEFAULT_THRESHOLDS = tuple(range(1, 128, 8)) + tuple(range(128, 256, 2))
 
 
-def window_scores(bundle: Bundle, windows: WindowSet, *, limit: int | None = None, seed: int = 0) -> np.ndarray:
-    """Last streaming score of each window (model state reset per window; uint8)."""
+def window_scores(bundle: Bundle, windows: WindowSet, *, limit: int | None = None,
+                  seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Last streaming score (uint8) of each window, model state reset per window, and the indices of
+    the windows scored (a seeded sample of ``limit`` windows when there are more)."""
     spec = bundle.manifest.model
     runner = ModelRunner(bundle.model_bytes, spec, source=bundle.source)
     index = np.arange(len(windows))
