@@ -7,7 +7,8 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
+# reinstall when the package definition or the C extension's sources change
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml setup.py $(wildcard csrc/*.cc) | sha256sum | cut -c1-12)
 DEMO_CONFIG ?= configs/alexa.toml
 DEMO_OUT ?= runs/alexa
 
@@ -16,7 +17,7 @@ DEMO_OUT ?= runs/alexa
 system:
 	@bash scripts/system_packages.sh
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py $(wildcard csrc/*.cc)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e ".[train,app,dev]"

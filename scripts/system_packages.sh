@@ -3,7 +3,7 @@
 # Without root or sudo it prints the exact apt line and exits 1.
 set -euo pipefail
 PACKAGES=(
-  python3-venv g++ make
+  python3-venv python3-dev g++ make
   espeak-ng flite festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts sox libsox-fmt-all wamerican
   libsndfile1 libportaudio2
   xvfb xauth libgl1 libegl1 libgl1-mesa-dri

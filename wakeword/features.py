@@ -1,26 +1,70 @@
-"""The one feature definition: TFLite Micro's audio frontend (via pymicro-features).
+"""The one feature definition: TFLite Micro's audio frontend.
 
 40 filterbank channels every 10 ms from a 30 ms window of 16 kHz int16 audio.
 Frames are returned as the frontend's raw ``uint16`` output (``feature == raw / 25.6``
 in the float units microWakeWord uses), so the runtime, the trainer and the
 firmware share integer values exactly.
 
-Streaming and batch processing give identical frames for every chunking of the
-input: the extractor hands the frontend exactly one 10 ms step per call and keeps
-the remainder for the next call.
+Two backends run the same C library (TFLM's ``microfrontend``) with the same settings:
+
+* ``"batch"``: ``wakeword._frontend``, built from csrc/ at install time: one C call per
+  chunk of audio, frames returned as one uint16 buffer (the fast path);
+* ``"pymicro-features"``: one call per 10 ms step through pymicro-features, used when the
+  extension was not built (no C++ compiler at install time).
+
+They give identical frames (tests/test_features.py), and streaming and batch processing
+give identical frames for every chunking of the input: samples that do not complete a
+frame wait in the frontend's window buffer (or in ``_pending``) for the next call.
 """
 
 from __future__ import annotations
 
 import numpy as np
-# pymicro-features' C extension; its MicroFrontend class wraps these two calls in a dataclass per frame
-from micro_features_cpp import create_frontend, process_samples
 
 from .config import FeatureConfig
 from .errors import AudioError
 
+try:  # the batch extension (setup.py); absent when the install had no C++ compiler
+    from . import _frontend
+except ImportError:  # pragma: no cover - exercised only on installs without the extension
+    _frontend = None
+# pymicro-features' C extension: the fallback, and the reference the batch backend is tested against
+from micro_features_cpp import create_frontend, process_samples  # noqa: E402
+
 #: raw frontend output = float feature * FEATURE_RAW_PER_UNIT (pymicro-features divides by 25.6)
 FEATURE_RAW_PER_UNIT = 25.6
+
+#: The frontend's tuning, as in TFLite Micro's micro_speech, microWakeWord and pymicro-features
+#: (and firmware/nano33ble/feature_provider.cpp): filterbank band, noise reduction, PCAN gain
+#: control and log scale. Not user settings: a model is only valid with the values it was trained on.
+TFLM_FRONTEND_TUNING = {
+    "lower_band_limit_hz": 125.0,
+    "upper_band_limit_hz": 7500.0,
+    "noise_smoothing_bits": 10,
+    "noise_even_smoothing": 0.025,
+    "noise_odd_smoothing": 0.06,
+    "noise_min_signal_remaining": 0.05,
+    "pcan_enable": 1,
+    "pcan_strength": 0.95,
+    "pcan_offset": 80.0,
+    "pcan_gain_bits": 21,
+    "log_enable": 1,
+    "log_scale_shift": 6,
+}
+
+#: which backend FeatureExtractor uses by default
+BACKEND = "batch" if _frontend is not None else "pymicro-features"
+BACKENDS = ("batch", "pymicro-features")
+
+
+def _create_batch_frontend(config: FeatureConfig):
+    t = TFLM_FRONTEND_TUNING
+    return _frontend.create(
+        config.sample_rate_hz, config.window_ms, config.step_ms, config.channels,
+        t["lower_band_limit_hz"], t["upper_band_limit_hz"], t["noise_smoothing_bits"],
+        t["noise_even_smoothing"], t["noise_odd_smoothing"], t["noise_min_signal_remaining"],
+        t["pcan_enable"], t["pcan_strength"], t["pcan_offset"], t["pcan_gain_bits"],
+        t["log_enable"], t["log_scale_shift"])
 
 
 class FeatureExtractor:
@@ -30,6 +74,8 @@ class FeatureExtractor:
     ----------
     config : FeatureConfig
         Must be the TFLite Micro frontend settings (validated by FeatureConfig).
+    backend : {"batch", "pymicro-features"}, optional
+        Default :data:`BACKEND` (the batch extension when it was built).
 
     Attributes
     ----------
@@ -38,16 +84,23 @@ class FeatureExtractor:
         Frame ``k`` ends at ``config.frame_end_ms(k)`` ms of stream time.
     """
 
-    def __init__(self, config: FeatureConfig | None = None) -> None:
+    def __init__(self, config: FeatureConfig | None = None, *, backend: str | None = None) -> None:
         self.config = config or FeatureConfig()
+        self.backend = backend or BACKEND
+        if self.backend not in BACKENDS:
+            raise ValueError(f"unknown feature backend {self.backend!r}; expected one of {BACKENDS}")
+        if self.backend == "batch" and _frontend is None:
+            raise ValueError("the batch feature backend (wakeword._frontend) was not built in this install")
         self._step_bytes = self.config.step_samples * 2
-        self._frontend = create_frontend()
-        self._pending = b""
-        self.frames_emitted = 0
+        self._channels = self.config.channels
+        self.reset()
 
     def reset(self) -> None:
         """Forget all audio seen so far (frontend noise estimates included)."""
-        self._frontend = create_frontend()
+        if self.backend == "batch":
+            self._frontend = _create_batch_frontend(self.config)
+        else:
+            self._frontend = create_frontend()
         self._pending = b""
         self.frames_emitted = 0
 
@@ -68,6 +121,11 @@ class FeatureExtractor:
             raise AudioError(f"features need int16 samples, got {samples.dtype}")
         if samples.ndim != 1:
             raise AudioError(f"features need mono samples of shape (n,), got shape {samples.shape}")
+        if self.backend == "batch":
+            raw = _frontend.process(self._frontend, np.ascontiguousarray(samples))
+            frames = np.frombuffer(raw, dtype=np.uint16).reshape(-1, self._channels)
+            self.frames_emitted += len(frames)
+            return frames
         data = self._pending + samples.tobytes() if self._pending else samples.tobytes()
         step = self._step_bytes
         usable = len(data) - len(data) % step
