@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Build and run the model slot host test (firmware/test/test_model_slot.cc) with
+# Build and run the model slot and model selection host test
+# (firmware/test/test_model_slot.cc) with
 # warnings as errors and AddressSanitizer + UBSan.
 #
 # Usage: firmware/test/model_slot_build.sh [build_dir]    (default: firmware/build/model_slot)
@@ -28,6 +29,7 @@ mkdir -p "$build"
 "$cxx" -std=c++17 -O1 -g -Wall -Wextra -Werror -Wshadow -Wconversion -Wno-sign-conversion \
   -fno-exceptions -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
   -I"$root/firmware/src" \
-  "$root/firmware/src/sha256.cc" "$root/firmware/src/model_slot.cc" "$here/test_model_slot.cc" \
+  "$root/firmware/src/sha256.cc" "$root/firmware/src/model_slot.cc" \
+  "$root/firmware/src/model_select.cc" "$here/test_model_slot.cc" \
   -o "$build/test_model_slot"
 "$build/test_model_slot" "$root/tests/vectors"

@@ -1,4 +1,5 @@
-// Host test of the model slot check and SHA-256 (firmware/src/model_slot.cc, sha256.cc).
+// Host test of the model slot check, the model selection and SHA-256
+// (firmware/src/model_slot.cc, model_select.cc, sha256.cc).
 //
 // Usage: test_model_slot <vectors_dir>   (the directory with model_slot_vectors.txt)
 // Self-contained (no shared harness): prints one line per case and
@@ -15,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "../src/model_select.h"
 #include "../src/model_slot.h"
 #include "../src/sha256.h"
 
@@ -90,10 +92,17 @@ ModelSlotStatus StatusFromName(const std::string& name, bool* known) {
   return ModelSlotStatus::kOk;
 }
 
-Bytes ValidSlot() {
+Bytes Vector(const std::string& name) {
   bool ok = false;
-  Bytes slot = ReadFile(g_vectors_dir + "/model_slot_valid.bin", &ok);
-  EXPECT(ok && !slot.empty());
+  Bytes slot = ReadFile(g_vectors_dir + "/" + name, &ok);
+  if (!ok) std::printf("    cannot read %s\n", name.c_str());
+  EXPECT(ok);
+  return slot;
+}
+
+Bytes ValidSlot() {
+  Bytes slot = Vector("model_slot_valid.bin");
+  EXPECT(!slot.empty());
   return slot;
 }
 
@@ -262,6 +271,149 @@ void NewerComparesMajorMinorPatch() {
   EXPECT(wakeword::ModelSlotNewer(a, b));
 }
 
+// --- model selection (SelectModel): built-in slot vs update slot -------------------
+//
+// The built-in is model_slot_valid.bin (1.2.3, 3000 bytes); the update slots are
+// written by the same Python writer (tests/vectors/make_model_slot_vectors.py), padded
+// with erased flash to whole 4 KiB pages like the board's update slot.
+
+using wakeword::ModelSelection;
+using wakeword::ModelSource;
+
+// A slot in a heap buffer of exactly its size (AddressSanitizer catches over-reads).
+struct ExactSlot {
+  explicit ExactSlot(const Bytes& bytes) : size(bytes.size()), data(new uint8_t[bytes.size()]) {
+    if (size > 0) std::memcpy(data.get(), bytes.data(), size);
+  }
+  size_t size;
+  std::unique_ptr<uint8_t[]> data;
+};
+
+ModelSlotStatus Select(const ExactSlot& builtin, const ExactSlot& update, ModelSelection* out) {
+  return wakeword::SelectModel(builtin.data.get(), builtin.size, update.data.get(), update.size, out);
+}
+
+std::string Version(const ModelSlotInfo& info) {
+  std::ostringstream out;
+  out << info.version_major << "." << info.version_minor << "." << info.version_patch;
+  return out.str();
+}
+
+void ExpectBuiltIn(const ModelSelection& s, const ExactSlot& builtin) {
+  EXPECT(s.source == ModelSource::kBuiltIn);
+  EXPECT_STATUS(s.builtin_status, ModelSlotStatus::kOk, "built-in status");
+  EXPECT(s.info.model == builtin.data.get() + wakeword::kModelSlotHeaderBytes);
+  EXPECT(s.info.model_length == 3000);
+  EXPECT(Version(s.info) == "1.2.3");
+}
+
+void SelectErasedUpdateSlotRunsTheBuiltIn() {
+  const ExactSlot builtin(ValidSlot());
+  const ExactSlot erased(Vector("model_slot_erased_flash.bin"));
+  ModelSelection s;
+  EXPECT_STATUS(Select(builtin, erased, &s), ModelSlotStatus::kOk, "select");
+  ExpectBuiltIn(s, builtin);
+  EXPECT_STATUS(s.update_status, ModelSlotStatus::kBadMagic, "erased update slot");
+  EXPECT(!s.update_not_newer);
+  EXPECT(s.update_info.model == nullptr && s.update_info.model_length == 0);
+}
+
+void SelectValidNewerUpdateRunsTheUpdate() {
+  const ExactSlot builtin(ValidSlot());
+  const ExactSlot update(Vector("model_slot_update_newer.bin"));
+  ModelSelection s;
+  EXPECT_STATUS(Select(builtin, update, &s), ModelSlotStatus::kOk, "select");
+  EXPECT(s.source == ModelSource::kUpdate);
+  EXPECT_STATUS(s.update_status, ModelSlotStatus::kOk, "update status");
+  EXPECT(!s.update_not_newer);
+  EXPECT(Version(s.info) == "1.3.0");  // minor up, patch down: still newer
+  EXPECT(s.info.model == update.data.get() + wakeword::kModelSlotHeaderBytes);
+  EXPECT(s.info.model_length == 2500);
+  EXPECT(std::strcmp(wakeword::ModelSourceName(s.source), "update") == 0);
+}
+
+void SelectRefusesAnOlderOrEqualUpdate() {
+  const ExactSlot builtin(ValidSlot());
+  for (const char* name : {"model_slot_update_same_version.bin", "model_slot_update_older.bin"}) {
+    const ExactSlot update(Vector(name));
+    ModelSelection s;
+    EXPECT_STATUS(Select(builtin, update, &s), ModelSlotStatus::kOk, name);
+    ExpectBuiltIn(s, builtin);
+    EXPECT_STATUS(s.update_status, ModelSlotStatus::kOk, name);  // valid, but a downgrade
+    EXPECT(s.update_not_newer);
+    EXPECT(s.update_info.model == update.data.get() + wakeword::kModelSlotHeaderBytes);
+  }
+}
+
+void SelectRefusesATamperedUpdate() {
+  const ExactSlot builtin(ValidSlot());
+  const ExactSlot update(Vector("model_slot_update_newer_flipped_model_byte.bin"));
+  ModelSelection s;
+  EXPECT_STATUS(Select(builtin, update, &s), ModelSlotStatus::kOk, "select");
+  ExpectBuiltIn(s, builtin);
+  EXPECT_STATUS(s.update_status, ModelSlotStatus::kBadSha256, "tampered update");
+  EXPECT(!s.update_not_newer);
+}
+
+void SelectRunsNothingWhenTheBuiltInIsTampered() {
+  const ExactSlot tampered(Vector("model_slot_flipped_model_byte.bin"));
+  // Not even a valid newer update runs: the firmware image itself is damaged.
+  for (const char* name : {"model_slot_erased_flash.bin", "model_slot_update_newer.bin"}) {
+    const ExactSlot update(Vector(name));
+    ModelSelection s;
+    EXPECT_STATUS(Select(tampered, update, &s), ModelSlotStatus::kBadSha256, name);
+    EXPECT(s.source == ModelSource::kNone);
+    EXPECT_STATUS(s.builtin_status, ModelSlotStatus::kBadSha256, name);
+    EXPECT(s.info.model == nullptr && s.info.model_length == 0);
+  }
+}
+
+// A transfer cut off after any number of bytes leaves the update slot a prefix of the
+// new image followed by erased flash: only the complete image may run.
+void SelectNeverRunsAPartlyWrittenUpdate() {
+  const ExactSlot builtin(ValidSlot());
+  const Bytes image = Vector("model_slot_update_newer.bin");
+  const size_t complete = wakeword::kModelSlotHeaderBytes + 2500;
+  EXPECT(image.size() >= complete);
+  int partial_refused = 0;
+  for (size_t written = 0; written <= complete; ++written) {
+    Bytes slot(image.size(), 0xFF);
+    std::memcpy(slot.data(), image.data(), written);
+    const ExactSlot update(slot);
+    ModelSelection s;
+    EXPECT_STATUS(Select(builtin, update, &s), ModelSlotStatus::kOk, "select");
+    if (written < complete) {
+      if (s.source != ModelSource::kBuiltIn || s.update_status == ModelSlotStatus::kOk) {
+        std::printf("    %zu of %zu bytes written: %s ran\n", written, complete,
+                    wakeword::ModelSourceName(s.source));
+        EXPECT(false);
+      } else {
+        ++partial_refused;
+      }
+    } else {
+      EXPECT(s.source == ModelSource::kUpdate);
+    }
+  }
+  EXPECT(partial_refused == static_cast<int>(complete));
+}
+
+void SelectWithoutAnUpdateSlot() {
+  const ExactSlot builtin(ValidSlot());
+  ModelSelection s;
+  EXPECT_STATUS(wakeword::SelectModel(builtin.data.get(), builtin.size, nullptr, 0, &s),
+                ModelSlotStatus::kOk, "no update slot");
+  ExpectBuiltIn(s, builtin);
+  EXPECT_STATUS(s.update_status, ModelSlotStatus::kNullArgument, "null update slot");
+  EXPECT_STATUS(wakeword::SelectModel(builtin.data.get(), builtin.size, builtin.data.get(), 0, &s),
+                ModelSlotStatus::kOk, "empty update slot");
+  EXPECT_STATUS(s.update_status, ModelSlotStatus::kTruncatedHeader, "empty update slot");
+  EXPECT_STATUS(wakeword::SelectModel(nullptr, 0, builtin.data.get(), builtin.size, &s),
+                ModelSlotStatus::kNullArgument, "null built-in");
+  EXPECT(s.source == ModelSource::kNone);
+  EXPECT_STATUS(wakeword::SelectModel(builtin.data.get(), builtin.size, nullptr, 0, nullptr),
+                ModelSlotStatus::kNullArgument, "null selection");
+}
+
 struct Case {
   const char* name;
   void (*fn)();
@@ -279,6 +431,13 @@ const Case kCases[] = {
     {"NullArgumentsAreRefused", NullArgumentsAreRefused},
     {"StatusNamesAreDistinct", StatusNamesAreDistinct},
     {"NewerComparesMajorMinorPatch", NewerComparesMajorMinorPatch},
+    {"SelectErasedUpdateSlotRunsTheBuiltIn", SelectErasedUpdateSlotRunsTheBuiltIn},
+    {"SelectValidNewerUpdateRunsTheUpdate", SelectValidNewerUpdateRunsTheUpdate},
+    {"SelectRefusesAnOlderOrEqualUpdate", SelectRefusesAnOlderOrEqualUpdate},
+    {"SelectRefusesATamperedUpdate", SelectRefusesATamperedUpdate},
+    {"SelectRunsNothingWhenTheBuiltInIsTampered", SelectRunsNothingWhenTheBuiltInIsTampered},
+    {"SelectNeverRunsAPartlyWrittenUpdate", SelectNeverRunsAPartlyWrittenUpdate},
+    {"SelectWithoutAnUpdateSlot", SelectWithoutAnUpdateSlot},
 };
 
 }  // namespace

@@ -36,14 +36,26 @@ VERSION = (1, 2, 3)
 MODEL_BYTES = 3000  # not a multiple of the 64-byte SHA-256 block
 
 
-def fake_model(size: int) -> bytes:
+# Update slots for the model selection test (SelectModel): another model, with
+# versions around VERSION, padded with erased flash (0xFF) to whole 4 KiB pages as
+# the board's update slot is.
+UPDATE_MODEL_BYTES = 2500
+FLASH_PAGE_BYTES = 4096
+
+
+def fake_model(size: int, tag: bytes = b"model-slot-vector") -> bytes:
     """Deterministic stand-in for a .tflite file (the check never parses the model)."""
     out = bytearray()
     counter = 0
     while len(out) < size:
-        out += hashlib.sha256(b"model-slot-vector-%d" % counter).digest()
+        out += hashlib.sha256(tag + b"-%d" % counter).digest()
         counter += 1
     return bytes(out[:size])
+
+
+def erased_pages(slot: bytes) -> bytes:
+    """``slot`` followed by 0xFF up to a whole number of flash pages."""
+    return slot + b"\xff" * (-len(slot) % FLASH_PAGE_BYTES)
 
 
 def flip(data: bytes, offset: int) -> bytes:
@@ -63,6 +75,11 @@ def vectors() -> list[tuple[str, bytes, str]]:
         fields = dict(model_length=MODEL_BYTES, model_sha256=digest, version=VERSION)
         fields.update(changes)
         return slot_header(**fields)
+
+    update_model = fake_model(UPDATE_MODEL_BYTES, b"model-slot-update")
+
+    def update(version: tuple[int, int, int]) -> bytes:
+        return erased_pages(pack_model_slot(update_model, version))
 
     half_model = HEADER_BYTES + MODEL_BYTES // 2
     return [
@@ -88,6 +105,12 @@ def vectors() -> list[tuple[str, bytes, str]]:
         ("model_slot_max_u32_length.bin", header(model_length=0xFFFFFFFF) + model, "bad_length"),
         # a length the limit allows but this slot cannot hold
         ("model_slot_length_past_end.bin", header(model_length=MODEL_BYTES + 1) + model, "truncated_model"),
+        # update slots (firmware/test/test_model_slot.cc pairs them with model_slot_valid.bin, 1.2.3)
+        ("model_slot_update_newer.bin", update((1, 3, 0)), f"ok 1.3.0 {UPDATE_MODEL_BYTES}"),
+        ("model_slot_update_same_version.bin", update(VERSION), f"ok 1.2.3 {UPDATE_MODEL_BYTES}"),
+        ("model_slot_update_older.bin", update((1, 2, 2)), f"ok 1.2.2 {UPDATE_MODEL_BYTES}"),
+        ("model_slot_update_newer_flipped_model_byte.bin",
+         flip(update((1, 3, 0)), HEADER_BYTES + UPDATE_MODEL_BYTES // 3), "bad_sha256"),
     ]
 
 
