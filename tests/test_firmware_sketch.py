@@ -13,7 +13,11 @@ the shipped alexa bundle when it and firmware/generated exist):
   with wakeword.model for every raw feature value;
 * the model runs in the tflite-micro interpreter with the manifest's arena (resource
   variables in the same arena, as the sketch allocates them) and not with 80 % of it;
-* python -m training.firmware_budget prints PASS for the tiny model.
+* python -m training.firmware_budget prints PASS for the tiny model;
+* the built-in model is a model slot (the Python writer's bytes), and the sketch's slot
+  path (update_slot.cpp, src/model_select.cc) picks it over the erased update slot;
+* every sketch file compiles (syntax and types, warnings as errors) against the
+  declaration-only stubs in firmware/test/sketch_stubs.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ import pytest
 from wakeword.bundle import load_bundle, save_bundle
 from wakeword.config import DetectorConfig
 from wakeword.model import describe_model, input_lookup_table
+from wakeword.model_slot import HEADER_BYTES, model_slot_for_bundle
 
 from training import export, firmware_budget
 
@@ -40,7 +45,9 @@ SKETCH_DIR = FIRMWARE_DIR / "nano33ble"
 # The shipped bundle and the sources generated from it (override to check another export).
 ALEXA_BUNDLE = Path(os.environ.get("WAKEWORD_FIRMWARE_BUNDLE", REPO_ROOT / "wakeword" / "bundles" / "alexa"))
 GENERATED_DIR = Path(os.environ.get("WAKEWORD_FIRMWARE_GENERATED", FIRMWARE_DIR / "generated"))
+STUBS_DIR = FIRMWARE_DIR / "test" / "sketch_stubs"
 CXX = shutil.which("g++")
+ARM_CXX = shutil.which("arm-none-eabi-g++")
 needs_cxx = pytest.mark.skipif(CXX is None, reason="needs g++")
 
 # Not the DetectorConfig defaults, so a constant taken from anywhere but the manifest shows.
@@ -153,15 +160,33 @@ def test_model_runner_uses_the_generated_op_list():
     assert "WAKEWORD_MODEL_OPS(WAKEWORD_REGISTER_OP)" in (SKETCH_DIR / "model_ops.h").read_text()
 
 
-@pytest.mark.skipif(not ((ALEXA_BUNDLE / "manifest.json").is_file() and (GENERATED_DIR / "model_settings.h").is_file()),
-                    reason="needs wakeword/bundles/alexa and firmware/generated (or WAKEWORD_FIRMWARE_BUNDLE/_GENERATED)")
+def slot_array(model_data_cc: str) -> bytes:
+    """The bytes of g_wakeword_model_slot[] in a generated model_data.cc."""
+    body = model_data_cc.split("g_wakeword_model_slot[] = {", 1)[1].split("};", 1)[0]
+    body = re.sub(r"//[^\n]*", "", body)
+    return bytes(int(value, 16) for value in re.findall(r"0x([0-9a-f]{2})", body))
+
+
+have_shipped = pytest.mark.skipif(
+    not ((ALEXA_BUNDLE / "manifest.json").is_file() and (GENERATED_DIR / "model_settings.h").is_file()),
+    reason="needs wakeword/bundles/alexa and firmware/generated (or WAKEWORD_FIRMWARE_BUNDLE/_GENERATED)")
+
+
+@have_shipped
 def test_generated_firmware_sources_match_the_shipped_bundle():
     bundle = load_bundle(ALEXA_BUNDLE)
     settings = (GENERATED_DIR / "model_settings.h").read_text()
     by_method = {method: op for op, method in export._OP_REGISTRATION.items()}  # noqa: SLF001
     assert sorted(by_method[m] for m in ops_in_settings(settings)) == sorted(describe_model(bundle.model_bytes)["ops"])
     assert f"kModelBytes = {len(bundle.model_bytes)};" in settings
-    assert bundle.manifest.model.sha256 in (GENERATED_DIR / "model_data.cc").read_text()
+    data = (GENERATED_DIR / "model_data.cc").read_text()
+    assert bundle.manifest.model.sha256 in data
+    # the built-in slot is exactly what the Python writer makes of the bundle (header, then model)
+    slot = model_slot_for_bundle(bundle)
+    assert slot_array(data) == slot
+    assert f"g_wakeword_model_slot_len = {len(slot)};" in data
+    assert export.firmware_sources(bundle.manifest, bundle.model_bytes) == {
+        name: (GENERATED_DIR / name).read_text() for name in stage_sketch.GENERATED_FILES}
 
 
 # --- (b) model_settings.h + portable detector, values == manifest -------------------------
@@ -354,6 +379,110 @@ def test_size_totals_are_parsed():
     assert firmware_budget.parse_size_totals(output) == firmware_budget.CoreSize(722, 4, 10408)
     with pytest.raises(ValueError):
         firmware_budget.parse_size_totals("no totals here")
+
+
+# --- model slots in the sketch: built-in slot, update slot, selection ----------------------
+
+SLOT_PROGRAM = r"""
+#include <cstdint>
+#include <cstdio>
+#include "sketch_config.h"
+#include "src/model_data.h"
+#include "src/model_select.h"
+#include "update_slot.h"
+
+using namespace wakeword_sketch;
+
+int main() {
+  const uint8_t* update = UpdateSlot();
+  size_t erased = 0;
+  for (size_t i = 0; i < kUpdateSlotBytes; ++i) erased += update[i] == 0xFF;
+  wakeword::ModelSelection s;
+  // exactly what model_runner.cpp's ModelRunnerBegin() asks
+  const wakeword::ModelSlotStatus status = wakeword::SelectModel(
+      g_wakeword_model_slot, g_wakeword_model_slot_len, update, kUpdateSlotBytes, &s);
+  std::printf("{\"status\": \"%s\", \"source\": \"%s\", \"update_status\": \"%s\", "
+              "\"update_not_newer\": %d, \"version\": \"%u.%u.%u\", \"model_length\": %u, "
+              "\"model_offset\": %ld, \"slot_align\": %u, \"update_align\": %u, "
+              "\"update_bytes\": %u, \"update_erased\": %u, \"update_max_model\": %u, \"settings_model_bytes\": %d}\n",
+              wakeword::ModelSlotStatusName(status), wakeword::ModelSourceName(s.source),
+              wakeword::ModelSlotStatusName(s.update_status), s.update_not_newer ? 1 : 0,
+              s.info.version_major, s.info.version_minor, s.info.version_patch,
+              static_cast<unsigned>(s.info.model_length),
+              static_cast<long>(s.info.model - g_wakeword_model_slot),
+              static_cast<unsigned>(reinterpret_cast<uintptr_t>(g_wakeword_model_slot) % 4096),
+              static_cast<unsigned>(reinterpret_cast<uintptr_t>(update) % 4096),
+              static_cast<unsigned>(kUpdateSlotBytes), static_cast<unsigned>(erased),
+              static_cast<unsigned>(kUpdateSlotMaxModelBytes), kModelBytes);
+  return 0;
+}
+"""
+
+
+def _run_slot_program(sketch: Path, workdir: Path) -> dict:
+    src = sketch / "src"
+    out = _compile_and_run(SLOT_PROGRAM, sketch=sketch, workdir=workdir,
+                           extra_sources=[sketch / "update_slot.cpp", src / "model_data.cpp", src / "model_slot.cpp",
+                                          src / "model_select.cpp", src / "sha256.cpp"])
+    return json.loads(out)
+
+
+def _check_builtin_slot_runs(got: dict, bundle) -> None:
+    from training.config import BudgetConfig
+
+    assert got["status"] == "ok" and got["source"] == "built-in"
+    assert got["update_status"] == "bad_magic" and not got["update_not_newer"]  # erased flash: no update
+    assert got["version"] == bundle.manifest.version
+    assert got["model_length"] == len(bundle.model_bytes) == got["settings_model_bytes"]
+    assert got["model_offset"] == HEADER_BYTES and HEADER_BYTES % 16 == 0
+    assert got["slot_align"] % 16 == 0  # alignas(16): the model after the header is 16-byte aligned too
+    assert got["update_align"] == 0  # page aligned
+    assert got["update_bytes"] % 4096 == 0 and got["update_bytes"] >= HEADER_BYTES + got["update_max_model"]
+    assert got["update_erased"] == got["update_bytes"]
+    assert got["update_max_model"] == BudgetConfig().model_flash_bytes
+
+
+@needs_cxx
+def test_sketch_checks_the_builtin_slot_and_skips_the_erased_update_slot(tiny, tmp_path):
+    assert slot_array((tiny["generated"] / "model_data.cc").read_text()) == model_slot_for_bundle(tiny["bundle"])
+    _check_builtin_slot_runs(_run_slot_program(tiny["sketch"], tmp_path), tiny["bundle"])
+
+
+@needs_cxx
+@have_shipped
+def test_shipped_sketch_checks_the_builtin_slot(tmp_path):
+    sketch = tmp_path / "nano33ble"
+    shutil.copytree(SKETCH_DIR, sketch, ignore=shutil.ignore_patterns("src"))
+    stage_sketch.stage(sketch=sketch, generated=GENERATED_DIR)
+    _check_builtin_slot_runs(_run_slot_program(sketch, tmp_path), load_bundle(ALEXA_BUNDLE))
+
+
+def test_model_runner_checks_the_slots_before_the_model_is_used():
+    runner = (SKETCH_DIR / "model_runner.cpp").read_text()
+    begin = runner.split("bool ModelRunnerBegin(", 1)[1]
+    assert begin.index("wakeword::SelectModel(g_wakeword_model_slot") < begin.index("StartModel(")
+    assert "g_wakeword_model_data" not in runner  # the raw array is gone: only slots
+    assert "tflite::GetModel(model_data)" in runner and runner.count("tflite::GetModel(") == 1
+
+
+@pytest.mark.parametrize("compiler", ["g++", "arm-none-eabi-g++"])
+def test_sketch_compiles_against_the_stub_headers(tiny, tmp_path, compiler):
+    """Every file of the staged sketch, with warnings as errors, against firmware/test/sketch_stubs (for the
+    host and for the Cortex-M4: size_t, long and pointer widths differ)."""
+    cxx = shutil.which(compiler)
+    if cxx is None:
+        pytest.skip(f"needs {compiler}")
+    sketch = tiny["sketch"]
+    target = ["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"] if "arm" in compiler else []
+    files = sorted(sketch.glob("*.cpp")) + sorted((sketch / "src").glob("*.cpp")) + [sketch / "nano33ble.ino"]
+    assert {"model_runner.cpp", "update_slot.cpp", "model_select.cpp", "model_data.cpp"} <= {f.name for f in files}
+    for path in files:
+        # the Arduino builder prepends #include <Arduino.h> to the .ino
+        extra = ["-include", "Arduino.h"] if path.suffix == ".ino" else []
+        result = subprocess.run([cxx, *target, "-std=gnu++17", "-fsyntax-only", "-Wall", "-Wextra", "-Werror",
+                                 f"-I{STUBS_DIR}", f"-I{sketch}", *extra, "-x", "c++", str(path)],
+                                capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, f"{path.name}:\n{result.stderr[-4000:]}"
 
 
 # --- staging ---------------------------------------------------------------------------------

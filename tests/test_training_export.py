@@ -1,5 +1,7 @@
 """The streaming TCN and its int8 export: streaming == non-streaming, LiteRT and TFLite Micro run it."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -105,7 +107,15 @@ def test_firmware_sources_come_from_the_manifest(int8_model):
     settings = files["model_settings.h"]
     assert "kTensorArenaBytes = 12345;" in settings and "kDetectionThreshold = 201;" in settings
     assert "kRefractoryMs = 1500;" in settings and "X(AddVarHandle)" in settings
-    assert f"g_wakeword_model_data_len = {len(int8_model)};" in files["model_data.cc"]
+    # the model is emitted as a model slot: the Python writer's header, then the model bytes
+    from wakeword.model_slot import HEADER_BYTES, pack_model_slot
+
+    slot = pack_model_slot(int8_model, "0.0.1")
+    assert f"g_wakeword_model_slot_len = {HEADER_BYTES + len(int8_model)};" in files["model_data.cc"]
+    assert "alignas(16) const unsigned char g_wakeword_model_slot[]" in files["model_data.cc"]
+    values = re.findall(r"0x([0-9a-f]{2})", re.sub(r"//[^\n]*", "", files["model_data.cc"]))
+    assert bytes(int(v, 16) for v in values) == slot
+    assert "extern const unsigned char g_wakeword_model_slot[];" in files["model_data.h"]
 
 
 def test_budget_errors_are_clear():

@@ -28,7 +28,7 @@ import struct
 import zlib
 
 from .bundle import MAX_MODEL_BYTES, Bundle
-from .config import FORMAT_VERSION
+from .config import FORMAT_VERSION, Manifest
 from .errors import ConfigError
 
 MAGIC = b"WWMS"
@@ -95,10 +95,18 @@ def pack_model_slot(model_bytes: bytes, version: str | tuple[int, int, int], *,
     return header + model_bytes
 
 
+def model_slot_for_manifest(manifest: Manifest, model_bytes: bytes) -> bytes:
+    """The slot image of ``model_bytes``, versioned as ``manifest`` says (version, format)."""
+    return pack_model_slot(model_bytes, manifest.version, format_version=manifest.format_version)
+
+
 def model_slot_for_bundle(bundle: Bundle) -> bytes:
-    """The slot image of a loaded bundle's model, versioned as its manifest says."""
-    return pack_model_slot(bundle.model_bytes, bundle.manifest.version,
-                           format_version=bundle.manifest.format_version)
+    """The slot image of a loaded bundle's model, versioned as its manifest says.
+
+    The firmware's built-in slot (``firmware/generated/model_data.cc``, written by
+    ``training.export.firmware_sources``) is this image too.
+    """
+    return model_slot_for_manifest(bundle.manifest, bundle.model_bytes)
 
 
 def render_layout_header() -> str:

@@ -8,6 +8,8 @@
 #include "quantization.h"
 #include "sketch_config.h"
 #include "src/model_data.h"
+#include "src/model_select.h"
+#include "update_slot.h"
 #include "tensorflow/lite/micro/micro_allocator.h"
 #include "tensorflow/lite/micro/micro_interpreter.h"
 #include "tensorflow/lite/micro/micro_log.h"
@@ -29,6 +31,7 @@ alignas(tflite::MicroInterpreter) uint8_t g_interpreter_storage[sizeof(tflite::M
 tflite::MicroInterpreter* g_interpreter = nullptr;
 
 const tflite::Model* g_model = nullptr;
+wakeword::ModelSelection g_selection;  // which slot the model comes from, and why
 OpResolver* g_resolver = nullptr;
 int g_resource_variables = 0;
 TfLiteTensor* g_input = nullptr;
@@ -194,10 +197,35 @@ bool PrimeWithSilence() {
   return true;
 }
 
-}  // namespace
+int Int(uint32_t value) { return static_cast<int>(value); }
 
-bool ModelRunnerBegin(ModelInfo* info) {
-  g_model = tflite::GetModel(g_wakeword_model_data);
+// One Serial line per slot: which model runs, and why the update slot did not.
+void ReportSelection(const wakeword::ModelSelection& s) {
+  const wakeword::ModelSlotInfo& update = s.update_info;
+  if (s.update_status == wakeword::ModelSlotStatus::kBadMagic) {
+    MicroPrintf("wakeword: update slot empty (bad_magic: erased, never written)");
+  } else if (s.update_status != wakeword::ModelSlotStatus::kOk) {
+    MicroPrintf("wakeword: update slot refused: %s",
+                wakeword::ModelSlotStatusName(s.update_status));
+  } else if (s.update_not_newer) {
+    MicroPrintf("wakeword: update slot refused: version %d.%d.%d is not newer than the "
+                "built-in model (no downgrades)",
+                update.version_major, update.version_minor, update.version_patch);
+  }
+  if (s.source == wakeword::ModelSource::kNone) {
+    MicroPrintf("wakeword: built-in model slot refused: %s (damaged firmware image); "
+                "no model will run", wakeword::ModelSlotStatusName(s.builtin_status));
+    return;
+  }
+  MicroPrintf("wakeword: running the %s model slot: version %d.%d.%d, %d bytes",
+              wakeword::ModelSourceName(s.source), s.info.version_major, s.info.version_minor,
+              s.info.version_patch, Int(s.info.model_length));
+}
+
+// Maps the model at `model_data` (checked by CheckModelSlot), builds the interpreter
+// and checks its tensors against model_settings.h.
+bool StartModel(const uint8_t* model_data) {
+  g_model = tflite::GetModel(model_data);
   if (g_model->version() != TFLITE_SCHEMA_VERSION) {
     MicroPrintf("model schema version %d, this TFLite Micro reads %d",
                 static_cast<int>(g_model->version()), TFLITE_SCHEMA_VERSION);
@@ -217,7 +245,43 @@ bool ModelRunnerBegin(ModelInfo* info) {
     MicroPrintf("the model has too many resource variables");
     return false;
   }
-  if (!CreateInterpreter() || !CheckTensors() || !PrimeWithSilence()) return false;
+  return CreateInterpreter() && CheckTensors() && PrimeWithSilence();
+}
+
+}  // namespace
+
+bool ModelRunnerBegin(ModelInfo* info) {
+  // The built-in model is a model slot too (src/model_data.cc): both slots are checked
+  // (magic, header CRC, length, sha256) before any byte of a model is used.
+  const wakeword::ModelSlotStatus status =
+      wakeword::SelectModel(g_wakeword_model_slot, g_wakeword_model_slot_len, UpdateSlot(),
+                            kUpdateSlotBytes, &g_selection);
+  ReportSelection(g_selection);
+  if (status != wakeword::ModelSlotStatus::kOk) {
+    g_model = nullptr;
+    return false;
+  }
+  if (!StartModel(g_selection.info.model)) {
+    if (g_selection.source != wakeword::ModelSource::kUpdate) return false;
+    // The update passed its checks but does not fit this firmware (ops, tensor shapes
+    // or quantization other than model_settings.h, or a larger arena): keep running.
+    MicroPrintf("wakeword: the update slot's model does not fit this firmware (above); "
+                "running the built-in model");
+    wakeword::ModelSlotInfo builtin;
+    if (wakeword::CheckModelSlot(g_wakeword_model_slot, g_wakeword_model_slot_len, &builtin) !=
+        wakeword::ModelSlotStatus::kOk) {
+      return false;  // checked by SelectModel a moment ago: flash does not change
+    }
+    g_selection.source = wakeword::ModelSource::kBuiltIn;
+    g_selection.info = builtin;
+    ReportSelection(g_selection);
+    if (!StartModel(builtin.model)) return false;
+  }
+  info->source = wakeword::ModelSourceName(g_selection.source);
+  info->version_major = g_selection.info.version_major;
+  info->version_minor = g_selection.info.version_minor;
+  info->version_patch = g_selection.info.version_patch;
+  info->model_bytes = g_selection.info.model_length;
   info->input_scale = g_input->params.scale;
   info->input_zero_point = static_cast<int>(g_input->params.zero_point);
   info->arena_used_bytes = g_interpreter->arena_used_bytes();

@@ -6,8 +6,11 @@
 //
 //   audio_provider    PDM microphone, 16 kHz mono, interrupt -> lock-free ring buffer
 //   feature_provider  TFLM microfrontend (pymicro-features settings) -> int8 frame / 10 ms
-//   model_runner      MicroInterpreter, streaming state in resource variables,
+//   model_runner      model slot check and choice (built-in or update slot),
+//                     MicroInterpreter, streaming state in resource variables,
 //                     one call every kStrideFrames frames -> uint8 scores
+//   update_slot       flash reserved for a model update (written over BLE: designed
+//                     in firmware/MODEL_UPDATES.md, not implemented yet)
 //   src/detector      wakeword::StreamingDetector (firmware/src, bit-exact with Python)
 //   responder         RGB LED, Serial line, BLE notification
 //
@@ -184,8 +187,16 @@ void setup() {
     if (k > 0) Serial.print(',');
     Serial.print(kKeywords[k]);
   }
+  Serial.print(" model=");
+  Serial.print(model.source);
+  Serial.print(' ');
+  Serial.print(model.version_major);
+  Serial.print('.');
+  Serial.print(model.version_minor);
+  Serial.print('.');
+  Serial.print(model.version_patch);
   Serial.print(" model_bytes=");
-  Serial.print(kModelBytes);
+  Serial.print(static_cast<unsigned long>(model.model_bytes));
   Serial.print(" arena_bytes=");
   Serial.print(kTensorArenaBytes);
   Serial.print(" arena_used=");

@@ -1,0 +1,1 @@
+// Stub: declarations only, the subset the sketch uses (see README.md in this folder).
