@@ -288,6 +288,78 @@ def test_redirect_to_a_file_url_is_refused(tmp_path, keys):
         httpd.server_close()
 
 
+# --- staging folders left by a killed download ---------------------------------------
+
+def _staging_folders(install_dir: Path) -> list[Path]:
+    return sorted(p for p in install_dir.iterdir() if p.name.startswith(".download-"))
+
+
+def test_next_update_removes_the_staging_folder_of_a_killed_download(tmp_path, releases, keys):
+    """An installer SIGKILLed mid-download leaves its .download-* folder; the next update removes it
+    (and one an older client left without a lock file) and installs."""
+    body = (releases["1.1.0"].parent / "1.1.0.wwb").read_bytes()
+    release = threading.Event()
+
+    class Stall(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body[: len(body) // 2])
+            self.wfile.flush()
+            release.wait(60)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Stall)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    inst = tmp_path / "inst"
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
+    process = subprocess.Popen([sys.executable, "-c", _INSTALLER, f"http://127.0.0.1:{httpd.server_address[1]}/x.wwb",
+                                str(inst), str(keys[1])], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        # the download file is open (its first read waits for the rest of a 64 KiB chunk)
+        while not any((p / "bundle.wwb").is_file() for p in (_staging_folders(inst) if inst.is_dir() else [])):
+            assert process.poll() is None, process.stdout.read().decode()
+            assert time.monotonic() < deadline, "the installer never started its download"
+            time.sleep(0.02)
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+        process.stdout.close()
+        release.set()
+        httpd.shutdown()
+        httpd.server_close()
+    assert process.returncode == -signal.SIGKILL
+    stale = _staging_folders(inst)
+    assert len(stale) == 1 and (stale[0] / "bundle.wwb").stat().st_size < len(body)  # left behind, partial
+    older = inst / ".download-older-client"  # no lock file: killed before it had one, or an older client
+    older.mkdir()
+    (older / "bundle.wwb").write_bytes(body[:100])
+
+    result = install(releases["1.1.0"], inst, keys)
+    assert result.version == "1.1.0" and installed_version(inst, NAME) == "1.1.0"
+    assert _staging_folders(inst) == []
+
+
+def test_a_running_installers_staging_folder_is_kept(tmp_path, releases, keys):
+    """A staging folder whose lock is held (its installer is alive) is not touched."""
+    import fcntl
+
+    live = tmp_path / ".download-live"
+    live.mkdir()
+    (live / "bundle.wwb").write_bytes(b"half a download")
+    with open(live / ".lock", "a+b") as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX)  # another open file description: as another process's lock
+        assert install(releases["1.0.0"], tmp_path, keys).version == "1.0.0"
+        assert _staging_folders(tmp_path) == [live] and (live / "bundle.wwb").read_bytes() == b"half a download"
+    assert install(releases["1.1.0"], tmp_path, keys).version == "1.1.0"  # now its owner is gone
+    assert _staging_folders(tmp_path) == []
+
+
 # --- command line -----------------------------------------------------------------------
 
 def test_cli_update_and_rollback(tmp_path, releases, keys, server, capsys):

@@ -5,6 +5,10 @@ Layout under ``install_dir``::
     <name>/current     the installed bundle (a .wwb archive; load it with load_bundle)
     <name>/previous    the bundle it replaced, kept for :func:`rollback`
     <name>/.lock       serializes installers of the same name
+    .download-*/       an installer's private staging folder (the download), locked by
+                       it while it runs; one left by a killed installer is removed by
+                       the next install
+    .lock              serializes creating and cleaning up staging folders
 
 Every install writes a complete new archive to a temporary file beside ``current``,
 fsyncs it, re-verifies it, and renames it over ``current``; a crash or kill at any
@@ -23,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import os
+import shutil
 import tempfile
 import time
 import urllib.error
@@ -30,7 +35,7 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import IO, Iterator
 
 from .bundle import Bundle, load_bundle
 from .config import FORMAT_VERSION, FeatureConfig, Manifest
@@ -40,6 +45,8 @@ from .signing import TrustPolicy, zip_members
 CURRENT_NAME = "current"
 PREVIOUS_NAME = "previous"
 LOCK_NAME = ".lock"
+#: prefix of an installer's staging folder in ``install_dir`` (it holds the download)
+STAGING_PREFIX = ".download-"
 #: a bundle holds at most a 16 MiB model plus small files; anything larger is refused
 MAX_DOWNLOAD_BYTES = 20 << 20
 #: seconds any single network operation (connect, read) may take
@@ -202,6 +209,66 @@ def _remove_stale_temporaries(slot: Path) -> None:
             child.unlink()
 
 
+def _try_lock(path: Path) -> IO[bytes] | None:
+    """An open file holding an exclusive flock on ``path``, or None when another process holds it."""
+    import fcntl
+
+    fh = open(path, "a+b")
+    try:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:  # BlockingIOError: its installer is alive
+        fh.close()
+        return None
+    return fh
+
+
+def _remove_stale_staging(install_dir: Path) -> list[Path]:
+    """Staging folders of installers that died (killed mid-download): their lock is free.
+
+    Run under ``install_dir``'s lock, which every installer also holds while it creates
+    and locks its own staging folder, so a live installer's folder is never seen unlocked.
+    """
+    removed = []
+    for child in sorted(install_dir.iterdir()):
+        if not child.name.startswith(STAGING_PREFIX) or child.is_symlink() or not child.is_dir():
+            continue
+        try:
+            fh = _try_lock(child / LOCK_NAME)  # creates the lock file in a folder killed before it had one
+        except OSError:
+            continue  # not ours to judge (permissions): leave it
+        if fh is None:
+            continue
+        with fh:
+            shutil.rmtree(child, ignore_errors=True)
+        removed.append(child)
+    return removed
+
+
+@contextlib.contextmanager
+def _staging_dir(install_dir: Path) -> Iterator[Path]:
+    """A private folder in ``install_dir`` for the download, removed afterwards.
+
+    It stays locked for as long as this installer lives, so that the next installer can
+    tell a folder left behind by a killed one (lock free: removed) from a running one's.
+    """
+    try:
+        import fcntl  # noqa: F401
+    except ImportError:  # pragma: no cover - not POSIX: no way to tell a dead installer's folder
+        with tempfile.TemporaryDirectory(prefix=STAGING_PREFIX, dir=install_dir) as staging:
+            yield Path(staging)
+        return
+    with _locked(install_dir):
+        _remove_stale_staging(install_dir)
+        staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=install_dir))
+        lock = _try_lock(staging / LOCK_NAME)  # nobody else can know the folder yet
+    try:
+        yield staging
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        if lock is not None:
+            lock.close()
+
+
 def _fsync_dir(path: Path) -> None:
     if os.name != "posix":  # pragma: no cover
         return
@@ -262,9 +329,9 @@ def install_update(source: str | os.PathLike, *, install_dir: str | os.PathLike,
         raise TypeError("install_update: trust must be a wakeword.signing.TrustPolicy")
     install_dir = Path(install_dir)
     install_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".download-", dir=install_dir) as staging:
+    with _staging_dir(install_dir) as staging:
         if is_url(source):
-            path = download(str(source), Path(staging) / "bundle.wwb", timeout_s=timeout_s, max_bytes=max_bytes)
+            path = download(str(source), staging / "bundle.wwb", timeout_s=timeout_s, max_bytes=max_bytes)
         else:
             path = Path(source)
             if not path.exists():
