@@ -6,7 +6,8 @@ a limit fails.
 
 Where the numbers come from
 ---------------------------
-* model flash: the bytes of ``model.tflite`` (the C array in model_data.cc is the same size);
+* model flash: the bytes of ``model.tflite`` (the built-in slot in model_data.cc adds its
+  64-byte header; the sketch's update slot reserves another 64 KiB + 4 KiB of flash);
 * TFLM arena: the manifest's ``tflm_arena_bytes`` (measured at export, plus 10 %), and
   measured again now with :func:`training.export.measure_arena_bytes` (the tflite-micro
   Python interpreter, resource variables in the same arena, as the sketch does);
