@@ -155,7 +155,8 @@ _OP_REGISTRATION = {  # TFLite builtin op name -> MicroMutableOpResolver method
     "ASSIGN_VARIABLE": "AddAssignVariable", "CALL_ONCE": "AddCallOnce", "CONCATENATION": "AddConcatenation",
     "CONV_2D": "AddConv2D", "DEPTHWISE_CONV_2D": "AddDepthwiseConv2D", "FULLY_CONNECTED": "AddFullyConnected",
     "LOGISTIC": "AddLogistic", "QUANTIZE": "AddQuantize", "READ_VARIABLE": "AddReadVariable",
-    "RESHAPE": "AddReshape", "STRIDED_SLICE": "AddStridedSlice", "VAR_HANDLE": "AddVarHandle",
+    "RESHAPE": "AddReshape", "SLICE": "AddSlice", "STRIDED_SLICE": "AddStridedSlice",
+    "VAR_HANDLE": "AddVarHandle",
     "DEQUANTIZE": "AddDequantize", "AVERAGE_POOL_2D": "AddAveragePool2D", "MAX_POOL_2D": "AddMaxPool2D",
     "SOFTMAX": "AddSoftmax", "ADD": "AddAdd", "MUL": "AddMul", "MEAN": "AddMean", "PAD": "AddPad",
 }

@@ -3,9 +3,12 @@
 Every layer keeps its last ``(kernel - 1) * dilation`` input steps in a
 ``tf.Variable``; in TFLite these become resource variables (VAR_HANDLE /
 READ_VARIABLE / ASSIGN_VARIABLE), which LiteRT and TFLite Micro keep between calls.
-Batch norm is folded into the convolutions here; dilated convolutions are done as a
-strided slice of the state followed by a plain depthwise convolution (the kernels
-TFLite Micro has on every port).
+Batch norm is folded into the convolutions here. The state update is a SLICE (a
+contiguous copy) and dilated convolutions use DEPTHWISE_CONV_2D's own dilation factor:
+an earlier form with STRIDED_SLICE ops (``buf[:, 1:]``, ``buf[:, ::d]``) gave the same
+outputs bit for bit but cost 2.4x more per call in LiteRT (13.4 vs 5.5 us with XNNPACK,
+43 vs 18 us with the reference kernels), STRIDED_SLICE being an element-by-element
+reference kernel.
 """
 
 from __future__ import annotations
@@ -85,14 +88,16 @@ class StreamingTCN(tf.Module):
         x = tf.reshape(features, (1, cfg.stride_frames, 1, self.input_channels))
         if self.state_in is not None:
             x = tf.concat([self.state_in.read_value(), x], axis=1)
-            self.state_in.assign(x[:, cfg.stride_frames:])
+            keep = cfg.first_kernel - cfg.stride_frames
+            self.state_in.assign(tf.slice(x, [0, cfg.stride_frames, 0, 0], [1, keep, 1, self.input_channels]))
         w, b = self.conv_in
         y = tf.nn.relu(tf.nn.conv2d(x, w, strides=1, padding="VALID") + b)
         for (dw, dwb, pw, pwb), state, dilation in zip(self.blocks, self.states, cfg.dilations):
             buf = tf.concat([state.read_value(), y], axis=1)
-            state.assign(buf[:, 1:])
-            taps = buf[:, ::dilation] if dilation > 1 else buf
-            y = tf.nn.relu(tf.nn.depthwise_conv2d(taps, dw, strides=[1, 1, 1, 1], padding="VALID") + dwb)
+            keep = (cfg.kernel - 1) * dilation
+            state.assign(tf.slice(buf, [0, 1, 0, 0], [1, keep, 1, cfg.channels]))
+            y = tf.nn.relu(tf.nn.depthwise_conv2d(buf, dw, strides=[1, 1, 1, 1], padding="VALID",
+                                                  dilations=[dilation, 1]) + dwb)
             y = tf.nn.relu(tf.nn.conv2d(y, pw, strides=1, padding="VALID") + pwb)
         kernel, bias = self.dense
         logit = tf.matmul(tf.reshape(y, (1, cfg.channels)), kernel) + bias
