@@ -184,11 +184,15 @@ class ModelRunner:
         width = self._frames
         if self.spec.kind == "streaming":
             calls = len(buffer) // stride
-            for c in range(calls):
-                interp.set_tensor(self._in_index, buffer[None, c * stride:(c + 1) * stride])
-                interp.invoke()
-                results.append((first_index + (c + 1) * stride - 1,
-                                self._scores(interp.get_tensor(self._out_index))))
+            if calls:
+                set_tensor, invoke, get_tensor = interp.set_tensor, interp.invoke, interp.get_tensor
+                in_index, out_index, scores = self._in_index, self._out_index, self._scores
+                batched = buffer[None]
+                last = first_index + stride - 1  # stream index of the newest frame of call 0
+                for lo in range(0, calls * stride, stride):
+                    set_tensor(in_index, batched[:, lo:lo + stride])
+                    invoke()
+                    results.append((last + lo, scores(get_tensor(out_index))))
             self._buffer = buffer[calls * stride:]
         else:
             # a call ends at every frame index e with e >= width-1 and (e - (width-1)) % stride == 0
