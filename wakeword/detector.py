@@ -129,6 +129,8 @@ class StreamingDetector:
         self._last_t_ms = t_ms
         window = self.config.window
         found: list[Detection] = []
+        if isinstance(scores, np.ndarray):  # plain ints: numpy scalars cost more than the work below
+            scores = scores.tolist()
         for keyword, state, score in zip(self.keywords, self._states, scores):
             score = int(score)
             if not 0 <= score <= 255:

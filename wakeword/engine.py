@@ -85,13 +85,16 @@ class Engine:
         if not len(frames):
             return []
         found: list[Detection] = []
-        frame_end_ms = self.manifest.features.frame_end_ms
+        features = self.manifest.features
+        window_ms, step_ms = features.window_ms, features.step_ms  # FeatureConfig.frame_end_ms, inlined
         push = self.detector.push
         history = self.score_history.append
         for frame_index, scores in self.model.push_frames(frames):
-            t_ms = frame_end_ms(frame_index)
+            t_ms = window_ms + frame_index * step_ms
             history((t_ms, scores))
-            found.extend(push(scores, t_ms))
+            hits = push(scores, t_ms)
+            if hits:
+                found.extend(hits)
         return found
 
     def process_samples(self, samples: np.ndarray) -> list[Detection]:
