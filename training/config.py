@@ -4,6 +4,14 @@ Relative paths in a config are resolved against the config file's folder.
 Folders listed under ``[data]`` that do not exist are skipped with a warning
 (``require_data_dirs = true`` makes that an error), so the same config runs on a
 machine without any real recordings.
+
+Where the work runs:
+
+* ``[data] executor``: ``"process"`` (default) runs synthesis, augmentation and feature
+  extraction in ``workers`` processes on this machine; ``"ray"`` runs them as Ray tasks
+  (extra ``distributed``), on the cluster at ``ray_address`` (or ``RAY_ADDRESS``) or on a
+  local Ray instance with ``workers`` CPUs. Both give the same windows (every clip has its
+  own seed), so neither key is part of the data cache key.
 """
 
 from __future__ import annotations
@@ -11,12 +19,15 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from wakeword.config import DetectorConfig, from_dict
 from wakeword.errors import ConfigError
 
 from .models.tcn import TCNConfig
+
+
+EXECUTORS = ("process", "ray")
 
 
 @dataclass(frozen=True)
@@ -54,8 +65,16 @@ class DataConfig:
     require_data_dirs: bool = False
     workers: int = 2
     seed: int = 1234
+    #: where the per-clip data steps run: "process" (a pool of ``workers``) or "ray"
+    executor: Literal["process", "ray"] = "process"
+    #: Ray cluster to connect to ("auto", "HOST:6379", "ray://HOST:10001"); "": RAY_ADDRESS, else a local instance
+    ray_address: str = ""
 
     def __post_init__(self) -> None:
+        if self.executor not in EXECUTORS:
+            raise ConfigError(f"data.executor: {self.executor!r} is not one of {', '.join(map(repr, EXECUTORS))}")
+        if self.workers < 1:
+            raise ConfigError(f"data.workers must be >= 1, got {self.workers}")
         if not 0 < self.validation_voice_fraction < 1:
             raise ConfigError("data.validation_voice_fraction must be between 0 and 1")
         if self.max_voices < 2:

@@ -16,18 +16,17 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from tqdm import tqdm
 
 from wakeword.audio import load_audio
 from wakeword.config import FeatureConfig, from_dict, to_dict
 from wakeword.features import compute_features
 
-from .config import TrainConfig
+from .config import DataConfig, TrainConfig
+from .parallel import map_clips
 
 LEAD_IN_SAMPLES = 16000
 POSITIVE_END_OFFSET_MS = (0, 300)
@@ -83,7 +82,7 @@ def audio_files(folders: tuple[str, ...], *, required: bool) -> list[Path]:
     return files
 
 
-# --- per-example work (runs in worker processes) -------------------------------------------------
+# --- per-example work (worker processes or Ray tasks: training.parallel) -----------------------
 
 _WORKER: dict = {}
 
@@ -147,14 +146,10 @@ def _stream_windows(task: tuple) -> np.ndarray:
     return np.stack([feats[s:s + frames] for s in starts])
 
 
-def _run_pool(fn, tasks: list, *, init_args: tuple, workers: int, desc: str) -> list:
-    if not tasks:
-        return []
-    if workers <= 1:
-        _init_worker(*init_args)
-        return [fn(t) for t in tqdm(tasks, desc=desc, unit="clip")]
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=init_args) as pool:
-        return list(tqdm(pool.map(fn, tasks, chunksize=16), total=len(tasks), desc=desc, unit="clip"))
+def _run_clips(fn, tasks: list, *, init_args: tuple, data: DataConfig, desc: str) -> list:
+    """``fn`` over ``tasks`` on the configured executor (``data.executor``), workers set up by ``_init_worker``."""
+    return map_clips(fn, tasks, backend=data.executor, workers=data.workers, address=data.ray_address, desc=desc,
+                     init=_init_worker, init_args=init_args)
 
 
 # --- the dataset --------------------------------------------------------------------------------
@@ -181,7 +176,10 @@ def select_voices(voices: list, *, max_voices: int, validation_fraction: float,
 
 
 def _cache_key(config: TrainConfig, extra: dict) -> str:
-    payload = json.dumps({"v": DATA_FORMAT_VERSION, "keyword": config.keyword.phrase, "data": to_dict(config.data),
+    data = to_dict(config.data)
+    for key in ("executor", "ray_address"):  # where the work runs never changes the windows
+        data.pop(key)
+    payload = json.dumps({"v": DATA_FORMAT_VERSION, "keyword": config.keyword.phrase, "data": data,
                           "augment": config.augment, "frames": config.student.receptive_field_frames, **extra},
                          sort_keys=True, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
@@ -231,8 +229,10 @@ def build_windows(config: TrainConfig, *, cache_dir: Path) -> tuple[WindowSet, W
                                            rate_variation=float(rng.uniform(-0.2, 0.2)),
                                            pitch_variation=float(rng.uniform(-0.3, 0.3)))))
     synth_cache = Path(cache_dir) / "synth"
-    pos_audio = run_jobs(pos_jobs, cache_dir=synth_cache, workers=data.workers)
-    neg_audio = run_jobs([j for _, j in neg_jobs], cache_dir=synth_cache, workers=data.workers)
+    pos_audio = run_jobs(pos_jobs, cache_dir=synth_cache, workers=data.workers, backend=data.executor,
+                         address=data.ray_address)
+    neg_audio = run_jobs([j for _, j in neg_jobs], cache_dir=synth_cache, workers=data.workers,
+                         backend=data.executor, address=data.ray_address)
 
     init = (config.augment, noise_files, rir_files, data.seed)
     splits: dict[str, list[WindowSet]] = {"train": [], "val": []}
@@ -257,13 +257,13 @@ def build_windows(config: TrainConfig, *, cache_dir: Path) -> tuple[WindowSet, W
              NEGATIVE_END_OFFSET_MS)):
         tasks = clip_tasks(clips, jobs, copies, offset)
         for split in ("train", "val"):
-            add(split, _run_pool(_clip_window, tasks[split], init_args=init, workers=data.workers,
+            add(split, _run_clips(_clip_window, tasks[split], init_args=init, data=data,
                                  desc=f"{source} {split}"), label, source)
 
     # noise-only and silence windows (with the same augmentation)
     noise_tasks = [(np.zeros(0, np.int16), frames, (0, 0), int(rng.integers(2**31)), True)
                    for _ in range(data.noise_windows)]
-    noise_feats = _run_pool(_clip_window, noise_tasks, init_args=init, workers=data.workers, desc="noise")
+    noise_feats = _run_clips(_clip_window, noise_tasks, init_args=init, data=data, desc="noise")
     n_noise_val = len(noise_feats) // 5
     add("val", noise_feats[:n_noise_val], 0, "noise")
     add("train", noise_feats[n_noise_val:], 0, "noise")
@@ -276,7 +276,7 @@ def build_windows(config: TrainConfig, *, cache_dir: Path) -> tuple[WindowSet, W
         for split, idx in (("val", perm[:n_val_files]), ("train", perm[n_val_files:])):
             tasks = [(speech_files[i], frames, hop, int(rng.integers(2**31)), copy > 0)
                      for i in idx for copy in range(data.negative_augment_copies)]
-            windows = _run_pool(_stream_windows, tasks, init_args=init, workers=data.workers,
+            windows = _run_clips(_stream_windows, tasks, init_args=init, data=data,
                                 desc=f"real speech {split}")
             windows = [w for w in windows if len(w)]
             if windows:

@@ -55,7 +55,6 @@ import re
 import shutil
 import subprocess
 import tempfile
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -628,8 +627,8 @@ def _run_one(job: SynthesisJob, cache_dir: str) -> np.ndarray:
 
 
 def run_jobs(jobs: Sequence[SynthesisJob], *, cache_dir: str | os.PathLike, workers: int | None = None,
-             progress: bool = True) -> list[np.ndarray]:
-    """Synthesize many jobs (cached) in worker processes, with a progress bar.
+             progress: bool = True, backend: str = "process", address: str = "") -> list[np.ndarray]:
+    """Synthesize many jobs (cached) in worker processes or Ray tasks, with a progress bar.
 
     Parameters
     ----------
@@ -640,13 +639,17 @@ def run_jobs(jobs: Sequence[SynthesisJob], *, cache_dir: str | os.PathLike, work
         Worker processes; None uses the CPU count, 1 runs in this process.
     progress : bool
         Show a tqdm bar (counts, rate and ETA).
+    backend : ``"process"`` or ``"ray"``
+        Where the jobs run (see :mod:`training.parallel`; Ray nodes need the engines installed).
+    address : str
+        Ray cluster address ("" : ``RAY_ADDRESS`` or a local instance with ``workers`` CPUs).
 
     Returns
     -------
     list of ndarray of int16
         One 16 kHz clip per job, in job order. Identical jobs are synthesized once.
     """
-    from tqdm import tqdm
+    from .parallel import map_clips
 
     jobs = list(jobs)
     if workers is None:
@@ -655,7 +658,7 @@ def run_jobs(jobs: Sequence[SynthesisJob], *, cache_dir: str | os.PathLike, work
         raise ConfigError(f"workers must be >= 1, got {workers}")
     for engine in {j.voice.engine for j in jobs}:
         engine_version(engine)  # fail fast (and once) when an engine is missing
-    cache_dir = str(cache_dir)
+    cache_dir = str(Path(cache_dir).resolve())
     Path(cache_dir).mkdir(parents=True, exist_ok=True)
 
     unique: dict[str, int] = {}
@@ -673,18 +676,12 @@ def run_jobs(jobs: Sequence[SynthesisJob], *, cache_dir: str | os.PathLike, work
         else:
             todo.append(i)
 
-    with tqdm(total=len(unique), desc="synthesis", unit="clip", disable=not progress,
-              initial=len(unique) - len(todo)) as bar:
-        if workers == 1 or len(todo) <= 1:
-            for i in todo:
-                results[i] = _run_one(jobs[i], cache_dir)
-                bar.update(1)
-        else:
-            with ProcessPoolExecutor(max_workers=min(workers, len(todo))) as pool:
-                futures = {pool.submit(_run_one, jobs[i], cache_dir): i for i in todo}
-                for future in as_completed(futures):
-                    results[futures[future]] = future.result()
-                    bar.update(1)
+    # one clip per task: synthesis takes tens of milliseconds or more per clip
+    made = map_clips(functools.partial(_run_one, cache_dir=cache_dir), [jobs[i] for i in todo], backend=backend,
+                     workers=workers, address=address, desc="synthesis", chunksize=1,
+                     progress=progress, done=len(unique) - len(todo))
+    for i, audio in zip(todo, made):
+        results[i] = audio
     return [results[first_of[i]] for i in range(len(jobs))]  # type: ignore[misc]
 
 
