@@ -52,7 +52,8 @@ def run(config_path: str, *, out_dir: Path, cache_dir: Path, firmware_dir: Path 
     from training import export
     from training.data import build_windows
     from training.streaming import StreamingTCN, convert_streaming, extract_weights
-    from training.train import prune, quantization_aware, teacher_logits, train_distilled, train_float
+    from training.train import (make_strategy, prune, quantization_aware, teacher_logits, train_distilled,
+                                train_float)
     from wakeword.bundle import Bundle, save_bundle, sha256_hex
     from wakeword.config import to_dict
 
@@ -64,23 +65,26 @@ def run(config_path: str, *, out_dir: Path, cache_dir: Path, firmware_dir: Path 
         print(json.dumps(data_stats, indent=2))
         x_train, y_train = train.as_float(), train.y.astype(np.float32)
 
+    strategy = make_strategy(config.distribute)
+    print(f"training: {type(strategy).__name__}, {strategy.num_replicas_in_sync} replica(s) "
+          f"(distribute = {config.distribute!r})")
     with timer.stage("teacher"):
         teacher = train_float(config.teacher, x_train, y_train, step=config.teacher_training, seed=1,
-                              name="teacher", verbose=verbose)
+                              name="teacher", verbose=verbose, strategy=strategy)
     with timer.stage("student (no distillation)"):
         student_plain = train_float(config.student, x_train, y_train, step=config.student_training, seed=2,
-                                    name="student_plain", verbose=verbose)
+                                    name="student_plain", verbose=verbose, strategy=strategy)
     with timer.stage("student (distilled)"):
         soft = teacher_logits(teacher, x_train)
         student = train_distilled(config.student, x_train, y_train, soft, step=config.student_training,
-                                  distill=config.distill, seed=3, verbose=verbose)
+                                  distill=config.distill, seed=3, verbose=verbose, strategy=strategy)
     if config.prune.enabled:
         with timer.stage("pruning"):
             student = prune(student, x_train, y_train, config=config.prune, step=config.student_training,
-                            verbose=verbose)
+                            verbose=verbose, strategy=strategy)
     with timer.stage("quantization-aware training"):
         qat = quantization_aware(student, x_train, y_train, soft, step=config.qat_training, distill=config.distill,
-                                 seed=4, verbose=verbose)
+                                 seed=4, verbose=verbose, strategy=strategy)
 
     with timer.stage("export"):
         rng = np.random.default_rng(0)

@@ -12,6 +12,10 @@ Where the work runs:
   (extra ``distributed``), on the cluster at ``ray_address`` (or ``RAY_ADDRESS``) or on a
   local Ray instance with ``workers`` CPUs. Both give the same windows (every clip has its
   own seed), so neither key is part of the data cache key.
+* ``distribute`` (a top-level key, before the first table): ``"auto"`` (default) trains
+  under ``tf.distribute.MirroredStrategy`` when more than one GPU is visible, else on the
+  default strategy; ``"mirrored"`` always mirrors over the visible GPUs (or CPUs when there
+  is no GPU); ``"none"`` never does. ``batch_size`` stays the global batch.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from .models.tcn import TCNConfig
 
 
 EXECUTORS = ("process", "ray")
+DISTRIBUTE = ("auto", "none", "mirrored")
 
 
 @dataclass(frozen=True)
@@ -156,6 +161,8 @@ class EvalConfig:
 @dataclass(frozen=True)
 class TrainConfig:
     keyword: KeywordConfig
+    #: tf.distribute strategy of the training steps: "auto", "none" or "mirrored" (see the module docstring)
+    distribute: Literal["auto", "none", "mirrored"] = "auto"
     data: DataConfig = field(default_factory=DataConfig)
     augment: dict[str, Any] = field(default_factory=dict)
     teacher: TCNConfig = field(default_factory=lambda: TCNConfig(channels=64))
@@ -170,6 +177,8 @@ class TrainConfig:
     evaluation: EvalConfig = field(default_factory=EvalConfig)
 
     def __post_init__(self) -> None:
+        if self.distribute not in DISTRIBUTE:
+            raise ConfigError(f"distribute: {self.distribute!r} is not one of {', '.join(map(repr, DISTRIBUTE))}")
         if self.teacher.receptive_field_frames != self.student.receptive_field_frames or \
                 self.teacher.stride_frames != self.student.stride_frames:
             raise ConfigError("teacher and student must share receptive field and stride "

@@ -2,15 +2,44 @@
 
 Inputs are float feature windows ``x`` of shape ``(n, frames, 1, 40)`` (raw / 25.6)
 and labels ``y`` of shape ``(n,)`` in {0, 1}. Models output logits.
+
+Every step builds and compiles its model under a ``tf.distribute`` strategy
+(:func:`make_strategy`; ``strategy=None`` is the default, single-device one). Under
+``MirroredStrategy`` each global batch of ``batch_size`` windows is split across the replicas.
 """
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
+
+from wakeword.errors import ConfigError
 
 from .config import DistillConfig, PruneConfig, SpecAugmentConfig, StepConfig
 from .models.tcn import TCNConfig, build_tcn
 from .tf_setup import keras, tf
+
+
+def make_strategy(mode: str = "auto"):
+    """The ``tf.distribute`` strategy for a config's ``distribute`` value.
+
+    ``"auto"``: MirroredStrategy over the GPUs when more than one is visible, else the default
+    strategy; ``"mirrored"``: MirroredStrategy over the visible GPUs, or over the visible
+    (logical) CPUs when there is no GPU; ``"none"``: the default strategy.
+    """
+    if mode == "none":
+        return tf.distribute.get_strategy()
+    if mode not in ("auto", "mirrored"):
+        raise ConfigError(f"distribute: {mode!r} is not one of 'auto', 'none', 'mirrored'")
+    gpus = [d.name for d in tf.config.list_logical_devices("GPU")]
+    if mode == "auto":
+        return tf.distribute.MirroredStrategy(gpus) if len(gpus) > 1 else tf.distribute.get_strategy()
+    return tf.distribute.MirroredStrategy(gpus or [d.name for d in tf.config.list_logical_devices("CPU")])
+
+
+def _scope(strategy):
+    return strategy.scope() if strategy is not None else contextlib.nullcontext()
 
 
 def _class_weights(y: np.ndarray) -> np.ndarray:
@@ -62,12 +91,13 @@ def _fit(model, x, targets, *, step: StepConfig, loss, sample_weight, seed: int 
 
 
 def train_float(config: TCNConfig, x: np.ndarray, y: np.ndarray, *, step: StepConfig, seed: int = 0,
-                name: str = "model", verbose: int = 2):
+                name: str = "model", verbose: int = 2, strategy=None):
     """A float TCN trained with class-balanced binary cross-entropy on logits."""
-    model = build_tcn(config, name=name)
-    _fit(model, x, y.astype(np.float32)[:, None], step=step, sample_weight=_class_weights(y),
-         loss=keras.losses.BinaryCrossentropy(from_logits=True, label_smoothing=step.label_smoothing),
-         seed=seed, verbose=verbose)
+    with _scope(strategy):
+        model = build_tcn(config, name=name)
+        _fit(model, x, y.astype(np.float32)[:, None], step=step, sample_weight=_class_weights(y),
+             loss=keras.losses.BinaryCrossentropy(from_logits=True, label_smoothing=step.label_smoothing),
+             seed=seed, verbose=verbose)
     return model
 
 
@@ -93,43 +123,46 @@ def teacher_logits(teacher, x: np.ndarray, *, batch_size: int = 512) -> np.ndarr
 
 
 def train_distilled(config: TCNConfig, x: np.ndarray, y: np.ndarray, soft_logits: np.ndarray, *,
-                    step: StepConfig, distill: DistillConfig, seed: int = 0, verbose: int = 2):
+                    step: StepConfig, distill: DistillConfig, seed: int = 0, verbose: int = 2, strategy=None):
     """A student trained on labels and the teacher's softened outputs."""
-    model = build_tcn(config, name="student")
     targets = np.stack([y.astype(np.float32), soft_logits], axis=1)
-    _fit(model, x, targets, step=step, loss=distillation_loss(distill, label_smoothing=step.label_smoothing),
-         sample_weight=_class_weights(y), seed=seed, verbose=verbose)
+    with _scope(strategy):
+        model = build_tcn(config, name="student")
+        _fit(model, x, targets, step=step, loss=distillation_loss(distill, label_smoothing=step.label_smoothing),
+             sample_weight=_class_weights(y), seed=seed, verbose=verbose)
     return model
 
 
 def quantization_aware(model, x: np.ndarray, y: np.ndarray, soft_logits: np.ndarray | None, *,
-                       step: StepConfig, distill: DistillConfig, seed: int = 0, verbose: int = 2):
+                       step: StepConfig, distill: DistillConfig, seed: int = 0, verbose: int = 2, strategy=None):
     """Fine-tune with tfmot fake quantization (int8 weights and activations)."""
     import tensorflow_model_optimization as tfmot
 
-    qat = tfmot.quantization.keras.quantize_model(model)
     if soft_logits is None:
         targets = y.astype(np.float32)[:, None]
         loss = keras.losses.BinaryCrossentropy(from_logits=True, label_smoothing=step.label_smoothing)
     else:
         targets = np.stack([y.astype(np.float32), soft_logits], axis=1)
         loss = distillation_loss(distill, label_smoothing=step.label_smoothing)
-    _fit(qat, x, targets, step=step, loss=loss, sample_weight=_class_weights(y), seed=seed, verbose=verbose)
+    with _scope(strategy):
+        qat = tfmot.quantization.keras.quantize_model(model)
+        _fit(qat, x, targets, step=step, loss=loss, sample_weight=_class_weights(y), seed=seed, verbose=verbose)
     return qat
 
 
 def prune(model, x: np.ndarray, y: np.ndarray, *, config: PruneConfig, step: StepConfig, seed: int = 0,
-          verbose: int = 2):
+          verbose: int = 2, strategy=None):
     """Magnitude pruning to ``config.final_sparsity`` (weights stay dense in the flatbuffer)."""
     import tensorflow_model_optimization as tfmot
 
     steps = max(1, config.epochs * (len(x) // step.batch_size + 1))
     schedule = tfmot.sparsity.keras.PolynomialDecay(0.0, config.final_sparsity, begin_step=0, end_step=steps)
-    pruned = tfmot.sparsity.keras.prune_low_magnitude(model, pruning_schedule=schedule)
-    _fit(pruned, x, y.astype(np.float32)[:, None],
-         step=StepConfig(config.epochs, step.batch_size, step.learning_rate / 3, step.spec_augment,
-                         step.label_smoothing),
-         loss=keras.losses.BinaryCrossentropy(from_logits=True, label_smoothing=step.label_smoothing),
-         sample_weight=_class_weights(y), seed=seed, verbose=verbose,
-         extra_callbacks=[tfmot.sparsity.keras.UpdatePruningStep()])
-    return tfmot.sparsity.keras.strip_pruning(pruned)
+    with _scope(strategy):
+        pruned = tfmot.sparsity.keras.prune_low_magnitude(model, pruning_schedule=schedule)
+        _fit(pruned, x, y.astype(np.float32)[:, None],
+             step=StepConfig(config.epochs, step.batch_size, step.learning_rate / 3, step.spec_augment,
+                             step.label_smoothing),
+             loss=keras.losses.BinaryCrossentropy(from_logits=True, label_smoothing=step.label_smoothing),
+             sample_weight=_class_weights(y), seed=seed, verbose=verbose,
+             extra_callbacks=[tfmot.sparsity.keras.UpdatePruningStep()])
+        return tfmot.sparsity.keras.strip_pruning(pruned)
