@@ -20,7 +20,7 @@ system:
 $(STAMP): pyproject.toml setup.py $(wildcard csrc/*.cc)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e ".[train,app,dev]"
+	$(PY) -m pip install -q -e ".[train,app,dev,distributed]"
 	@rm -f $(VENV)/.installed-* && touch $@
 
 setup: system $(STAMP)
