@@ -78,3 +78,19 @@ def test_rerun_uses_the_caches(tiny_run, tmp_path):
     train, val, stats = build_windows(config, cache_dir=out / "cache")
     assert time.monotonic() - start < 10
     assert len(train) > 0 and len(val) > 0 and stats["voices"] >= 2
+
+
+def test_reexport_keeps_the_trained_int8_weights(tiny_run):
+    # training/reexport.py reads a bundle's int8 weights back and converts them again with the
+    # current streaming graph: the int8 filters must come out identical and the scores close
+    from training.reexport import int8_weights, reexport
+
+    out, result = tiny_run
+    report = reexport(Path(result["bundle"]), out / "tiny.toml", out / "reexported", out / "cache")
+    source, again = load_bundle(result["bundle"]), load_bundle(out / "reexported")
+    assert report["weights_identical_ops"] == report["weight_ops"] == len(int8_weights(source.model_bytes))
+    for a, b in zip(int8_weights(source.model_bytes), int8_weights(again.model_bytes)):
+        np.testing.assert_array_equal(a, b)
+    assert report["score_mean_abs_diff"] < 2.0
+    assert again.manifest.training["reexported_from"]["model_sha256"] == source.manifest.model.sha256
+    assert again.manifest.detector.threshold == again.manifest.metrics["operating_point"]["threshold"]

@@ -1,0 +1,188 @@
+"""Re-export a trained int8 streaming TCN bundle into the current streaming graph.
+
+``python -m training.reexport BUNDLE CONFIG.toml --out DIR [--cache cache]``
+
+The int8 model holds the trained network exactly: per-channel int8 weights, int32 biases
+and their scales. This tool reads them back (dequantized: ``w = q * scale``, batch norm is
+already folded in), rebuilds :class:`training.streaming.StreamingTCN` from them and converts
+it again with the trainer's calibration sequences, so a model trained with an older exporter
+(e.g. the STRIDED_SLICE graph) runs in the current one without retraining. Requantizing a
+dequantized int8 weight gives the same int8 weight (the per-channel scale is ``max|w| / 127``
+either way); the activation scales come from calibration again, so outputs can move by a
+few LSB. The tool checks the weights and reports the score agreement of the two models on
+real audio, then chooses the operating point again (same rule as the trainer) and writes a
+bundle whose manifest records where it came from.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from wakeword.bundle import Bundle, load_bundle, save_bundle, sha256_hex
+from wakeword.errors import WakewordError
+from wakeword.model import make_interpreter
+
+from . import evaluate as ev
+from . import export
+from .config import load_config
+from .data import build_windows
+from .streaming import StreamingTCN, convert_streaming
+
+_WEIGHT_OPS = ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED")
+
+
+def _dequantized(interpreter, details_by_index: dict, index: int) -> np.ndarray:
+    tensor = interpreter.get_tensor(index)
+    q = details_by_index[index]["quantization_parameters"]
+    scales = np.asarray(q["scales"], np.float64)
+    zeros = np.asarray(q["zero_points"], np.float64)
+    if scales.size == 0:
+        return tensor.astype(np.float32)
+    shape = [1] * tensor.ndim
+    if scales.size > 1:
+        shape[q["quantized_dimension"]] = scales.size
+    return ((tensor.astype(np.float64) - zeros.reshape(shape)) * scales.reshape(shape)).astype(np.float32)
+
+
+def _identity_bn(bias: np.ndarray) -> dict[str, np.ndarray]:
+    n = bias.shape[0]
+    return {"gamma": np.ones(n, np.float32), "beta": bias.astype(np.float32), "moving_mean": np.zeros(n, np.float32),
+            "moving_variance": np.ones(n, np.float32), "epsilon": np.float32(0.0)}
+
+
+def float_weights_from_int8(model_bytes: bytes, arch) -> dict[str, dict[str, np.ndarray]]:
+    """Weights of a streaming TCN int8 model, in :func:`training.streaming.extract_weights`' layout."""
+    interpreter = make_interpreter(model_bytes, exact=True)
+    details = {d["index"]: d for d in interpreter.get_tensor_details()}
+    ops = [op for op in interpreter._get_ops_details() if op["op_name"] in _WEIGHT_OPS]  # noqa: SLF001
+    want = ["CONV_2D"] + ["DEPTHWISE_CONV_2D", "CONV_2D"] * len(arch.dilations) + ["FULLY_CONNECTED"]
+    if [op["op_name"] for op in ops] != want:
+        raise WakewordError(f"not a streaming TCN of {len(arch.dilations)} blocks: weight ops "
+                            f"{[op['op_name'] for op in ops]}")
+
+    def filt(op):
+        return _dequantized(interpreter, details, int(op["inputs"][1]))
+
+    def bias(op):
+        return _dequantized(interpreter, details, int(op["inputs"][2]))
+
+    weights: dict[str, dict[str, np.ndarray]] = {}
+    conv_in = ops[0]
+    weights["conv_in"] = {"kernel": filt(conv_in).transpose(1, 2, 3, 0)}  # (out,kh,kw,in) -> (kh,kw,in,out)
+    weights["conv_in_bn"] = _identity_bn(bias(conv_in))
+    for i in range(len(arch.dilations)):
+        dw, pw = ops[1 + 2 * i], ops[2 + 2 * i]
+        weights[f"block{i}_dw"] = {"depthwise_kernel": filt(dw)[0][..., None]}  # (1,kh,kw,C) -> (kh,kw,C,1)
+        weights[f"block{i}_dw_bn"] = _identity_bn(bias(dw))
+        weights[f"block{i}_pw"] = {"kernel": filt(pw).transpose(1, 2, 3, 0)}
+        weights[f"block{i}_pw_bn"] = _identity_bn(bias(pw))
+    fc = ops[-1]
+    weights["logit"] = {"kernel": filt(fc).T, "bias": bias(fc)}
+    if weights["conv_in"]["kernel"].shape[-1] != arch.channels:
+        raise WakewordError(f"the model has {weights['conv_in']['kernel'].shape[-1]} channels, the config "
+                            f"{arch.channels}")
+    return weights
+
+
+def int8_weights(model_bytes: bytes) -> list[np.ndarray]:
+    """The int8 filters of the weight ops, in execution order (to compare two exports)."""
+    interpreter = make_interpreter(model_bytes, exact=True)
+    ops = [op for op in interpreter._get_ops_details() if op["op_name"] in _WEIGHT_OPS]  # noqa: SLF001
+    return [interpreter.get_tensor(int(op["inputs"][1])) for op in ops]
+
+
+def calibration_sequences(x_train: np.ndarray) -> list[np.ndarray]:
+    """The trainer's calibration streams: 300 training windows (seeded), 20 back to back per stream."""
+    rng = np.random.default_rng(0)
+    index = rng.choice(len(x_train), min(300, len(x_train)), replace=False)
+    return [np.concatenate([x_train[i, :, 0, :] for i in index[j:j + 20]]) for j in range(0, len(index), 20)]
+
+
+def reexport(bundle_path: Path, config_path: Path, out_dir: Path, cache_dir: Path) -> dict:
+    source = load_bundle(bundle_path, trust=None)
+    config = load_config(config_path)
+    arch = config.student
+    if source.manifest.model.kind != "streaming":
+        raise WakewordError(f"{bundle_path}: only streaming TCN bundles can be re-exported")
+    weights = float_weights_from_int8(source.model_bytes, arch)
+    train, _val, _stats = build_windows(config, cache_dir=cache_dir)
+    model_bytes = convert_streaming(StreamingTCN(weights, arch), representative=calibration_sequences(train.as_float()))
+    same = [np.array_equal(a, b) for a, b in zip(int8_weights(source.model_bytes), int8_weights(model_bytes))]
+    print(f"int8 weights identical in {sum(same)} of {len(same)} weight ops")
+    arena_measured = export.measure_arena_bytes(model_bytes, stride_frames=arch.stride_frames)
+    arena = export.arena_with_margin(arena_measured)
+
+    def bundle_of(model: bytes, detector, metrics) -> Bundle:
+        manifest = export.build_manifest(
+            model, name=source.manifest.name, version=source.manifest.version, keywords=source.manifest.keywords,
+            receptive_field_frames=arch.receptive_field_frames, macs_per_inference=arch.macs_per_call(),
+            arena_bytes=arena, detector=detector, training=dict(source.manifest.training), metrics=metrics)
+        return Bundle(source=str(out_dir), manifest=manifest, model_bytes=model, files={})
+
+    detector = source.manifest.detector
+    metrics = dict(source.manifest.metrics)
+    positives = ev.real_files(config.evaluation.positives_dirs)
+    negatives = ev.real_files(config.evaluation.negatives_dirs)
+    report: dict = {"weights_identical_ops": int(sum(same)), "weight_ops": len(same), "arena_measured": arena_measured,
+                    "size_bytes": len(model_bytes), "source_size_bytes": len(source.model_bytes)}
+    if positives and negatives:
+        negative_frames, negative_hours = ev.stream_frames(negatives, max_hours=config.evaluation.max_negative_hours,
+                                                           desc="negatives")
+        positive_frames = ev.clip_frames(positives)
+        old_scores = ev.model_scores(source, negative_frames)[1]
+        new_bundle = bundle_of(model_bytes, detector, metrics)
+        new_scores = ev.model_scores(new_bundle, negative_frames)[1]
+        diff = np.abs(old_scores.astype(int) - new_scores.astype(int))
+        report.update({"score_max_abs_diff": int(diff.max()), "score_equal_fraction": float(np.mean(diff == 0)),
+                       "score_mean_abs_diff": float(diff.mean())})
+        print(f"scores on {negative_hours:.2f} h of real negatives: equal {np.mean(diff == 0):.1%}, "
+              f"mean |diff| {diff.mean():.3f}, max |diff| {diff.max()}")
+        neg = ev.score_stream(*ev.model_scores(new_bundle, negative_frames), frames=len(negative_frames))
+        pos = [ev.score_stream(*ev.model_scores(new_bundle, frames), frames=len(frames)) for frames in positive_frames]
+        curves = ev.curves_by_window(source.manifest.name, config.export.detector, positives=pos, negatives=neg,
+                                     windows=config.export.windows)
+        target = config.export.target_fa_per_hour
+        window, point, met = ev.best_operating_point(curves, target)
+        detector = dataclasses.replace(detector, threshold=point.threshold, window=window)
+        curve = curves[window]
+        metrics["fa_per_hour_by_threshold"] = {str(int(t)): float(f) for t, f in zip(curve.thresholds, curve.fa_per_hour)}
+        metrics["frr_by_threshold"] = {str(int(t)): float(f) for t, f in zip(curve.thresholds, curve.frr)}
+        metrics["operating_point"] = {"threshold": point.threshold, "window": window, "frr": point.frr,
+                                      "fa_per_hour": point.fa_per_hour, "target_fa_per_hour": target,
+                                      "target_met": met, "negative_hours": negative_hours, "positives": len(positives)}
+        report["operating_point"] = metrics["operating_point"]
+    training = dict(source.manifest.training)
+    training["reexported_from"] = {"model_sha256": sha256_hex(source.model_bytes), "tool": "training/reexport.py",
+                                   "report": report}
+    manifest = export.build_manifest(
+        model_bytes, name=source.manifest.name, version=source.manifest.version, keywords=source.manifest.keywords,
+        receptive_field_frames=arch.receptive_field_frames, macs_per_inference=arch.macs_per_call(),
+        arena_bytes=arena, detector=detector, training=training, metrics=metrics)
+    save_bundle(out_dir, manifest, model_bytes)
+    print(json.dumps(report, indent=2))
+    return report
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m training.reexport", description=__doc__.splitlines()[0])
+    parser.add_argument("bundle", type=Path)
+    parser.add_argument("config", type=Path, help="the training config the bundle was trained with")
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--cache", type=Path, default=Path("cache"))
+    args = parser.parse_args(argv)
+    try:
+        reexport(args.bundle, args.config, args.out, args.cache)
+    except WakewordError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
