@@ -1,4 +1,4 @@
-// Generated from alexa 0.2.0 manifest.json by training/export.py. Do not edit.
+// Generated from alexa 0.3.0 manifest.json by training/export.py. Do not edit.
 #pragma once
 #include <cstdint>
 
@@ -15,12 +15,12 @@ constexpr float kInputScale = 0.10079656541347504f;
 constexpr int kInputZeroPoint = -128;
 constexpr float kOutputScale = 0.00390625f;
 constexpr int kOutputZeroPoint = 0;
-constexpr uint8_t kDetectionThreshold = 242;
-constexpr int kDetectionWindow = 8;
+constexpr uint8_t kDetectionThreshold = 230;
+constexpr int kDetectionWindow = 12;
 constexpr uint32_t kRefractoryMs = 2000;
-constexpr int kTensorArenaBytes = 18368;
-constexpr int kModelBytes = 32440;
-constexpr long kMacsPerInference = 11168;
+constexpr int kTensorArenaBytes = 17664;
+constexpr int kModelBytes = 37872;
+constexpr long kMacsPerInference = 15240;
 constexpr int kOpCount = 12;
 }  // namespace wakeword_model
 
@@ -36,6 +36,6 @@ constexpr int kOpCount = 12;
   X(AddQuantize) \
   X(AddReadVariable) \
   X(AddReshape) \
-  X(AddStridedSlice) \
+  X(AddSlice) \
   X(AddVarHandle) \
 
