@@ -87,11 +87,8 @@ def run(config_path: str, *, out_dir: Path, cache_dir: Path, firmware_dir: Path 
                                  seed=4, verbose=verbose, strategy=strategy)
 
     with timer.stage("export"):
-        rng = np.random.default_rng(0)
-        calib_index = rng.choice(len(train), min(300, len(train)), replace=False)
         # calibration sequences: training windows played one after another, so the state sees real streams
-        calibration = [np.concatenate([x_train[i, :, 0, :] for i in calib_index[j:j + 20]])
-                       for j in range(0, len(calib_index), 20)]
+        calibration = export.calibration_sequences(x_train)
         variants = {
             "float teacher": (config.teacher, extract_weights(teacher), None),
             "float student": (config.student, extract_weights(student_plain), None),
@@ -158,20 +155,11 @@ def run(config_path: str, *, out_dir: Path, cache_dir: Path, firmware_dir: Path 
         if shipped_curves is not None:
             import dataclasses
 
-            target = config.export.target_fa_per_hour
-            window, point, met = ev.best_operating_point(shipped_curves, target)
+            window, point, chosen = ev.operating_point_metrics(
+                shipped_curves, config.export.target_fa_per_hour, negative_hours=negative_hours,
+                positives=len(positives), windows=config.export.windows)
             detector = dataclasses.replace(detector, threshold=point.threshold, window=window)
-            curve = shipped_curves[window]
-            metrics["fa_per_hour_by_threshold"] = {str(int(t)): float(f) for t, f in zip(curve.thresholds,
-                                                                                      curve.fa_per_hour)}
-            metrics["frr_by_threshold"] = {str(int(t)): float(f) for t, f in zip(curve.thresholds, curve.frr)}
-            metrics["operating_point"] = {"threshold": point.threshold, "window": window, "frr": point.frr,
-                                          "fa_per_hour": point.fa_per_hour, "target_fa_per_hour": target,
-                                          "target_met": met, "negative_hours": negative_hours,
-                                          "positives": len(positives)}
-            metrics["threshold_choice"] = (f"lowest FRR with FA/h <= {target} over detector windows "
-                                           f"{list(config.export.windows)} on {negative_hours:.2f} h of real negative "
-                                           "speech" + ("" if met else "; not reachable: fewest false accepts instead"))
+            metrics.update(chosen)
         manifest = export.build_manifest(
             shipped_bytes, name=keyword, version=config.keyword.version, keywords=(keyword,),
             receptive_field_frames=shipped_arch.receptive_field_frames,

@@ -105,3 +105,27 @@ def best_operating_point(curves: dict[int, DetCurve], target_fa_per_hour: float)
 
 def real_files(folders: tuple[str, ...]) -> list[Path]:
     return audio_files(folders, required=False)
+
+
+def operating_point_metrics(curves, target_fa_per_hour: float, *, negative_hours: float, positives: int,
+                            windows) -> tuple[int, object, dict]:
+    """The shipped operating point and the manifest metrics that describe it.
+
+    Returns ``(window, point, metrics)``: the detector window and :class:`OperatingPoint` with the
+    lowest FRR at ``<= target_fa_per_hour`` (see :func:`best_operating_point`), and the manifest's
+    ``fa_per_hour_by_threshold``, ``frr_by_threshold`` (that window's curve, for the app's
+    sensitivity slider), ``operating_point`` and ``threshold_choice`` entries.
+    """
+    window, point, met = best_operating_point(curves, target_fa_per_hour)
+    curve = curves[window]
+    metrics = {
+        "fa_per_hour_by_threshold": {str(int(t)): float(f) for t, f in zip(curve.thresholds, curve.fa_per_hour)},
+        "frr_by_threshold": {str(int(t)): float(f) for t, f in zip(curve.thresholds, curve.frr)},
+        "operating_point": {"threshold": point.threshold, "window": window, "frr": point.frr,
+                            "fa_per_hour": point.fa_per_hour, "target_fa_per_hour": target_fa_per_hour,
+                            "target_met": met, "negative_hours": negative_hours, "positives": positives},
+        "threshold_choice": (f"lowest FRR with FA/h <= {target_fa_per_hour} over detector windows {list(windows)} "
+                             f"on {negative_hours:.2f} h of real negative speech"
+                             + ("" if met else "; not reachable: fewest false accepts instead")),
+    }
+    return window, point, metrics

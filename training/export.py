@@ -162,6 +162,18 @@ _OP_REGISTRATION = {  # TFLite builtin op name -> MicroMutableOpResolver method
 }
 
 
+def calibration_sequences(x_train: np.ndarray, *, windows: int = 300, per_stream: int = 20) -> list[np.ndarray]:
+    """Calibration streams for int8 conversion: ``windows`` training windows (seeded choice) played
+    ``per_stream`` at a time back to back, so a streaming model's state sees stream-like input.
+
+    x_train : (n, frames, 1, channels) float features.
+    """
+    rng = np.random.default_rng(0)
+    index = rng.choice(len(x_train), min(windows, len(x_train)), replace=False)
+    return [np.concatenate([x_train[i, :, 0, :] for i in index[j:j + per_stream]])
+            for j in range(0, len(index), per_stream)]
+
+
 def firmware_sources(manifest: Manifest, model_bytes: bytes) -> dict[str, str]:
     """``model_data.h``, ``model_data.cc`` and ``model_settings.h`` for the sketch.
 

@@ -97,13 +97,6 @@ def int8_weights(model_bytes: bytes) -> list[np.ndarray]:
     return [interpreter.get_tensor(int(op["inputs"][1])) for op in ops]
 
 
-def calibration_sequences(x_train: np.ndarray) -> list[np.ndarray]:
-    """The trainer's calibration streams: 300 training windows (seeded), 20 back to back per stream."""
-    rng = np.random.default_rng(0)
-    index = rng.choice(len(x_train), min(300, len(x_train)), replace=False)
-    return [np.concatenate([x_train[i, :, 0, :] for i in index[j:j + 20]]) for j in range(0, len(index), 20)]
-
-
 def reexport(bundle_path: Path, config_path: Path, out_dir: Path, cache_dir: Path) -> dict:
     source = load_bundle(bundle_path, trust=None)
     config = load_config(config_path)
@@ -112,7 +105,7 @@ def reexport(bundle_path: Path, config_path: Path, out_dir: Path, cache_dir: Pat
         raise WakewordError(f"{bundle_path}: only streaming TCN bundles can be re-exported")
     weights = float_weights_from_int8(source.model_bytes, arch)
     train, _val, _stats = build_windows(config, cache_dir=cache_dir)
-    model_bytes = convert_streaming(StreamingTCN(weights, arch), representative=calibration_sequences(train.as_float()))
+    model_bytes = convert_streaming(StreamingTCN(weights, arch), representative=export.calibration_sequences(train.as_float()))
     same = [np.array_equal(a, b) for a, b in zip(int8_weights(source.model_bytes), int8_weights(model_bytes))]
     print(f"int8 weights identical in {sum(same)} of {len(same)} weight ops")
     arena_measured = export.measure_arena_bytes(model_bytes, stride_frames=arch.stride_frames)
@@ -147,15 +140,11 @@ def reexport(bundle_path: Path, config_path: Path, out_dir: Path, cache_dir: Pat
         pos = [ev.score_stream(*ev.model_scores(new_bundle, frames), frames=len(frames)) for frames in positive_frames]
         curves = ev.curves_by_window(source.manifest.name, config.export.detector, positives=pos, negatives=neg,
                                      windows=config.export.windows)
-        target = config.export.target_fa_per_hour
-        window, point, met = ev.best_operating_point(curves, target)
+        window, point, chosen = ev.operating_point_metrics(
+            curves, config.export.target_fa_per_hour, negative_hours=negative_hours, positives=len(positives),
+            windows=config.export.windows)
         detector = dataclasses.replace(detector, threshold=point.threshold, window=window)
-        curve = curves[window]
-        metrics["fa_per_hour_by_threshold"] = {str(int(t)): float(f) for t, f in zip(curve.thresholds, curve.fa_per_hour)}
-        metrics["frr_by_threshold"] = {str(int(t)): float(f) for t, f in zip(curve.thresholds, curve.frr)}
-        metrics["operating_point"] = {"threshold": point.threshold, "window": window, "frr": point.frr,
-                                      "fa_per_hour": point.fa_per_hour, "target_fa_per_hour": target,
-                                      "target_met": met, "negative_hours": negative_hours, "positives": len(positives)}
+        metrics.update(chosen)
         report["operating_point"] = metrics["operating_point"]
     training = dict(source.manifest.training)
     training["reexported_from"] = {"model_sha256": sha256_hex(source.model_bytes), "tool": "training/reexport.py",
