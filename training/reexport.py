@@ -147,6 +147,7 @@ def reexport(bundle_path: Path, config_path: Path, out_dir: Path, cache_dir: Pat
         metrics.update(chosen)
         report["operating_point"] = metrics["operating_point"]
     training = dict(source.manifest.training)
+    training["arena_measured_bytes"] = arena_measured
     training["reexported_from"] = {"model_sha256": sha256_hex(source.model_bytes), "tool": "training/reexport.py",
                                    "report": report}
     manifest = export.build_manifest(
