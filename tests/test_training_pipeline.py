@@ -94,3 +94,20 @@ def test_reexport_keeps_the_trained_int8_weights(tiny_run):
     assert report["score_mean_abs_diff"] < 2.0
     assert again.manifest.training["reexported_from"]["model_sha256"] == source.manifest.model.sha256
     assert again.manifest.detector.threshold == again.manifest.metrics["operating_point"]["threshold"]
+
+
+def test_every_variant_is_kept_and_the_float_teacher_quantizes(tiny_run):
+    # runs keep each variant's streaming model; a float one (here the teacher) becomes an int8 bundle
+    from training.reexport import reexport
+
+    out, result = tiny_run
+    variants = sorted(p.name for p in (out / "out" / "variants").glob("*.tflite"))
+    assert variants == ["float_student.tflite", "float_teacher.tflite", "int8_PTQ__no_QAT.tflite",
+                        "int8_QAT__shipped.tflite", "student___distillation.tflite"]
+    reexport(out / "out" / "variants" / "float_teacher.tflite", out / "tiny.toml", out / "teacher_int8",
+             out / "cache", arch_name="teacher")
+    teacher = load_bundle(out / "teacher_int8")
+    assert teacher.manifest.model.input_dtype == "int8" and teacher.manifest.model.tflm_arena_bytes > 0
+    engine = Engine(teacher)
+    engine.feed(np.zeros(16000, np.int16))
+    assert len(engine.score_history) > 0

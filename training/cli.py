@@ -99,6 +99,12 @@ def run(config_path: str, *, out_dir: Path, cache_dir: Path, firmware_dir: Path 
         models = {}
         for name, (arch, weights, calib) in variants.items():
             models[name] = (arch, convert_streaming(StreamingTCN(weights, arch), representative=calib))
+        # every variant's streaming model (the float ones hold the trained float weights, batch norm
+        # folded), so any of them can be quantized or re-exported later (python -m training.reexport)
+        (out_dir / "variants").mkdir(exist_ok=True)
+        for name, (_arch, model_bytes) in models.items():
+            slug = "".join(c if c.isalnum() else "_" for c in name).strip("_")
+            (out_dir / "variants" / f"{slug}.tflite").write_bytes(model_bytes)
         shipped_arch, shipped_bytes = models["int8 QAT (shipped)"]
         arena_measured = export.measure_arena_bytes(shipped_bytes, stride_frames=shipped_arch.stride_frames)
         arena = export.arena_with_margin(arena_measured)

@@ -1,6 +1,6 @@
 """Re-export a trained int8 streaming TCN bundle into the current streaming graph.
 
-``python -m training.reexport BUNDLE CONFIG.toml --out DIR [--cache cache]``
+``python -m training.reexport BUNDLE|MODEL.tflite CONFIG.toml --out DIR [--cache cache] [--arch teacher]``
 
 The int8 model holds the trained network exactly: per-channel int8 weights, int32 biases
 and their scales. This tool reads them back (dequantized: ``w = q * scale``, batch norm is
@@ -11,7 +11,9 @@ dequantized int8 weight gives the same int8 weight (the per-channel scale is ``m
 either way); the activation scales come from calibration again, so outputs can move by a
 few LSB. The tool checks the weights and reports the score agreement of the two models on
 real audio, then chooses the operating point again (same rule as the trainer) and writes a
-bundle whose manifest records where it came from.
+bundle whose manifest records where it came from. A float model from a run's ``variants/``
+folder (e.g. ``float_teacher.tflite``) is quantized the same way: that is how a teacher becomes
+an int8 bundle when the flash budget allows it.
 """
 
 from __future__ import annotations
@@ -97,16 +99,35 @@ def int8_weights(model_bytes: bytes) -> list[np.ndarray]:
     return [interpreter.get_tensor(int(op["inputs"][1])) for op in ops]
 
 
-def reexport(bundle_path: Path, config_path: Path, out_dir: Path, cache_dir: Path) -> dict:
-    source = load_bundle(bundle_path, trust=None)
+def _source_bundle(path: Path, config, arch) -> Bundle:
+    """A bundle, or a bare streaming ``.tflite`` of a run's ``variants/`` (manifest fields from the config)."""
+    if path.suffix != ".tflite":
+        return load_bundle(path, trust=None)
+    model_bytes = path.read_bytes()
+    manifest = export.build_manifest(
+        model_bytes, name=config.keyword.name, version=config.keyword.version, keywords=(config.keyword.name,),
+        receptive_field_frames=arch.receptive_field_frames, macs_per_inference=arch.macs_per_call(),
+        arena_bytes=0, detector=config.export.detector, training={"source_file": str(path)}, metrics={})
+    return Bundle(source=str(path), manifest=manifest, model_bytes=model_bytes, files={})
+
+
+def reexport(bundle_path: Path, config_path: Path, out_dir: Path, cache_dir: Path, *, arch_name: str = "student") -> dict:
+    """Convert ``bundle_path`` (a bundle, or a float/int8 ``.tflite`` from a run's ``variants/``) again.
+
+    arch_name : "student" or "teacher": which architecture of the config the model has.
+    """
     config = load_config(config_path)
-    arch = config.student
+    if arch_name not in ("student", "teacher"):
+        raise WakewordError(f"arch must be 'student' or 'teacher', not {arch_name!r}")
+    arch = getattr(config, arch_name)
+    source = _source_bundle(Path(bundle_path), config, arch)
     if source.manifest.model.kind != "streaming":
         raise WakewordError(f"{bundle_path}: only streaming TCN bundles can be re-exported")
     weights = float_weights_from_int8(source.model_bytes, arch)
     train, _val, _stats = build_windows(config, cache_dir=cache_dir)
     model_bytes = convert_streaming(StreamingTCN(weights, arch), representative=export.calibration_sequences(train.as_float()))
-    same = [np.array_equal(a, b) for a, b in zip(int8_weights(source.model_bytes), int8_weights(model_bytes))]
+    same = ([np.array_equal(a, b) for a, b in zip(int8_weights(source.model_bytes), int8_weights(model_bytes))]
+            if source.manifest.model.input_dtype == "int8" else [])  # a float source has no int8 weights yet
     print(f"int8 weights identical in {sum(same)} of {len(same)} weight ops")
     arena_measured = export.measure_arena_bytes(model_bytes, stride_frames=arch.stride_frames)
     arena = export.arena_with_margin(arena_measured)
@@ -165,9 +186,11 @@ def main(argv=None) -> int:
     parser.add_argument("config", type=Path, help="the training config the bundle was trained with")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--cache", type=Path, default=Path("cache"))
+    parser.add_argument("--arch", choices=("student", "teacher"), default="student",
+                        help="the config's architecture the model has (default student)")
     args = parser.parse_args(argv)
     try:
-        reexport(args.bundle, args.config, args.out, args.cache)
+        reexport(args.bundle, args.config, args.out, args.cache, arch_name=args.arch)
     except WakewordError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
