@@ -55,7 +55,10 @@ def test_ablation_table_and_firmware_sources(tiny_run):
     assert manifest.detector.threshold == point["threshold"] and manifest.detector.window == point["window"]
     assert set(manifest.metrics["fa_per_hour_by_threshold"]) == set(manifest.metrics["frr_by_threshold"])
     assert [r["variant"] for r in rows] == ["float teacher", "float student", "student + distillation",
-                                           "int8 PTQ (no QAT)", "int8 QAT (shipped)"]
+                                           "int8 PTQ (no QAT)", "int8 QAT"]
+    # export.ship defaults to "ptq": exactly that row is the bundle
+    assert [r["variant"] for r in rows if r["shipped"]] == ["int8 PTQ (no QAT)"]
+    assert manifest.training["shipped_variant"] == "int8 PTQ (no QAT)"
     int8 = [r for r in rows if r["dtype"] == "int8"]
     floats = [r for r in rows if r["dtype"] == "float32"]
     assert all(r["size_bytes"] < f["size_bytes"] for r in int8 for f in floats[1:])
@@ -103,7 +106,7 @@ def test_every_variant_is_kept_and_the_float_teacher_quantizes(tiny_run):
     out, result = tiny_run
     variants = sorted(p.name for p in (out / "out" / "variants").glob("*.tflite"))
     assert variants == ["float_student.tflite", "float_teacher.tflite", "int8_PTQ__no_QAT.tflite",
-                        "int8_QAT__shipped.tflite", "student___distillation.tflite"]
+                        "int8_QAT.tflite", "student___distillation.tflite"]
     reexport(out / "out" / "variants" / "float_teacher.tflite", out / "tiny.toml", out / "teacher_int8",
              out / "cache", arch_name="teacher")
     teacher = load_bundle(out / "teacher_int8")
@@ -111,3 +114,15 @@ def test_every_variant_is_kept_and_the_float_teacher_quantizes(tiny_run):
     engine = Engine(teacher)
     engine.feed(np.zeros(16000, np.int16))
     assert len(engine.score_history) > 0
+
+
+def test_shipped_variant_setting_is_checked(tmp_path):
+    from training.config import load_config
+    from wakeword.errors import ConfigError
+
+    config = tmp_path / "c.toml"
+    config.write_text('[keyword]\nphrase = "alexa"\nname = "alexa"\n[export]\nship = "fp16"\n')
+    with pytest.raises(ConfigError, match=r"export\.ship.*'fp16'.*'ptq', 'qat'"):
+        load_config(config)
+    config.write_text('[keyword]\nphrase = "alexa"\nname = "alexa"\n[export]\nship = "qat"\n')
+    assert load_config(config).export.ship == "qat"

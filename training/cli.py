@@ -39,6 +39,8 @@ def _format_table(rows: list[dict], columns: list[tuple[str, str]]) -> str:
         cells = []
         for key, _ in columns:
             value = row.get(key, "")
+            if isinstance(value, bool):
+                value = "yes" if value else ""
             cells.append(f"{value:.3f}" if isinstance(value, float) else str(value))
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -94,8 +96,9 @@ def run(config_path: str, *, out_dir: Path, cache_dir: Path, firmware_dir: Path 
             "float student": (config.student, extract_weights(student_plain), None),
             "student + distillation": (config.student, extract_weights(student), None),
             "int8 PTQ (no QAT)": (config.student, extract_weights(student), calibration),
-            "int8 QAT (shipped)": (config.student, extract_weights(qat), calibration),
+            "int8 QAT": (config.student, extract_weights(qat), calibration),
         }
+        shipped_name = {"ptq": "int8 PTQ (no QAT)", "qat": "int8 QAT"}[config.export.ship]
         models = {}
         for name, (arch, weights, calib) in variants.items():
             models[name] = (arch, convert_streaming(StreamingTCN(weights, arch), representative=calib))
@@ -105,7 +108,7 @@ def run(config_path: str, *, out_dir: Path, cache_dir: Path, firmware_dir: Path 
         for name, (_arch, model_bytes) in models.items():
             slug = "".join(c if c.isalnum() else "_" for c in name).strip("_")
             (out_dir / "variants" / f"{slug}.tflite").write_bytes(model_bytes)
-        shipped_arch, shipped_bytes = models["int8 QAT (shipped)"]
+        shipped_arch, shipped_bytes = models[shipped_name]
         arena_measured = export.measure_arena_bytes(shipped_bytes, stride_frames=shipped_arch.stride_frames)
         arena = export.arena_with_margin(arena_measured)
         macs_per_second = shipped_arch.macs_per_call() * 100 // shipped_arch.stride_frames
@@ -138,7 +141,7 @@ def run(config_path: str, *, out_dir: Path, cache_dir: Path, firmware_dir: Path 
                    "val_frr": float(np.mean(~predicted[labels > 0])) if labels.any() else float("nan"),
                    "val_fpr": float(np.mean(predicted[labels == 0])),
                    "size_bytes": len(model_bytes), "dtype": "int8" if "int8" in name else "float32",
-                   "macs_per_call": arch.macs_per_call()}
+                   "macs_per_call": arch.macs_per_call(), "shipped": name == shipped_name}
             if positives and negatives:
                 neg = ev.score_stream(*ev.model_scores(bundle, negative_frames), frames=len(negative_frames))
                 pos = [ev.score_stream(*ev.model_scores(bundle, frames), frames=len(frames))
@@ -150,7 +153,7 @@ def run(config_path: str, *, out_dir: Path, cache_dir: Path, firmware_dir: Path 
                             "real_operating_point": f"thr {point.threshold}, window {window}, "
                                                     f"FRR {point.frr:.3f}, FA/h {point.fa_per_hour:.2f}",
                             "negative_hours": round(negative_hours, 3), "real_positives": len(positives)})
-                if name == "int8 QAT (shipped)":
+                if name == shipped_name:
                     shipped_curves = curves
             rows.append(row)
             print(f"{name}: {row}", flush=True)
@@ -171,8 +174,9 @@ def run(config_path: str, *, out_dir: Path, cache_dir: Path, firmware_dir: Path 
             receptive_field_frames=shipped_arch.receptive_field_frames,
             macs_per_inference=shipped_arch.macs_per_call(), arena_bytes=arena, detector=detector,
             training={"config": to_dict(config), "data": data_stats, "stage_seconds": timer.times,
-                      "arena_measured_bytes": arena_measured, "pipeline": "teacher -> distilled student -> QAT -> "
-                      "int8 streaming (calibrated, int8 state)"},
+                      "arena_measured_bytes": arena_measured, "shipped_variant": shipped_name,
+                      "pipeline": "teacher -> distilled student -> QAT (measured) -> int8 streaming "
+                      f"(calibrated, int8 state); shipped: {shipped_name}"},
             metrics=metrics)
         bundle_dir = save_bundle(out_dir / "bundle", manifest, shipped_bytes)
         if firmware_dir is not None:
@@ -182,7 +186,7 @@ def run(config_path: str, *, out_dir: Path, cache_dir: Path, firmware_dir: Path 
                                      ("val_frr", "val FRR"), ("val_fpr", "val FPR"),
                                      ("real_frr_at_0.5_fa_h", "real FRR @0.5 FA/h"),
                                      ("real_operating_point", "best real operating point"),
-                                     ("negative_hours", "neg. hours")])
+                                     ("negative_hours", "neg. hours"), ("shipped", "shipped")])
         (out_dir / "ablation.md").write_text(table + "\n")
         (out_dir / "ablation.json").write_text(json.dumps(rows, indent=2))
     print("\nAblation (validation voices never seen in training; real folders never used for training):")
