@@ -152,7 +152,7 @@ class ExportConfig:
     windows: tuple[int, ...] = (3, 5, 8, 12)
     #: which int8 variant becomes the bundle: "ptq" (the distilled student quantized after training)
     #: or "qat" (the same after quantization-aware fine-tuning). Both are always built and measured
-    #: (ablation table). Default "ptq": in six alexa/jarvis runs of the 40-channel student, QAT never
+    #: (ablation table). Default "ptq": in seven alexa/computer/jarvis runs of the 40-channel student, QAT never
     #: beat PTQ on real recordings (e.g. 21.8% vs 27.9%, 13.3% vs 15.2%, 41.7% vs 59.4% FRR): at this
     #: size int8 costs the distilled model nothing to recover, and the fine-tuning only moves it.
     ship: str = "ptq"
