@@ -149,7 +149,10 @@ def run(config_path: str, *, out_dir: Path, cache_dir: Path, firmware_dir: Path 
                 curves = ev.curves_by_window(keyword, config.export.detector, positives=pos, negatives=neg,
                                              windows=config.export.windows)
                 window, point, met = ev.best_operating_point(curves, 0.5)
+                # a second, steadier figure: at 2 FA/h a single hard negative decides less
+                _, point_2, met_2 = ev.best_operating_point(curves, 2.0)
                 row.update({"real_frr_at_0.5_fa_h": point.frr if met else 1.0,
+                            "real_frr_at_2_fa_h": point_2.frr if met_2 else 1.0,
                             "real_operating_point": f"thr {point.threshold}, window {window}, "
                                                     f"FRR {point.frr:.3f}, FA/h {point.fa_per_hour:.2f}",
                             "negative_hours": round(negative_hours, 3), "real_positives": len(positives)})
@@ -185,6 +188,7 @@ def run(config_path: str, *, out_dir: Path, cache_dir: Path, firmware_dir: Path 
                                      ("macs_per_call", "MACs/call"), ("val_accuracy", "val acc"),
                                      ("val_frr", "val FRR"), ("val_fpr", "val FPR"),
                                      ("real_frr_at_0.5_fa_h", "real FRR @0.5 FA/h"),
+                                     ("real_frr_at_2_fa_h", "real FRR @2 FA/h"),
                                      ("real_operating_point", "best real operating point"),
                                      ("negative_hours", "neg. hours"), ("shipped", "shipped")])
         (out_dir / "ablation.md").write_text(table + "\n")
