@@ -85,12 +85,11 @@ class Engine:
         if not len(frames):
             return []
         found: list[Detection] = []
-        features = self.manifest.features
-        window_ms, step_ms = features.window_ms, features.step_ms  # FeatureConfig.frame_end_ms, inlined
+        frame_end_ms = self.manifest.features.frame_end_ms
         push = self.detector.push
         history = self.score_history.append
         for frame_index, scores in self.model.push_frames(frames):
-            t_ms = window_ms + frame_index * step_ms
+            t_ms = frame_end_ms(frame_index)
             history((t_ms, scores))
             hits = push(scores, t_ms)
             if hits:
