@@ -58,11 +58,16 @@ def _identity_bn(bias: np.ndarray) -> dict[str, np.ndarray]:
             "moving_variance": np.ones(n, np.float32), "epsilon": np.float32(0.0)}
 
 
+def _weight_ops(interpreter) -> list[dict]:
+    """The convolution and fully connected ops, in execution order."""
+    return [op for op in interpreter._get_ops_details() if op["op_name"] in _WEIGHT_OPS]  # noqa: SLF001
+
+
 def float_weights_from_int8(model_bytes: bytes, arch) -> dict[str, dict[str, np.ndarray]]:
     """Weights of a streaming TCN int8 model, in :func:`training.streaming.extract_weights`' layout."""
     interpreter = make_interpreter(model_bytes, exact=True)
     details = {d["index"]: d for d in interpreter.get_tensor_details()}
-    ops = [op for op in interpreter._get_ops_details() if op["op_name"] in _WEIGHT_OPS]  # noqa: SLF001
+    ops = _weight_ops(interpreter)
     want = ["CONV_2D"] + ["DEPTHWISE_CONV_2D", "CONV_2D"] * len(arch.dilations) + ["FULLY_CONNECTED"]
     if [op["op_name"] for op in ops] != want:
         raise WakewordError(f"not a streaming TCN of {len(arch.dilations)} blocks: weight ops "
@@ -95,8 +100,7 @@ def float_weights_from_int8(model_bytes: bytes, arch) -> dict[str, dict[str, np.
 def int8_weights(model_bytes: bytes) -> list[np.ndarray]:
     """The int8 filters of the weight ops, in execution order (to compare two exports)."""
     interpreter = make_interpreter(model_bytes, exact=True)
-    ops = [op for op in interpreter._get_ops_details() if op["op_name"] in _WEIGHT_OPS]  # noqa: SLF001
-    return [interpreter.get_tensor(int(op["inputs"][1])) for op in ops]
+    return [interpreter.get_tensor(int(op["inputs"][1])) for op in _weight_ops(interpreter)]
 
 
 def _source_bundle(path: Path, config, arch) -> Bundle:
@@ -132,15 +136,17 @@ def reexport(bundle_path: Path, config_path: Path, out_dir: Path, cache_dir: Pat
     arena_measured = export.measure_arena_bytes(model_bytes, stride_frames=arch.stride_frames)
     arena = export.arena_with_margin(arena_measured)
 
-    def bundle_of(model: bytes, detector, metrics) -> Bundle:
+    def bundle_of(detector, training: dict, metrics: dict) -> Bundle:
         manifest = export.build_manifest(
-            model, name=source.manifest.name, version=source.manifest.version, keywords=source.manifest.keywords,
-            receptive_field_frames=arch.receptive_field_frames, macs_per_inference=arch.macs_per_call(),
-            arena_bytes=arena, detector=detector, training=dict(source.manifest.training), metrics=metrics)
-        return Bundle(source=str(out_dir), manifest=manifest, model_bytes=model, files={})
+            model_bytes, name=source.manifest.name, version=source.manifest.version,
+            keywords=source.manifest.keywords, receptive_field_frames=arch.receptive_field_frames,
+            macs_per_inference=arch.macs_per_call(), arena_bytes=arena, detector=detector, training=training,
+            metrics=metrics)
+        return Bundle(source=str(out_dir), manifest=manifest, model_bytes=model_bytes, files={})
 
     detector = source.manifest.detector
     metrics = dict(source.manifest.metrics)
+    training = dict(source.manifest.training)
     positives = ev.real_files(config.evaluation.positives_dirs)
     negatives = ev.real_files(config.evaluation.negatives_dirs)
     report: dict = {"weights_identical_ops": int(sum(same)), "weight_ops": len(same), "arena_measured": arena_measured,
@@ -150,14 +156,14 @@ def reexport(bundle_path: Path, config_path: Path, out_dir: Path, cache_dir: Pat
                                                            desc="negatives")
         positive_frames = ev.clip_frames(positives)
         old_scores = ev.model_scores(source, negative_frames)[1]
-        new_bundle = bundle_of(model_bytes, detector, metrics)
-        new_scores = ev.model_scores(new_bundle, negative_frames)[1]
+        new_bundle = bundle_of(detector, training, metrics)
+        new_t, new_scores = ev.model_scores(new_bundle, negative_frames)
         diff = np.abs(old_scores.astype(int) - new_scores.astype(int))
         report.update({"score_max_abs_diff": int(diff.max()), "score_equal_fraction": float(np.mean(diff == 0)),
                        "score_mean_abs_diff": float(diff.mean())})
         print(f"scores on {negative_hours:.2f} h of real negatives: equal {np.mean(diff == 0):.1%}, "
               f"mean |diff| {diff.mean():.3f}, max |diff| {diff.max()}")
-        neg = ev.score_stream(*ev.model_scores(new_bundle, negative_frames), frames=len(negative_frames))
+        neg = ev.score_stream(new_t, new_scores, frames=len(negative_frames))
         pos = [ev.score_stream(*ev.model_scores(new_bundle, frames), frames=len(frames)) for frames in positive_frames]
         curves = ev.curves_by_window(source.manifest.name, config.export.detector, positives=pos, negatives=neg,
                                      windows=config.export.windows)
@@ -167,15 +173,10 @@ def reexport(bundle_path: Path, config_path: Path, out_dir: Path, cache_dir: Pat
         detector = dataclasses.replace(detector, threshold=point.threshold, window=window)
         metrics.update(chosen)
         report["operating_point"] = metrics["operating_point"]
-    training = dict(source.manifest.training)
     training["arena_measured_bytes"] = arena_measured
     training["reexported_from"] = {"model_sha256": sha256_hex(source.model_bytes), "tool": "training/reexport.py",
                                    "report": report}
-    manifest = export.build_manifest(
-        model_bytes, name=source.manifest.name, version=source.manifest.version, keywords=source.manifest.keywords,
-        receptive_field_frames=arch.receptive_field_frames, macs_per_inference=arch.macs_per_call(),
-        arena_bytes=arena, detector=detector, training=training, metrics=metrics)
-    save_bundle(out_dir, manifest, model_bytes)
+    save_bundle(out_dir, bundle_of(detector, training, metrics).manifest, model_bytes)
     print(json.dumps(report, indent=2))
     return report
 
