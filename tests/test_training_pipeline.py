@@ -26,8 +26,15 @@ def tiny_run(tmp_path_factory):
         (out / folder).mkdir()
         for i, text in enumerate(texts):
             subprocess.run(["espeak-ng", "-v", "en-us", "-w", str(out / folder / f"{i}.wav"), text], check=True)
-    config.write_text((ROOT / "configs" / "tiny.toml").read_text() +
-                      '\n[evaluation]\npositives_dirs = ["eval_pos"]\nnegatives_dirs = ["eval_neg"]\n')
+    # a "real speech" folder (a flite voice here): negative windows, and keyword clips spliced from its phones
+    (out / "speech").mkdir()
+    for i, text in enumerate(["six boxes of rice were left on the table", "the next lesson was a success",
+                              "a lesson in excellent sound"]):
+        subprocess.run(["flite", "-voice", "slt", "-t", text, "-o", str(out / "speech" / f"{i}.wav")], check=True)
+    tiny = (ROOT / "configs" / "tiny.toml").read_text().replace(
+        "noise_windows = 60\n", 'noise_windows = 60\nreal_speech_dirs = ["speech"]\nspliced_positives_per_file = 2\n'
+        "splice_max_segments = 6\n")
+    config.write_text(tiny + '\n[evaluation]\npositives_dirs = ["eval_pos"]\nnegatives_dirs = ["eval_neg"]\n')
     result = run(str(config), out_dir=out / "out", cache_dir=out / "cache", firmware_dir=out / "firmware", verbose=0)
     return out, result
 
@@ -40,6 +47,10 @@ def test_bundle_is_deployable(tiny_run):
     assert manifest.model.kind == "streaming" and manifest.model.input_dtype == "int8"
     assert manifest.model.tflm_arena_bytes > 0 and manifest.model.macs_per_inference > 0
     assert manifest.training["data"]["voices"] >= 2
+    # keyword clips spliced from the real speech folder's phones, in training and validation (split by file)
+    spliced = manifest.training["data"]["spliced_clips"]
+    assert spliced["train"] >= 2 and spliced["val"] >= 1, spliced
+    assert manifest.training["data"]["train_examples"]["spliced_positive"] == 2 * spliced["train"]
     assert set(manifest.training["stage_seconds"]) >= {"data", "teacher", "quantization-aware training", "export"}
     engine = Engine(bundle)
     engine.feed(np.zeros(16000, np.int16))

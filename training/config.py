@@ -66,6 +66,10 @@ class DataConfig:
     real_speech_window_hop_ms: int = 500
     max_real_speech_windows: int = 20000
     noise_windows: int = 1500
+    #: keyword clips spliced from the phones of each real speech file (real voices; 0: none), see training.splice
+    spliced_positives_per_file: int = 0
+    #: at most this many runs of consecutive phones make one spliced clip (fewer joins: more natural)
+    splice_max_segments: int = 4
     validation_voice_fraction: float = 0.2
     require_data_dirs: bool = False
     workers: int = 2
@@ -82,6 +86,10 @@ class DataConfig:
             raise ConfigError(f"data.workers must be >= 1, got {self.workers}")
         if not 0 < self.validation_voice_fraction < 1:
             raise ConfigError("data.validation_voice_fraction must be between 0 and 1")
+        if self.spliced_positives_per_file < 0:
+            raise ConfigError(f"data.spliced_positives_per_file must be >= 0, got {self.spliced_positives_per_file}")
+        if self.splice_max_segments < 1:
+            raise ConfigError(f"data.splice_max_segments must be >= 1, got {self.splice_max_segments}")
         if self.max_voices < 2:
             raise ConfigError("data.max_voices must be >= 2 (train and validation voices differ)")
 

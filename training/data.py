@@ -9,6 +9,12 @@ window's end (the detector averages several calls). Negatives get the same
 augmentation as positives, so noise alone never means "keyword".
 
 Validation voices never appear in training (split by voice, not by clip).
+
+Real voices: with ``data.spliced_positives_per_file`` > 0, the keyword's phones are cut
+from the real speech files (phone-aligned by :mod:`training.align`) and joined into
+keyword clips (:mod:`training.splice`), augmented like the synthesized positives. Real
+speech files are split into train and validation once, for its negative windows and its
+spliced positives alike, so no validation speaker is trained on.
 """
 
 from __future__ import annotations
@@ -269,11 +275,21 @@ def build_windows(config: TrainConfig, *, cache_dir: Path) -> tuple[WindowSet, W
     add("train", noise_feats[n_noise_val:], 0, "noise")
 
     # real speech: whole files, split by file, clean and augmented copies
+    speech_split = {}
     if speech_files:
         perm = rng.permutation(len(speech_files))
         n_val_files = max(1, len(speech_files) // 7)
+        speech_split = {"val": perm[:n_val_files], "train": perm[n_val_files:]}
+    spliced = _spliced_positives(config, speech_files, speech_split, cache_dir=Path(cache_dir),
+                                 rng=np.random.default_rng([data.seed, 1]))
+    for split, clips in spliced.items():
+        tasks = [(clip, frames, POSITIVE_END_OFFSET_MS, int(rng.integers(2**31)), copy > 0)
+                 for clip in clips for copy in range(data.positive_augment_copies)]
+        add(split, _run_clips(_clip_window, tasks, init_args=init, data=data, desc=f"spliced positive {split}"),
+            1, "spliced_positive")
+    if speech_files:
         hop = max(1, data.real_speech_window_hop_ms // 10)
-        for split, idx in (("val", perm[:n_val_files]), ("train", perm[n_val_files:])):
+        for split, idx in (("val", speech_split["val"]), ("train", speech_split["train"])):
             tasks = [(speech_files[i], frames, hop, int(rng.integers(2**31)), copy > 0)
                      for i in idx for copy in range(data.negative_augment_copies)]
             windows = _run_clips(_stream_windows, tasks, init_args=init, data=data,
@@ -293,11 +309,43 @@ def build_windows(config: TrainConfig, *, cache_dir: Path) -> tuple[WindowSet, W
         engines[v.engine] = engines.get(v.engine, 0) + 1
     stats = {"voices": len(voices), "voices_by_engine": engines, "validation_voices": len(val_ids),
              "train_examples": train.counts(), "validation_examples": val.counts(),
-             "noise_files": len(noise_files), "rir_files": len(rir_files), "real_speech_files": len(speech_files)}
+             "noise_files": len(noise_files), "rir_files": len(rir_files), "real_speech_files": len(speech_files),
+             "spliced_clips": {split: len(clips) for split, clips in spliced.items()}}
     _save_split(cache, "train", train)
     _save_split(cache, "val", val)
     (cache / "stats.json").write_text(json.dumps(stats, indent=2))
     return train, val, stats
+
+
+def _spliced_positives(config: TrainConfig, speech_files: list[str], split: dict[str, np.ndarray], *,
+                       cache_dir: Path, rng: np.random.Generator) -> dict[str, list[np.ndarray]]:
+    """Keyword clips spliced from each real speech file's aligned phones, by the files' split."""
+    data = config.data
+    if not data.spliced_positives_per_file or not speech_files:
+        return {}
+    from .align import align_files
+    from .splice import keyword_phones, splice_clips
+
+    target = keyword_phones(config.keyword.phrase)
+    if target is None:
+        print(f"warning: a word of {config.keyword.phrase!r} is not in the aligner's dictionary; "
+              "no spliced positives")
+        return {}
+    alignments = align_files(speech_files, cache_dir=cache_dir, workers=data.workers, backend=data.executor,
+                             address=data.ray_address)
+    out: dict[str, list[np.ndarray]] = {}
+    for name, idx in split.items():
+        clips: list[np.ndarray] = []
+        for i in idx:
+            path = speech_files[i]
+            clips += [np.clip(np.rint(c * 32767), -32768, 32767).astype(np.int16)
+                      for c in splice_clips(load_audio(path), alignments[path], target,
+                                            count=data.spliced_positives_per_file,
+                                            max_segments=data.splice_max_segments, rng=rng)]
+        out[name] = clips
+    print(f"data: {sum(map(len, out.values()))} keyword clips spliced from real speech "
+          f"({', '.join(f'{k} {len(v)}' for k, v in out.items())}; phones {' '.join(target)})")
+    return out
 
 
 def _save_split(cache: Path, name: str, windows: WindowSet) -> None:
