@@ -6,7 +6,7 @@ import subprocess
 import numpy as np
 import pytest
 
-from training.align import Phone, Word, align_audio, align_files, pronunciation
+from training.align import Phone, align_audio, align_files, pronunciation
 from training.splice import cover_phones, keyword_phones, render, splice_clips
 from wakeword.audio import load_audio
 
@@ -129,3 +129,31 @@ def test_spliced_clips_are_made_of_the_speakers_audio(spoken):
         assert clip.dtype == np.float32 and 0.15 < len(clip) / 16000 < 1.5
         assert np.abs(clip).max() <= np.abs(audio).max() / 32768 + 1e-6
     assert len({len(c) for c in clips}) == len(clips) or len(clips) == 1  # different covers
+
+
+def test_bad_splice_settings_are_refused():
+    from training.config import DataConfig
+    from wakeword.config import from_dict
+    from wakeword.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="spliced_positives_per_file"):
+        from_dict(DataConfig, {"spliced_positives_per_file": -1})
+    with pytest.raises(ConfigError, match="splice_max_segments"):
+        from_dict(DataConfig, {"splice_max_segments": 0})
+
+
+def test_near_misses_are_one_step_from_the_keyword_and_never_the_keyword():
+    from training.splice import REDUCED, near_misses, phrase_phones
+
+    target = keyword_phones("alexa")
+    misses = near_misses(target, rng=np.random.default_rng(3), count=30)
+    assert len(misses) == len(set(misses)) >= 20 and target not in misses
+    for miss in misses:
+        if len(miss) < len(target):  # cut short
+            assert miss == target[:len(miss)] and len(miss) >= len(target) - 2
+        else:
+            changed = [i for i, (a, b) in enumerate(zip(target, miss)) if a != b]
+            assert len(miss) == len(target) and len(changed) == 1
+            assert target[changed[0]] not in REDUCED  # schwas are left alone
+    assert phrase_phones(["flex", "xqzzyplk tea", "a flex"]) == [("F", "L", "EH", "K", "S"),
+                                                                 ("AH", "F", "L", "EH", "K", "S")]

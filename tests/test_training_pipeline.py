@@ -33,7 +33,7 @@ def tiny_run(tmp_path_factory):
         subprocess.run(["flite", "-voice", "slt", "-t", text, "-o", str(out / "speech" / f"{i}.wav")], check=True)
     tiny = (ROOT / "configs" / "tiny.toml").read_text().replace(
         "noise_windows = 60\n", 'noise_windows = 60\nreal_speech_dirs = ["speech"]\nspliced_positives_per_file = 2\n'
-        "splice_max_segments = 6\n")
+        "spliced_negatives_per_file = 2\nsplice_max_segments = 6\n")
     config.write_text(tiny + '\n[evaluation]\npositives_dirs = ["eval_pos"]\nnegatives_dirs = ["eval_neg"]\n')
     result = run(str(config), out_dir=out / "out", cache_dir=out / "cache", firmware_dir=out / "firmware", verbose=0)
     return out, result
@@ -51,6 +51,9 @@ def test_bundle_is_deployable(tiny_run):
     spliced = manifest.training["data"]["spliced_clips"]
     assert spliced["train"] >= 2 and spliced["val"] >= 1, spliced
     assert manifest.training["data"]["train_examples"]["spliced_positive"] == 2 * spliced["train"]
+    # near misses spliced from the same speakers, augmented the same way
+    near = manifest.training["data"]["spliced_negative_clips"]
+    assert near["train"] >= 2 and manifest.training["data"]["train_examples"]["spliced_negative"] == 2 * near["train"]
     assert set(manifest.training["stage_seconds"]) >= {"data", "teacher", "quantization-aware training", "export"}
     engine = Engine(bundle)
     engine.feed(np.zeros(16000, np.int16))

@@ -68,6 +68,10 @@ class DataConfig:
     noise_windows: int = 1500
     #: keyword clips spliced from the phones of each real speech file (real voices; 0: none), see training.splice
     spliced_positives_per_file: int = 0
+    #: near misses and confusables spliced from the same speakers' phones, per file (negatives; 0: none)
+    spliced_negatives_per_file: int = 0
+    #: folders of real English speech to splice from (default: real_speech_dirs); each file is aligned once
+    splice_speech_dirs: tuple[str, ...] = ()
     #: at most this many runs of consecutive phones make one spliced clip (fewer joins: more natural)
     splice_max_segments: int = 4
     validation_voice_fraction: float = 0.2
@@ -88,6 +92,8 @@ class DataConfig:
             raise ConfigError("data.validation_voice_fraction must be between 0 and 1")
         if self.spliced_positives_per_file < 0:
             raise ConfigError(f"data.spliced_positives_per_file must be >= 0, got {self.spliced_positives_per_file}")
+        if self.spliced_negatives_per_file < 0:
+            raise ConfigError(f"data.spliced_negatives_per_file must be >= 0, got {self.spliced_negatives_per_file}")
         if self.splice_max_segments < 1:
             raise ConfigError(f"data.splice_max_segments must be >= 1, got {self.splice_max_segments}")
         if self.max_voices < 2:
@@ -220,7 +226,7 @@ def load_config(path: str | Path) -> TrainConfig:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
     base = path.resolve().parent
-    for section, keys in (("data", ("real_speech_dirs", "noise_dirs", "rir_dirs")),
+    for section, keys in (("data", ("real_speech_dirs", "noise_dirs", "rir_dirs", "splice_speech_dirs")),
                           ("evaluation", ("positives_dirs", "negatives_dirs"))):
         for key in keys:
             if isinstance(raw.get(section, {}).get(key), list):

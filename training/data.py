@@ -12,7 +12,9 @@ Validation voices never appear in training (split by voice, not by clip).
 
 Real voices: with ``data.spliced_positives_per_file`` > 0, the keyword's phones are cut
 from the real speech files (phone-aligned by :mod:`training.align`) and joined into
-keyword clips (:mod:`training.splice`), augmented like the synthesized positives. Real
+keyword clips (:mod:`training.splice`), augmented like the synthesized positives; with
+``data.spliced_negatives_per_file`` > 0, near misses and confusables are spliced from the
+same speakers as negatives, augmented the same way. Real
 speech files are split into train and validation once, for its negative windows and its
 spliced positives alike, so no validation speaker is trained on.
 """
@@ -211,8 +213,10 @@ def build_windows(config: TrainConfig, *, cache_dir: Path) -> tuple[WindowSet, W
     noise_files = [str(p) for p in audio_files(data.noise_dirs, required=data.require_data_dirs)]
     rir_files = [str(p) for p in audio_files(data.rir_dirs, required=data.require_data_dirs)]
     speech_files = [str(p) for p in audio_files(data.real_speech_dirs, required=data.require_data_dirs)]
+    splice_files = ([str(p) for p in audio_files(data.splice_speech_dirs, required=data.require_data_dirs)]
+                    if data.splice_speech_dirs else speech_files) if data.spliced_positives_per_file else []
     key = _cache_key(config, {"voices": sorted(v.voice_id for v in voices), "noise": noise_files,
-                              "rir": rir_files, "speech": speech_files})
+                              "rir": rir_files, "speech": speech_files, "splice": splice_files})
     cache = Path(cache_dir) / f"windows-{key}"
     if (cache / "stats.json").is_file():
         print(f"data: using cached windows {cache}")
@@ -280,13 +284,16 @@ def build_windows(config: TrainConfig, *, cache_dir: Path) -> tuple[WindowSet, W
         perm = rng.permutation(len(speech_files))
         n_val_files = max(1, len(speech_files) // 7)
         speech_split = {"val": perm[:n_val_files], "train": perm[n_val_files:]}
-    spliced = _spliced_positives(config, speech_files, speech_split, cache_dir=Path(cache_dir),
-                                 rng=np.random.default_rng([data.seed, 1]))
-    for split, clips in spliced.items():
+    spliced = _spliced_clips(config, splice_files, {speech_files[i]: split for split, idx in speech_split.items()
+                                                    for i in idx},
+                             cache_dir=Path(cache_dir), rng=np.random.default_rng([data.seed, 1]))
+    for (split, label), clips in spliced.items():
+        # negatives get the positives' copies and offsets: the two differ only in their phones
         tasks = [(clip, frames, POSITIVE_END_OFFSET_MS, int(rng.integers(2**31)), copy > 0)
                  for clip in clips for copy in range(data.positive_augment_copies)]
-        add(split, _run_clips(_clip_window, tasks, init_args=init, data=data, desc=f"spliced positive {split}"),
-            1, "spliced_positive")
+        source = "spliced_positive" if label else "spliced_negative"
+        add(split, _run_clips(_clip_window, tasks, init_args=init, data=data, desc=f"{source} {split}"),
+            label, source)
     if speech_files:
         hop = max(1, data.real_speech_window_hop_ms // 10)
         for split, idx in (("val", speech_split["val"]), ("train", speech_split["train"])):
@@ -310,41 +317,53 @@ def build_windows(config: TrainConfig, *, cache_dir: Path) -> tuple[WindowSet, W
     stats = {"voices": len(voices), "voices_by_engine": engines, "validation_voices": len(val_ids),
              "train_examples": train.counts(), "validation_examples": val.counts(),
              "noise_files": len(noise_files), "rir_files": len(rir_files), "real_speech_files": len(speech_files),
-             "spliced_clips": {split: len(clips) for split, clips in spliced.items()}}
+             "spliced_clips": {split: len(clips) for (split, label), clips in spliced.items() if label},
+             "spliced_negative_clips": {split: len(clips) for (split, label), clips in spliced.items() if not label}}
     _save_split(cache, "train", train)
     _save_split(cache, "val", val)
     (cache / "stats.json").write_text(json.dumps(stats, indent=2))
     return train, val, stats
 
 
-def _spliced_positives(config: TrainConfig, speech_files: list[str], split: dict[str, np.ndarray], *,
-                       cache_dir: Path, rng: np.random.Generator) -> dict[str, list[np.ndarray]]:
-    """Keyword clips spliced from each real speech file's aligned phones, by the files' split."""
+def _spliced_clips(config: TrainConfig, files: list[str], known_split: dict[str, str], *,
+                   cache_dir: Path, rng: np.random.Generator) -> dict[tuple[str, int], list[np.ndarray]]:
+    """Clips spliced from each real speech file's aligned phones, keyed by (split, label): the
+    keyword (label 1), and near misses and confusables (label 0) from the same speakers. A file that
+    is also a real speech negative keeps that split; the others go 1 in 7 to validation (at least one)."""
     data = config.data
-    if not data.spliced_positives_per_file or not speech_files:
+    if not data.spliced_positives_per_file or not files:
         return {}
     from .align import align_files
-    from .splice import keyword_phones, splice_clips
+    from .confusables import confusable_phrases
+    from .splice import keyword_phones, near_misses, phrase_phones, splice_clips
 
     target = keyword_phones(config.keyword.phrase)
     if target is None:
         print(f"warning: a word of {config.keyword.phrase!r} is not in the aligner's dictionary; "
               "no spliced positives")
         return {}
-    alignments = align_files(speech_files, cache_dir=cache_dir, workers=data.workers, backend=data.executor,
+    wrong = near_misses(target, rng=rng, count=60)
+    if data.spliced_negatives_per_file:
+        wrong += phrase_phones(confusable_phrases(config.keyword.phrase, count=200, seed=data.seed))
+    wrong = [w for w in dict.fromkeys(wrong) if w != target]
+    alignments = align_files(files, cache_dir=cache_dir, workers=data.workers, backend=data.executor,
                              address=data.ray_address)
-    out: dict[str, list[np.ndarray]] = {}
-    for name, idx in split.items():
-        clips: list[np.ndarray] = []
-        for i in idx:
-            path = speech_files[i]
-            clips += [np.clip(np.rint(c * 32767), -32768, 32767).astype(np.int16)
-                      for c in splice_clips(load_audio(path), alignments[path], target,
-                                            count=data.spliced_positives_per_file,
-                                            max_segments=data.splice_max_segments, rng=rng)]
-        out[name] = clips
-    print(f"data: {sum(map(len, out.values()))} keyword clips spliced from real speech "
-          f"({', '.join(f'{k} {len(v)}' for k, v in out.items())}; phones {' '.join(target)})")
+    unknown = [f for f in files if f not in known_split]
+    perm = rng.permutation(len(unknown))
+    split = dict(known_split)
+    split.update({unknown[i]: "val" if k < max(1, len(unknown) // 7) else "train" for k, i in enumerate(perm)})
+    out: dict[tuple[str, int], list[np.ndarray]] = {(s, label): [] for s in ("train", "val") for label in (1, 0)}
+    for path in files:
+        audio = load_audio(path)
+        for label, targets, count in ((1, target, data.spliced_positives_per_file),
+                                      (0, wrong, data.spliced_negatives_per_file)):
+            if not count:
+                continue
+            clips = splice_clips(audio, alignments[path], targets, count=count,
+                                 max_segments=data.splice_max_segments, rng=rng)
+            out[(split[path], label)] += [np.clip(np.rint(c * 32767), -32768, 32767).astype(np.int16) for c in clips]
+    print(f"data: clips spliced from real speech (phones {' '.join(target)}): "
+          + ", ".join(f"{'keyword' if label else 'near miss'} {s} {len(v)}" for (s, label), v in out.items()))
     return out
 
 

@@ -1,5 +1,9 @@
 """Keyword clips spoken by real voices: the keyword's phones cut from aligned real speech and joined.
 
+Spliced negatives are made the same way from the same speakers (near misses of the keyword:
+one consonant or vowel changed, the keyword cut short; and confusable words), so that
+"a real voice, spliced" never means "keyword" by itself: only the phone sequence does.
+
 For each aligned utterance (one speaker) the keyword's phone sequence is covered by as
 few runs of consecutive phones from that utterance as possible ("L EH K S" from
 "necks", "AH" from "a"), so the clip keeps that speaker's voice, channel and as much of
@@ -51,6 +55,37 @@ def keyword_phones(phrase: str) -> tuple[str, ...] | None:
             return None
         phones += pron
     return tuple(phones)
+
+
+VOWELS = {"AA", "AE", "AH", "AO", "AW", "AY", "EH", "ER", "EY", "IH", "IY", "OW", "OY", "UH", "UW"}
+REDUCED = {"AH", "IH", "ER"}
+CONSONANTS = {"B", "CH", "D", "DH", "F", "G", "HH", "JH", "K", "L", "M", "N", "NG", "P", "R", "S", "SH", "T", "TH",
+              "V", "W", "Y", "Z", "ZH"}
+
+
+def near_misses(target: tuple[str, ...], *, rng: np.random.Generator, count: int) -> list[tuple[str, ...]]:
+    """Phone sequences one step from ``target``: a consonant or a full vowel replaced by one that is
+    not close to it (consonant by consonant, vowel by vowel), or the sequence cut short by its last
+    phones. Reduced vowels (AH, IH, ER) are left alone: speakers say them in many ways."""
+    out: list[tuple[str, ...]] = []
+    changeable = [i for i, p in enumerate(target) if p not in REDUCED]
+    for _ in range(count * 4):
+        if len(out) == count:
+            break
+        if len(target) > 3 and (rng.random() < 0.2 or not changeable):
+            candidate = target[:len(target) - int(rng.integers(1, 3))]
+        else:
+            i = changeable[int(rng.integers(len(changeable)))]
+            pool = sorted((VOWELS if target[i] in VOWELS else CONSONANTS) - {target[i]} - set(SIMILAR.get(target[i], ())))
+            candidate = target[:i] + (pool[int(rng.integers(len(pool)))],) + target[i + 1:]
+        if candidate != target and candidate not in out:
+            out.append(candidate)
+    return out
+
+
+def phrase_phones(phrases: list[str]) -> list[tuple[str, ...]]:
+    """Dictionary phones of each phrase whose words are all known (others are dropped)."""
+    return [p for p in (keyword_phones(text) for text in phrases) if p]
 
 
 def utterance_phones(words: list[Word]) -> list[Phone]:
@@ -131,15 +166,21 @@ def render(audio: np.ndarray, phones: list[Phone], segments: list[Segment], *, s
     return out
 
 
-def splice_clips(audio: np.ndarray, words: list[Word], target: tuple[str, ...], *, count: int, max_segments: int,
-                 rng: np.random.Generator) -> list[np.ndarray]:
-    """Up to ``count`` different keyword clips from one aligned utterance (fewer when it offers fewer)."""
+def splice_clips(audio: np.ndarray, words: list[Word], target: tuple[str, ...] | list[tuple[str, ...]], *, count: int,
+                 max_segments: int, rng: np.random.Generator) -> list[np.ndarray]:
+    """Up to ``count`` different clips of ``target`` (or of targets drawn from a list of phone
+    sequences) from one aligned utterance; fewer when it offers fewer."""
     phones = utterance_phones(words)
+    targets = target if isinstance(target, list) else [target]
+    if not targets:
+        return []
     clips, seen = [], set()
     for _ in range(count * 3):
-        segments = cover_phones(target, phones, rng=rng, max_segments=max_segments)
+        segments = cover_phones(targets[int(rng.integers(len(targets)))], phones, rng=rng, max_segments=max_segments)
         if segments is None:
-            break
+            if len(targets) == 1:
+                break
+            continue
         key = tuple((s.first, s.last) for s in segments)
         if key in seen:
             continue
