@@ -147,10 +147,14 @@ def test_near_misses_are_one_step_from_the_keyword_and_never_the_keyword():
 
     target = keyword_phones("alexa")
     misses = near_misses(target, rng=np.random.default_rng(3), count=30)
+    assert {len(m) - len(target) for m in misses} >= {-1, 0, 1}  # cut short, changed, inserted
     assert len(misses) == len(set(misses)) >= 20 and target not in misses
     for miss in misses:
         if len(miss) < len(target):  # cut short
             assert miss == target[:len(miss)] and len(miss) >= len(target) - 2
+        elif len(miss) > len(target):  # a consonant inserted inside
+            assert len(miss) == len(target) + 1
+            assert any(miss[:i] + miss[i + 1:] == target and 0 < i < len(target) for i in range(len(miss)))
         else:
             changed = [i for i, (a, b) in enumerate(zip(target, miss)) if a != b]
             assert len(miss) == len(target) and len(changed) == 1

@@ -65,15 +65,21 @@ CONSONANTS = {"B", "CH", "D", "DH", "F", "G", "HH", "JH", "K", "L", "M", "N", "N
 
 def near_misses(target: tuple[str, ...], *, rng: np.random.Generator, count: int) -> list[tuple[str, ...]]:
     """Phone sequences one step from ``target``: a consonant or a full vowel replaced by one that is
-    not close to it (consonant by consonant, vowel by vowel), or the sequence cut short by its last
-    phones. Reduced vowels (AH, IH, ER) are left alone: speakers say them in many ways."""
+    not close to it (consonant by consonant, vowel by vowel), a consonant inserted inside it, or the
+    sequence cut short by its last phones. Reduced vowels (AH, IH, ER) are left alone: speakers say
+    them in many ways."""
     out: list[tuple[str, ...]] = []
     changeable = [i for i, p in enumerate(target) if p not in REDUCED]
     for _ in range(count * 4):
         if len(out) == count:
             break
-        if len(target) > 3 and (rng.random() < 0.2 or not changeable):
+        kind = rng.random()
+        if len(target) > 3 and (kind < 0.2 or not changeable):
             candidate = target[:len(target) - int(rng.integers(1, 3))]
+        elif len(target) > 1 and kind < 0.4:
+            i = int(rng.integers(1, len(target)))
+            pool = sorted(CONSONANTS - {target[i - 1], target[i]})
+            candidate = target[:i] + (pool[int(rng.integers(len(pool)))],) + target[i:]
         else:
             i = changeable[int(rng.integers(len(changeable)))]
             pool = sorted((VOWELS if target[i] in VOWELS else CONSONANTS) - {target[i]} - set(SIMILAR.get(target[i], ())))
