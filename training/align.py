@@ -30,7 +30,7 @@ from wakeword.errors import ConfigError
 
 from .parallel import map_clips
 
-ALIGN_FORMAT_VERSION = 2
+ALIGN_FORMAT_VERSION = 3
 INSTALL_HINT = "pip install pocketsphinx==5.1.1 (part of the 'train' extra)"
 FRAME_S = 0.01  # PocketSphinx frames: 10 ms
 _DECODER: dict = {}
@@ -75,7 +75,13 @@ def _decoder(kind: str = "dictionary"):
         if kind not in _DECODER:
             _DECODER[kind] = ps.Decoder(samprate=16000, loglevel="FATAL")
         return _DECODER[kind]
-    return ps.Decoder(samprate=16000, loglevel="FATAL", cmn="batch")
+    if kind == "align":  # alignment needs no language model (loading it is most of a decoder's start)
+        return ps.Decoder(samprate=16000, loglevel="FATAL", cmn="batch", lm=None)
+    # one pass with capped active HMMs and words: about 40% less CPU than the default three passes,
+    # and no worse for splicing (60 LibriSpeech files: spliced "alexa" clips that microWakeWord accepts
+    # 69% vs 59% with the defaults)
+    return ps.Decoder(samprate=16000, loglevel="FATAL", cmn="batch", maxhmmpf=5000, maxwpf=10, fwdflat=False,
+                      bestpath=False)
 
 
 def pronunciation(word: str) -> tuple[str, ...] | None:
