@@ -138,12 +138,14 @@ def reexport(bundle_path: Path, config_path: Path, out_dir: Path, cache_dir: Pat
 
     def bundle_of(detector, training: dict, metrics: dict) -> Bundle:
         manifest = export.build_manifest(
-            model_bytes, name=source.manifest.name, version=source.manifest.version,
+            model_bytes, name=source.manifest.name, version=config.keyword.version,
             keywords=source.manifest.keywords, receptive_field_frames=arch.receptive_field_frames,
             macs_per_inference=arch.macs_per_call(), arena_bytes=arena, detector=detector, training=training,
             metrics=metrics)
         return Bundle(source=str(out_dir), manifest=manifest, model_bytes=model_bytes, files={})
 
+    if config.keyword.version != source.manifest.version:
+        print(f"version {source.manifest.version} -> {config.keyword.version} (from {config_path})")
     detector = source.manifest.detector
     metrics = dict(source.manifest.metrics)
     training = dict(source.manifest.training)
