@@ -215,8 +215,14 @@ def build_windows(config: TrainConfig, *, cache_dir: Path) -> tuple[WindowSet, W
     speech_files = [str(p) for p in audio_files(data.real_speech_dirs, required=data.require_data_dirs)]
     splice_files = ([str(p) for p in audio_files(data.splice_speech_dirs, required=data.require_data_dirs)]
                     if data.splice_speech_dirs else speech_files) if data.spliced_positives_per_file else []
-    key = _cache_key(config, {"voices": sorted(v.voice_id for v in voices), "noise": noise_files,
-                              "rir": rir_files, "speech": speech_files, "splice": splice_files})
+    extra = {"voices": sorted(v.voice_id for v in voices), "noise": noise_files, "rir": rir_files,
+             "speech": speech_files}
+    if splice_files:  # the aligner and splicer versions shape the spliced clips
+        from .align import ALIGN_FORMAT_VERSION
+        from .splice import SPLICE_FORMAT_VERSION
+
+        extra.update(splice=splice_files, align_version=ALIGN_FORMAT_VERSION, splice_version=SPLICE_FORMAT_VERSION)
+    key = _cache_key(config, extra)
     cache = Path(cache_dir) / f"windows-{key}"
     if (cache / "stats.json").is_file():
         print(f"data: using cached windows {cache}")
