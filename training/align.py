@@ -126,9 +126,9 @@ def align_audio(audio: np.ndarray) -> list[Word]:
     return words
 
 
-def _file_key(path: str) -> str:
+def _file_key(path: str, version: str) -> str:
     digest = hashlib.sha256()
-    digest.update(f"align-v{ALIGN_FORMAT_VERSION}-{recognizer_version()}".encode())
+    digest.update(f"align-v{ALIGN_FORMAT_VERSION}-{version}".encode())
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
@@ -161,8 +161,9 @@ def align_files(files: list[str], *, cache_dir: str | os.PathLike, workers: int 
     cache.mkdir(parents=True, exist_ok=True)
     out: dict[str, list[Word]] = {}
     todo: list[tuple[str, str]] = []
+    version = recognizer_version()
     for path in files:
-        cache_file = cache / f"{_file_key(path)}.json"
+        cache_file = cache / f"{_file_key(path, version)}.json"
         if cache_file.is_file():
             try:
                 out[path] = _from_json(json.loads(cache_file.read_text()))

@@ -14,9 +14,9 @@ Real voices: with ``data.spliced_positives_per_file`` > 0, the keyword's phones 
 from the real speech files (phone-aligned by :mod:`training.align`) and joined into
 keyword clips (:mod:`training.splice`), augmented like the synthesized positives; with
 ``data.spliced_negatives_per_file`` > 0, near misses and confusables are spliced from the
-same speakers as negatives, augmented the same way. Real
-speech files are split into train and validation once, for its negative windows and its
-spliced positives alike, so no validation speaker is trained on.
+same speakers as negatives, augmented the same way. Real speech files are split into train
+and validation once, for its negative windows and its spliced clips alike, so no validation
+speaker is trained on.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from wakeword.audio import load_audio
+from wakeword.audio import load_audio, to_int16
 from wakeword.config import FeatureConfig, from_dict, to_dict
 from wakeword.features import compute_features
 
@@ -367,7 +367,7 @@ def _spliced_clips(config: TrainConfig, files: list[str], known_split: dict[str,
                 continue
             clips = splice_clips(audio, alignments[path], targets, count=count,
                                  max_segments=data.splice_max_segments, rng=rng)
-            out[(split[path], label)] += [np.clip(np.rint(c * 32767), -32768, 32767).astype(np.int16) for c in clips]
+            out[(split[path], label)] += [to_int16(c, source=path) for c in clips]  # render's exact inverse
     print(f"data: clips spliced from real speech (phones {' '.join(target)}): "
           + ", ".join(f"{'keyword' if label else 'near miss'} {s} {len(v)}" for (s, label), v in out.items()))
     return out

@@ -27,7 +27,7 @@ import numpy as np
 from .align import Phone, Word, pronunciation
 
 #: bump when a change here changes the clips (part of the training data's cache key)
-SPLICE_FORMAT_VERSION = 2
+SPLICE_FORMAT_VERSION = 3
 #: phones that may stand in for each other (cost SUBSTITUTION_COST each): reduced and close vowels
 SIMILAR = {
     "AH": ("IH", "UH", "ER", "AA"), "IH": ("AH", "IY", "EH"), "UH": ("AH", "UW"), "ER": ("AH",),
