@@ -102,6 +102,15 @@ def test_alignment_finds_words_and_ordered_phones_in_speech(spoken):
     assert align_audio(np.zeros(100, np.int16)) == []
 
 
+def test_alignment_does_not_depend_on_what_was_decoded_before(spoken):
+    folder, _ = spoken
+    first, second = load_audio(folder / "0.wav"), load_audio(folder / "1.wav")
+    alone = align_audio(second)
+    align_audio(first)
+    assert align_audio(second) == alone
+    assert align_audio(first) == align_audio(first)
+
+
 def test_alignments_are_cached_by_content(spoken, tmp_path):
     folder, _ = spoken
     files = [str(folder / "0.wav"), str(folder / "1.wav")]

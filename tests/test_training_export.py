@@ -163,3 +163,29 @@ def test_reset_primes_the_state_with_silence(int8_model):
     silence = np.zeros((calls * CONFIG.stride_frames, 40), np.uint16)  # the frontend's output for silence
     want = np.stack([s for _, s in unprimed.push_frames(np.concatenate([silence, frames]))])[calls:]
     np.testing.assert_array_equal(got, want)
+
+
+def test_background_training_returns_the_trained_model_or_names_its_log(tmp_path):
+    from training.config import StepConfig
+    from training.train import BackgroundTraining
+
+    frames = build_tcn(CONFIG).input_shape[1]
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 600, (64, frames, 40), dtype=np.uint16)
+    y = (np.arange(64) % 2).astype(np.uint8)
+    x[y == 1, :, :20] += 400  # a learnable difference
+    job = BackgroundTraining(CONFIG, x, y, step=StepConfig(epochs=3, batch_size=16), seed=0, name="bg",
+                             work_dir=tmp_path, log_path=tmp_path / "bg.log")
+    model, seconds = job.result()
+    assert seconds > 0 and "Epoch 3/3" in (tmp_path / "bg.log").read_text()
+    fresh = build_tcn(CONFIG)
+    assert [w.shape for w in model.get_weights()] == [w.shape for w in fresh.get_weights()]
+    logits = model.predict((x.astype(np.float32) / 25.6)[:, :, None, :], verbose=0).reshape(-1)
+    assert logits[y == 1].mean() > logits[y == 0].mean()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bg.log"]  # its input and weight files are gone
+
+    broken = BackgroundTraining(CONFIG, x[:, :3], y, step=StepConfig(epochs=1), seed=0, name="broken",
+                                work_dir=tmp_path, log_path=tmp_path / "broken.log")
+    with pytest.raises(RuntimeError, match="broken.log"):
+        broken.result()
+    assert not (tmp_path / "broken_inputs.npz").exists()

@@ -67,9 +67,14 @@ def recognizer_version() -> str:
 
 
 def _decoder(kind: str = "dictionary"):
-    """A decoder with the bundled en-US model. Every file gets fresh ones ("recognize", "align"):
-    a decoder's state (noise and cepstral-mean estimates) carries over from the last file, and results
-    must not depend on which files a worker saw before. "dictionary" is kept for word look-ups."""
+    """A decoder with the bundled en-US model: "dictionary" (word look-ups), "recognize" or "align".
+
+    Results must not depend on which files a decoder saw before, and a PocketSphinx decoder keeps
+    state from one utterance to the next (its acoustic model's Gaussian selection, noise estimates):
+    :func:`align_audio` therefore decodes every file with decoders in the state they were created
+    in, in a forked copy of this process (loading the language model takes a second, a quarter of a
+    file's work), or with new decoders where there is no ``fork``.
+    """
     ps = _pocketsphinx()
     if kind == "dictionary":
         if kind not in _DECODER:
@@ -84,6 +89,14 @@ def _decoder(kind: str = "dictionary"):
                       bestpath=False)
 
 
+def _pristine(kind: str):
+    """A decoder of ``kind`` created once and never used in this process (forked copies use it)."""
+    key = f"pristine-{kind}"
+    if key not in _DECODER:
+        _DECODER[key] = _decoder(kind)
+    return _DECODER[key]
+
+
 def pronunciation(word: str) -> tuple[str, ...] | None:
     """The recognizer dictionary's phones of ``word`` (first pronunciation), or None if it is unknown."""
     phones = _decoder().lookup_word(word.lower())
@@ -96,27 +109,54 @@ def align_audio(audio: np.ndarray) -> list[Word]:
         raise ConfigError("align_audio needs 16 kHz mono int16 samples")
     if len(audio) < 1600:
         return []
-    decoder = _decoder("recognize")
+    if not hasattr(os, "fork"):
+        return _align(audio, _decoder("recognize"), _decoder("align"))
+    recognize, align = _pristine("recognize"), _pristine("align")
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the copy: decode with the untouched decoders, send the words, leave at once
+        status = 0
+        try:
+            os.close(read_end)
+            payload = json.dumps(_to_json(_align(audio, recognize, align))).encode()
+        except BaseException as exc:  # noqa: BLE001 - reported by the parent
+            payload, status = f"{type(exc).__name__}: {exc}".encode(), 1
+        try:
+            with os.fdopen(write_end, "wb") as pipe:
+                pipe.write(payload)
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as pipe:
+        payload = pipe.read()
+    _, wait_status = os.waitpid(pid, 0)
+    code = os.waitstatus_to_exitcode(wait_status)
+    if code != 0:
+        detail = payload.decode(errors="replace") if code == 1 else f"exit status {code}"
+        raise RuntimeError(f"phone alignment failed: {detail}")
+    return _from_json(json.loads(payload))
+
+
+def _align(audio: np.ndarray, recognize, align) -> list[Word]:
     raw = audio.tobytes()
-    decoder.start_utt()
-    decoder.process_raw(raw, full_utt=True)
-    decoder.end_utt()
-    hyp = decoder.hyp()
+    recognize.start_utt()
+    recognize.process_raw(raw, full_utt=True)
+    recognize.end_utt()
+    hyp = recognize.hyp()
     text = " ".join(w for w in (hyp.hypstr.split() if hyp else []) if pronunciation(w))
     if not text:
         return []
     words: list[Word] = []
-    decoder = _decoder("align")
     try:
-        decoder.set_align_text(text)
-        decoder.start_utt()
-        decoder.process_raw(raw, full_utt=True)
-        decoder.end_utt()
-        decoder.set_alignment()
-        decoder.start_utt()
-        decoder.process_raw(raw, full_utt=True)
-        decoder.end_utt()
-        alignment = decoder.get_alignment()
+        align.set_align_text(text)
+        align.start_utt()
+        align.process_raw(raw, full_utt=True)
+        align.end_utt()
+        align.set_alignment()
+        align.start_utt()
+        align.process_raw(raw, full_utt=True)
+        align.end_utt()
+        alignment = align.get_alignment()
         for w in alignment or ():
             phones = tuple(Phone(p.name, round(p.start * FRAME_S, 2), round((p.start + p.duration) * FRAME_S, 2)) for p in w)
             name = w.name.split("(")[0]

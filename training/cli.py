@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from contextlib import contextmanager
@@ -54,8 +55,8 @@ def run(config_path: str, *, out_dir: Path, cache_dir: Path, firmware_dir: Path 
     from training import export
     from training.data import build_windows
     from training.streaming import StreamingTCN, convert_streaming, extract_weights
-    from training.train import (make_strategy, prune, quantization_aware, teacher_logits, train_distilled,
-                                train_float)
+    from training.train import (BackgroundTraining, make_strategy, prune, quantization_aware, teacher_logits,
+                                train_distilled, train_float)
     from wakeword.bundle import Bundle, save_bundle, sha256_hex
     from wakeword.config import to_dict
 
@@ -70,23 +71,45 @@ def run(config_path: str, *, out_dir: Path, cache_dir: Path, firmware_dir: Path 
     strategy = make_strategy(config.distribute)
     print(f"training: {type(strategy).__name__}, {strategy.num_replicas_in_sync} replica(s) "
           f"(distribute = {config.distribute!r})")
-    with timer.stage("teacher"):
-        teacher = train_float(config.teacher, x_train, y_train, step=config.teacher_training, seed=1,
-                              name="teacher", verbose=verbose, strategy=strategy)
-    with timer.stage("student (no distillation)"):
-        student_plain = train_float(config.student, x_train, y_train, step=config.student_training, seed=2,
-                                    name="student_plain", verbose=verbose, strategy=strategy)
-    with timer.stage("student (distilled)"):
-        soft = teacher_logits(teacher, x_train)
-        student = train_distilled(config.student, x_train, y_train, soft, step=config.student_training,
-                                  distill=config.distill, seed=3, verbose=verbose, strategy=strategy)
-    if config.prune.enabled:
-        with timer.stage("pruning"):
-            student = prune(student, x_train, y_train, config=config.prune, step=config.student_training,
-                            verbose=verbose, strategy=strategy)
-    with timer.stage("quantization-aware training"):
-        qat = quantization_aware(student, x_train, y_train, soft, step=config.qat_training, distill=config.distill,
-                                 seed=4, verbose=verbose, strategy=strategy)
+    # the plain student (the ablation's "no distillation" row) waits for nothing: with two or more
+    # cores and one training device it trains in a second process beside the teacher and the
+    # distilled student (a small model's training keeps about one core busy)
+    background = None
+    if config.data.workers >= 2 and (os.cpu_count() or 1) >= 2 and strategy.num_replicas_in_sync == 1:
+        background = BackgroundTraining(config.student, train.x, train.y, step=config.student_training, seed=2,
+                                        name="student_plain", work_dir=out_dir, log_path=out_dir / "student_plain.log")
+        print(f"student (no distillation): training in a second process; its log: {background.log_path}")
+    try:
+        with timer.stage("teacher"):
+            teacher = train_float(config.teacher, x_train, y_train, step=config.teacher_training, seed=1,
+                                  name="teacher", verbose=verbose, strategy=strategy)
+        if background is None:
+            with timer.stage("student (no distillation)"):
+                student_plain = train_float(config.student, x_train, y_train, step=config.student_training, seed=2,
+                                            name="student_plain", verbose=verbose, strategy=strategy)
+        with timer.stage("student (distilled)"):
+            soft = teacher_logits(teacher, x_train)
+            student = train_distilled(config.student, x_train, y_train, soft, step=config.student_training,
+                                      distill=config.distill, seed=3, verbose=verbose, strategy=strategy)
+        if config.prune.enabled:
+            with timer.stage("pruning"):
+                student = prune(student, x_train, y_train, config=config.prune, step=config.student_training,
+                                verbose=verbose, strategy=strategy)
+        with timer.stage("quantization-aware training"):
+            qat = quantization_aware(student, x_train, y_train, soft, step=config.qat_training, distill=config.distill,
+                                     seed=4, verbose=verbose, strategy=strategy)
+
+        if background is not None:
+            with timer.stage("student (no distillation), rest of its training"):
+                student_plain, seconds = background.result()
+            print(f"student (no distillation): {seconds:.0f} s in the second process")
+            concurrent_seconds = {"student (no distillation)": seconds}
+        else:
+            concurrent_seconds = {}
+    except BaseException:
+        if background is not None:
+            background.cancel()  # no orphan left training
+        raise
 
     with timer.stage("export"):
         # calibration sequences: training windows played one after another, so the state sees real streams
@@ -130,11 +153,14 @@ def run(config_path: str, *, out_dir: Path, cache_dir: Path, firmware_dir: Path 
             negative_frames, negative_hours = ev.stream_frames(negatives, max_hours=config.evaluation.max_negative_hours,
                                                                desc="negatives")
             positive_frames = ev.clip_frames(positives)
+        else:
+            negative_frames, negative_hours, positive_frames = None, 0.0, []
         rows, shipped_curves = [], None
-        for name, (arch, model_bytes) in models.items():
-            bundle = bundle_for(name, arch, model_bytes)
-            scores, index = ev.window_scores(bundle, val, limit=4000)
-            labels = val.y[index]
+        bundles = [bundle_for(name, arch, model_bytes) for name, (arch, model_bytes) in models.items()]
+        scored = ev.score_variants(bundles, val, limit=4000, negative_frames=negative_frames,
+                                   positive_frames=positive_frames, workers=config.data.workers)
+        for (name, (arch, model_bytes)), result in zip(models.items(), scored):
+            scores, labels = result["window_scores"], val.y[result["window_index"]]
             threshold = config.export.detector.threshold
             predicted = scores >= threshold
             row = {"variant": name, "val_accuracy": float(np.mean(predicted == (labels > 0))),
@@ -142,10 +168,10 @@ def run(config_path: str, *, out_dir: Path, cache_dir: Path, firmware_dir: Path 
                    "val_fpr": float(np.mean(predicted[labels == 0])),
                    "size_bytes": len(model_bytes), "dtype": "int8" if "int8" in name else "float32",
                    "macs_per_call": arch.macs_per_call(), "shipped": name == shipped_name}
-            if positives and negatives:
-                neg = ev.score_stream(*ev.model_scores(bundle, negative_frames), frames=len(negative_frames))
-                pos = [ev.score_stream(*ev.model_scores(bundle, frames), frames=len(frames))
-                       for frames in positive_frames]
+            if result["negatives"] is not None:
+                neg = ev.score_stream(*result["negatives"], frames=len(negative_frames))
+                pos = [ev.score_stream(*scores_, frames=len(frames))
+                       for scores_, frames in zip(result["positives"], positive_frames)]
                 curves = ev.curves_by_window(keyword, config.export.detector, positives=pos, negatives=neg,
                                              windows=config.export.windows)
                 window, point, met = ev.best_operating_point(curves, 0.5)
@@ -177,6 +203,7 @@ def run(config_path: str, *, out_dir: Path, cache_dir: Path, firmware_dir: Path 
             receptive_field_frames=shipped_arch.receptive_field_frames,
             macs_per_inference=shipped_arch.macs_per_call(), arena_bytes=arena, detector=detector,
             training={"config": to_dict(config), "data": data_stats, "stage_seconds": timer.times,
+                      "concurrent_stage_seconds": concurrent_seconds,
                       "arena_measured_bytes": arena_measured, "shipped_variant": shipped_name,
                       "pipeline": "teacher -> distilled student -> QAT (measured) -> int8 streaming "
                       f"(calibrated, int8 state); shipped: {shipped_name}"},

@@ -31,7 +31,7 @@ import numpy as np
 
 from wakeword.audio import load_audio, to_int16
 from wakeword.config import FeatureConfig, from_dict, to_dict
-from wakeword.features import compute_features
+from wakeword.features import compute_features, features_to_float
 
 from .config import DataConfig, TrainConfig
 from .parallel import map_clips
@@ -56,7 +56,7 @@ class WindowSet:
 
     def as_float(self) -> np.ndarray:
         """Model input: (n, frames, 1, 40) float32 (raw / 25.6)."""
-        return (self.x.astype(np.float32) / np.float32(25.6))[:, :, None, :]
+        return features_to_float(self.x)[:, :, None, :]
 
     def counts(self) -> dict[str, int]:
         names, counts = np.unique(self.source, return_counts=True)

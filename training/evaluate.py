@@ -16,6 +16,7 @@ from wakeword.features import FeatureExtractor, compute_features
 from wakeword.model import ModelRunner
 
 from .data import WindowSet, audio_files
+from .parallel import map_clips
 
 #: thresholds swept for operating points: coarse below 128, every 2 above
 DEFAULT_THRESHOLDS = tuple(range(1, 128, 8)) + tuple(range(128, 256, 2))
@@ -73,6 +74,36 @@ def model_scores(bundle: Bundle, frames: np.ndarray) -> tuple[np.ndarray, np.nda
     t = np.fromiter((features.frame_end_ms(i) for i, _ in results), dtype=np.int64, count=len(results))
     scores = np.stack([s for _, s in results]) if results else np.zeros((0, len(bundle.manifest.keywords)), np.uint8)
     return t, scores
+
+
+#: what every variant is scored on, set once per worker process by :func:`score_variants`
+_SHARED: dict = {}
+
+
+def _share(windows: WindowSet, limit: int | None, negative_frames: np.ndarray | None,
+           positive_frames: list[np.ndarray]) -> None:
+    _SHARED.update(windows=windows, limit=limit, negatives=negative_frames, positives=positive_frames)
+
+
+def _score_variant(bundle: Bundle) -> dict:
+    scores, index = window_scores(bundle, _SHARED["windows"], limit=_SHARED["limit"])
+    out = {"window_scores": scores, "window_index": index, "negatives": None, "positives": []}
+    if _SHARED["negatives"] is not None:
+        out["negatives"] = model_scores(bundle, _SHARED["negatives"])
+        out["positives"] = [model_scores(bundle, frames) for frames in _SHARED["positives"]]
+    return out
+
+
+def score_variants(bundles: list[Bundle], windows: WindowSet, *, limit: int | None = None,
+                   negative_frames: np.ndarray | None = None, positive_frames: list[np.ndarray] = (),
+                   workers: int = 1) -> list[dict]:
+    """Each bundle's scores, one variant per worker process (the models are independent and each
+    runs on one core): ``window_scores`` and ``window_index`` (:func:`window_scores` with ``limit``),
+    and when real frames are given ``negatives`` and ``positives`` (:func:`model_scores` over the
+    negative stream and over each positive clip's frames)."""
+    return map_clips(_score_variant, bundles, workers=workers, init=_share,
+                     init_args=(windows, limit, negative_frames, list(positive_frames)), chunksize=1,
+                     desc="variants scored")
 
 
 def score_stream(t_ms: np.ndarray, scores: np.ndarray, *, frames: int) -> ScoreStream:

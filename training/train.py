@@ -166,3 +166,75 @@ def prune(model, x: np.ndarray, y: np.ndarray, *, config: PruneConfig, step: Ste
              sample_weight=_class_weights(y), seed=seed, verbose=verbose,
              extra_callbacks=[tfmot.sparsity.keras.UpdatePruningStep()])
         return tfmot.sparsity.keras.strip_pruning(pruned)
+
+
+class BackgroundTraining:
+    """:func:`train_float` run in a second process while this one trains other models.
+
+    A small model's training keeps about one core busy, so on a machine with two or more cores
+    the ablation's plain student (nothing waits for it) trains beside the teacher and the
+    distilled student. The child process is started fresh (``spawn``: no copy of this process's
+    TensorFlow), reads the windows from a file in ``work_dir``, writes its Keras output to
+    ``log_path`` and its weights to a file; :meth:`result` returns the trained model, built here
+    with the child's weights. :meth:`cancel` stops it (when the rest of the run fails).
+    """
+
+    def __init__(self, config: TCNConfig, x: np.ndarray, y: np.ndarray, *, step: StepConfig, seed: int,
+                 name: str, work_dir, log_path) -> None:
+        import multiprocessing
+        from pathlib import Path
+
+        self.config, self.name, self.log_path = config, name, Path(log_path)
+        work = Path(work_dir)
+        work.mkdir(parents=True, exist_ok=True)
+        self._inputs, self._outputs = work / f"{name}_inputs.npz", work / f"{name}_weights.npz"
+        self._outputs.unlink(missing_ok=True)
+        np.savez(self._inputs, x=x, y=y)
+        self._process = multiprocessing.get_context("spawn").Process(
+            target=_train_float_child, name=f"train-{name}",
+            args=(config, str(self._inputs), str(self._outputs), step, seed, name, str(self.log_path)))
+        self._process.start()
+
+    def result(self):
+        """The trained model and the seconds the child spent training."""
+        self._process.join()
+        self._inputs.unlink(missing_ok=True)
+        if self._process.exitcode != 0 or not self._outputs.is_file():
+            tail = self.log_path.read_text(errors="replace")[-2000:] if self.log_path.is_file() else ""
+            raise RuntimeError(f"training {self.name} in a second process failed (exit code "
+                               f"{self._process.exitcode}); the end of its log {self.log_path}:\n{tail}")
+        with np.load(self._outputs) as data:
+            seconds = float(data["seconds"])
+            weights = [data[f"w{i}"] for i in range(len(data.files) - 1)]
+        self._outputs.unlink()
+        model = build_tcn(self.config, name=self.name)
+        model.set_weights(weights)
+        return model, seconds
+
+    def cancel(self) -> None:
+        if self._process.is_alive():
+            self._process.terminate()
+            self._process.join()
+        self._inputs.unlink(missing_ok=True)
+        self._outputs.unlink(missing_ok=True)
+
+
+def _train_float_child(config: TCNConfig, inputs: str, outputs: str, step: StepConfig, seed: int, name: str,
+                       log_path: str) -> None:
+    import os
+    import time
+
+    from wakeword.features import features_to_float
+
+    with open(log_path, "w") as log:
+        os.dup2(log.fileno(), 1)
+        os.dup2(log.fileno(), 2)
+    start = time.monotonic()
+    with np.load(inputs) as data:
+        x, y = data["x"], data["y"]
+    # the same float inputs as WindowSet.as_float in the parent
+    model = train_float(config, features_to_float(x)[:, :, None, :], y, step=step, seed=seed, name=name, verbose=2)
+    weights = {f"w{i}": w for i, w in enumerate(model.get_weights())}
+    tmp = f"{outputs}.tmp.npz"
+    np.savez(tmp, seconds=np.float64(time.monotonic() - start), **weights)
+    os.replace(tmp, outputs)
