@@ -157,7 +157,8 @@ def run(config_path: str, *, out_dir: Path, cache_dir: Path, firmware_dir: Path 
             negative_frames, negative_hours, positive_frames = None, 0.0, []
         rows, shipped_curves = [], None
         bundles = [bundle_for(name, arch, model_bytes) for name, (arch, model_bytes) in models.items()]
-        scored = ev.score_variants(bundles, val, limit=4000, negative_frames=negative_frames,
+        scored = ev.score_variants(bundles, val, limit=4000, keyword=keyword, detector=config.export.detector,
+                                   detector_windows=config.export.windows, negative_frames=negative_frames,
                                    positive_frames=positive_frames, workers=config.data.workers)
         for (name, (arch, model_bytes)), result in zip(models.items(), scored):
             scores, labels = result["window_scores"], val.y[result["window_index"]]
@@ -168,12 +169,8 @@ def run(config_path: str, *, out_dir: Path, cache_dir: Path, firmware_dir: Path 
                    "val_fpr": float(np.mean(predicted[labels == 0])),
                    "size_bytes": len(model_bytes), "dtype": "int8" if "int8" in name else "float32",
                    "macs_per_call": arch.macs_per_call(), "shipped": name == shipped_name}
-            if result["negatives"] is not None:
-                neg = ev.score_stream(*result["negatives"], frames=len(negative_frames))
-                pos = [ev.score_stream(*scores_, frames=len(frames))
-                       for scores_, frames in zip(result["positives"], positive_frames)]
-                curves = ev.curves_by_window(keyword, config.export.detector, positives=pos, negatives=neg,
-                                             windows=config.export.windows)
+            if result["curves"] is not None:
+                curves = result["curves"]
                 window, point, met = ev.best_operating_point(curves, 0.5)
                 # a second, steadier figure: at 2 FA/h a single hard negative decides less
                 _, point_2, met_2 = ev.best_operating_point(curves, 2.0)

@@ -80,29 +80,36 @@ def model_scores(bundle: Bundle, frames: np.ndarray) -> tuple[np.ndarray, np.nda
 _SHARED: dict = {}
 
 
-def _share(windows: WindowSet, limit: int | None, negative_frames: np.ndarray | None,
-           positive_frames: list[np.ndarray]) -> None:
-    _SHARED.update(windows=windows, limit=limit, negatives=negative_frames, positives=positive_frames)
+def _share(shared: dict) -> None:
+    _SHARED.clear()
+    _SHARED.update(shared)
 
 
 def _score_variant(bundle: Bundle) -> dict:
     scores, index = window_scores(bundle, _SHARED["windows"], limit=_SHARED["limit"])
-    out = {"window_scores": scores, "window_index": index, "negatives": None, "positives": []}
-    if _SHARED["negatives"] is not None:
-        out["negatives"] = model_scores(bundle, _SHARED["negatives"])
-        out["positives"] = [model_scores(bundle, frames) for frames in _SHARED["positives"]]
+    out = {"window_scores": scores, "window_index": index, "curves": None}
+    negatives = _SHARED["negative_frames"]
+    if negatives is not None:
+        neg = score_stream(*model_scores(bundle, negatives), frames=len(negatives))
+        pos = [score_stream(*model_scores(bundle, frames), frames=len(frames))
+               for frames in _SHARED["positive_frames"]]
+        out["curves"] = curves_by_window(_SHARED["keyword"], _SHARED["detector"], positives=pos, negatives=neg,
+                                         windows=_SHARED["detector_windows"])
     return out
 
 
 def score_variants(bundles: list[Bundle], windows: WindowSet, *, limit: int | None = None,
-                   negative_frames: np.ndarray | None = None, positive_frames: list[np.ndarray] = (),
-                   workers: int = 1) -> list[dict]:
+                   keyword: str = "", detector: DetectorConfig | None = None,
+                   detector_windows: tuple[int, ...] = (), negative_frames: np.ndarray | None = None,
+                   positive_frames: list[np.ndarray] = (), workers: int = 1) -> list[dict]:
     """Each bundle's scores, one variant per worker process (the models are independent and each
     runs on one core): ``window_scores`` and ``window_index`` (:func:`window_scores` with ``limit``),
-    and when real frames are given ``negatives`` and ``positives`` (:func:`model_scores` over the
-    negative stream and over each positive clip's frames)."""
-    return map_clips(_score_variant, bundles, workers=workers, init=_share,
-                     init_args=(windows, limit, negative_frames, list(positive_frames)), chunksize=1,
+    and when real frames are given ``curves``: :func:`curves_by_window` of ``keyword`` for each of
+    ``detector_windows``, from the negative stream and each positive clip's frames."""
+    shared = {"windows": windows, "limit": limit, "keyword": keyword, "detector": detector or DetectorConfig(),
+              "detector_windows": tuple(detector_windows), "negative_frames": negative_frames,
+              "positive_frames": list(positive_frames)}
+    return map_clips(_score_variant, bundles, workers=workers, init=_share, init_args=(shared,), chunksize=1,
                      desc="variants scored")
 
 
