@@ -32,10 +32,12 @@ def window_scores(bundle: Bundle, windows: WindowSet, *, limit: int | None = Non
     if limit is not None and len(index) > limit:
         index = np.sort(np.random.default_rng(seed).choice(len(index), limit, replace=False))
     out = np.zeros(len(index), np.uint8)
-    skip = windows.x.shape[1] % spec.stride_frames  # align the last call with the window's last frame
+    # silence frames (raw 0) in front, so the last call ends at the window's last frame and every
+    # frame of the window is inside the model's receptive field (as the first layer's state)
+    pad = np.zeros(((-windows.x.shape[1]) % spec.stride_frames, windows.x.shape[2]), np.uint16)
     for i, k in enumerate(index):
         runner.reset()
-        out[i] = runner.push_frames(np.asarray(windows.x[k, skip:]))[-1][1][0]
+        out[i] = runner.push_frames(np.concatenate([pad, np.asarray(windows.x[k])]))[-1][1][0]
     return out, index
 
 
