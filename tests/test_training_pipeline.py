@@ -34,7 +34,9 @@ def tiny_run(tmp_path_factory):
     tiny = (ROOT / "configs" / "tiny.toml").read_text().replace(
         "noise_windows = 60\n", 'noise_windows = 60\nreal_speech_dirs = ["speech"]\nspliced_positives_per_file = 2\n'
         "spliced_negatives_per_file = 2\nsplice_max_segments = 6\n")
-    config.write_text(tiny + '\n[evaluation]\npositives_dirs = ["eval_pos"]\nnegatives_dirs = ["eval_neg"]\n')
+    # hard negatives mined from the real speech folder with the trained teacher
+    config.write_text(tiny + '\n[evaluation]\npositives_dirs = ["eval_pos"]\nnegatives_dirs = ["eval_neg"]\n'
+                      '\n[mining]\nenabled = true\npasses = 2\nmin_score = 0\nteacher_epochs = 1\n')
     result = run(str(config), out_dir=out / "out", cache_dir=out / "cache", firmware_dir=out / "firmware", verbose=0)
     return out, result
 
@@ -54,7 +56,13 @@ def test_bundle_is_deployable(tiny_run):
     # near misses spliced from the same speakers, augmented the same way
     near = manifest.training["data"]["spliced_negative_clips"]
     assert near["train"] >= 2 and manifest.training["data"]["train_examples"]["spliced_negative"] == 2 * near["train"]
-    assert set(manifest.training["stage_seconds"]) >= {"data", "teacher", "quantization-aware training", "export"}
+    assert set(manifest.training["stage_seconds"]) >= {"data", "teacher", "hard negatives", "teacher, with hard negatives",
+                                                       "quantization-aware training", "export"}
+    # every real speech file of the training split, clean and once augmented, was mined (min_score 0:
+    # every recording gives its peaks); the validation file went to validation
+    mined = manifest.training["hard_negatives"]
+    assert mined["train"]["recordings"] == 2 and mined["val"]["recordings"] == 1
+    assert mined["train"]["kept"] == mined["train"]["peaks"] >= 2 * 2 and mined["val"]["kept"] >= 1
     engine = Engine(bundle)
     engine.feed(np.zeros(16000, np.int16))
     assert len(engine.score_history) > 0

@@ -8,6 +8,7 @@ sources -> ablation table.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -53,10 +54,11 @@ def run(config_path: str, *, out_dir: Path, cache_dir: Path, firmware_dir: Path 
     config = load_config(config_path)
     from training import evaluate as ev
     from training import export
-    from training.data import build_windows
+    from training.data import WindowSet, build_windows
+    from training.mining import mine_hard_negatives, mining_recordings
     from training.streaming import StreamingTCN, convert_streaming, extract_weights
-    from training.train import (BackgroundTraining, make_strategy, prune, quantization_aware, teacher_logits,
-                                train_distilled, train_float)
+    from training.train import (BackgroundTraining, continue_training, make_strategy, prune, quantization_aware,
+                                teacher_logits, train_distilled, train_float)
     from wakeword.bundle import Bundle, save_bundle, sha256_hex
     from wakeword.config import to_dict
 
@@ -74,15 +76,42 @@ def run(config_path: str, *, out_dir: Path, cache_dir: Path, firmware_dir: Path 
     # the plain student (the ablation's "no distillation" row) waits for nothing: with two or more
     # cores and one training device it trains in a second process beside the teacher and the
     # distilled student (a small model's training keeps about one core busy)
+    # (with hard-negative mining it starts once the mined windows have joined the training set)
     background = None
-    if config.data.workers >= 2 and (os.cpu_count() or 1) >= 2 and strategy.num_replicas_in_sync == 1:
-        background = BackgroundTraining(config.student, train.x, train.y, step=config.student_training, seed=2,
-                                        name="student_plain", work_dir=out_dir, log_path=out_dir / "student_plain.log")
-        print(f"student (no distillation): training in a second process; its log: {background.log_path}")
+
+    def start_background():
+        if config.data.workers >= 2 and (os.cpu_count() or 1) >= 2 and strategy.num_replicas_in_sync == 1:
+            job = BackgroundTraining(config.student, train.x, train.y, step=config.student_training, seed=2,
+                                     name="student_plain", work_dir=out_dir, log_path=out_dir / "student_plain.log")
+            print(f"student (no distillation): training in a second process; its log: {job.log_path}")
+            return job
+        return None
+
+    mining_stats: dict = {}
     try:
+        if not config.mining.enabled:
+            background = start_background()
         with timer.stage("teacher"):
             teacher = train_float(config.teacher, x_train, y_train, step=config.teacher_training, seed=1,
                                   name="teacher", verbose=verbose, strategy=strategy)
+        if config.mining.enabled:
+            with timer.stage("hard negatives"):
+                teacher_bytes = convert_streaming(StreamingTCN(extract_weights(teacher), config.teacher),
+                                                  representative=None)
+                spec = export.model_spec(teacher_bytes, receptive_field_frames=config.teacher.receptive_field_frames)
+                mined = mine_hard_negatives(config, model_bytes=teacher_bytes, spec=spec,
+                                            splits=mining_recordings(config))
+                mining_stats = mined.stats
+                train = WindowSet.concatenate([train, mined.train])
+                val = WindowSet.concatenate([val, mined.val])
+                x_train, y_train = train.as_float(), train.y.astype(np.float32)
+            background = start_background()
+            if config.mining.teacher_epochs:
+                with timer.stage("teacher, with hard negatives"):
+                    step = dataclasses.replace(config.teacher_training, epochs=config.mining.teacher_epochs,
+                                               learning_rate=config.mining.teacher_learning_rate)
+                    teacher = continue_training(teacher, x_train, y_train, step=step, seed=5, verbose=verbose,
+                                                strategy=strategy)
         if background is None:
             with timer.stage("student (no distillation)"):
                 student_plain = train_float(config.student, x_train, y_train, step=config.student_training, seed=2,
@@ -188,7 +217,6 @@ def run(config_path: str, *, out_dir: Path, cache_dir: Path, firmware_dir: Path 
         detector = config.export.detector
         metrics: dict = {"ablation": rows}
         if shipped_curves is not None:
-            import dataclasses
 
             window, point, chosen = ev.operating_point_metrics(
                 shipped_curves, config.export.target_fa_per_hour, negative_hours=negative_hours,
@@ -199,7 +227,8 @@ def run(config_path: str, *, out_dir: Path, cache_dir: Path, firmware_dir: Path 
             shipped_bytes, name=keyword, version=config.keyword.version, keywords=(keyword,),
             receptive_field_frames=shipped_arch.receptive_field_frames,
             macs_per_inference=shipped_arch.macs_per_call(), arena_bytes=arena, detector=detector,
-            training={"config": to_dict(config), "data": data_stats, "stage_seconds": timer.times,
+            training={"config": to_dict(config), "data": data_stats, "hard_negatives": mining_stats,
+                      "stage_seconds": timer.times,
                       "concurrent_stage_seconds": concurrent_seconds,
                       "arena_measured_bytes": arena_measured, "shipped_variant": shipped_name,
                       "pipeline": "teacher -> distilled student -> QAT (measured) -> int8 streaming "

@@ -145,6 +145,38 @@ class PruneConfig:
 
 
 @dataclass(frozen=True)
+class MiningConfig:
+    """Hard-negative mining (:mod:`training.mining`): after the teacher is trained, its streaming
+    form scores the real negative recordings (``data.real_speech_dirs``, and ``data.noise_dirs``
+    when ``include_noise``) every stride, once clean and ``passes - 1`` times augmented; the highest
+    peaks become negative training windows. The teacher is then trained ``teacher_epochs`` more on
+    the enlarged set (at ``teacher_learning_rate``) before it teaches the students."""
+
+    enabled: bool = False
+    passes: int = 3
+    #: only peaks scoring at least this (uint8 score, 0-255) are mined
+    min_score: int = 64
+    #: at most this many peaks per recording and pass, at least ``min_gap_ms`` apart
+    peaks_per_pass: int = 4
+    min_gap_ms: int = 300
+    #: the highest-scoring ``max_windows`` are kept for training (a fifth of it for validation)
+    max_windows: int = 8000
+    include_noise: bool = True
+    teacher_epochs: int = 3
+    teacher_learning_rate: float = 1e-3
+
+    def __post_init__(self) -> None:
+        if self.passes < 1:
+            raise ConfigError(f"mining.passes must be >= 1, got {self.passes}")
+        if not 0 <= self.min_score <= 255:
+            raise ConfigError(f"mining.min_score is a uint8 score (0..255), got {self.min_score}")
+        if self.peaks_per_pass < 1 or self.min_gap_ms < 0 or self.max_windows < 1:
+            raise ConfigError("mining.peaks_per_pass and mining.max_windows must be >= 1, mining.min_gap_ms >= 0")
+        if self.teacher_epochs < 0 or self.teacher_learning_rate <= 0:
+            raise ConfigError("mining.teacher_epochs must be >= 0 and mining.teacher_learning_rate > 0")
+
+
+@dataclass(frozen=True)
 class BudgetConfig:
     """Hardware budget (Arduino Nano 33 BLE defaults)."""
 
@@ -199,6 +231,7 @@ class TrainConfig:
     qat_training: StepConfig = field(default_factory=lambda: StepConfig(epochs=3, learning_rate=5e-4))
     distill: DistillConfig = field(default_factory=DistillConfig)
     prune: PruneConfig = field(default_factory=PruneConfig)
+    mining: MiningConfig = field(default_factory=MiningConfig)
     budget: BudgetConfig = field(default_factory=BudgetConfig)
     export: ExportConfig = field(default_factory=ExportConfig)
     evaluation: EvalConfig = field(default_factory=EvalConfig)

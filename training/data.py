@@ -40,7 +40,7 @@ LEAD_IN_SAMPLES = 16000
 POSITIVE_END_OFFSET_MS = (0, 300)
 NEGATIVE_END_OFFSET_MS = (0, 900)
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg")
-DATA_FORMAT_VERSION = 1
+DATA_FORMAT_VERSION = 2
 
 
 @dataclass
@@ -183,6 +183,17 @@ def select_voices(voices: list, *, max_voices: int, validation_fraction: float,
     return chosen, val_ids
 
 
+def real_speech_split(files: list[str], *, seed: int) -> dict[str, list[str]]:
+    """Real speech recordings split by file, seeded: 1 in 7 (at least one) to ``"val"``, the rest to
+    ``"train"`` (in input order). Its negative windows, spliced clips and mined hard negatives all
+    follow this split, so no validation speaker is trained on."""
+    if not files:
+        return {"train": [], "val": []}
+    perm = np.random.default_rng([seed, 2]).permutation(len(files))
+    val = set(perm[:max(1, len(files) // 7)].tolist())
+    return {"train": [f for i, f in enumerate(files) if i not in val], "val": [f for i, f in enumerate(files) if i in val]}
+
+
 def _cache_key(config: TrainConfig, extra: dict) -> str:
     data = to_dict(config.data)
     for key in ("executor", "ray_address"):  # where the work runs never changes the windows
@@ -285,13 +296,9 @@ def build_windows(config: TrainConfig, *, cache_dir: Path) -> tuple[WindowSet, W
     add("train", noise_feats[n_noise_val:], 0, "noise")
 
     # real speech: whole files, split by file, clean and augmented copies
-    speech_split = {}
-    if speech_files:
-        perm = rng.permutation(len(speech_files))
-        n_val_files = max(1, len(speech_files) // 7)
-        speech_split = {"val": perm[:n_val_files], "train": perm[n_val_files:]}
-    spliced = _spliced_clips(config, splice_files, {speech_files[i]: split for split, idx in speech_split.items()
-                                                    for i in idx},
+    speech_split = real_speech_split(speech_files, seed=data.seed)
+    spliced = _spliced_clips(config, splice_files, {path: split for split, paths in speech_split.items()
+                                                    for path in paths},
                              cache_dir=Path(cache_dir), rng=np.random.default_rng([data.seed, 1]))
     for (split, label), clips in spliced.items():
         # negatives get the positives' copies and offsets: the two differ only in their phones
@@ -302,9 +309,9 @@ def build_windows(config: TrainConfig, *, cache_dir: Path) -> tuple[WindowSet, W
             label, source)
     if speech_files:
         hop = max(1, data.real_speech_window_hop_ms // 10)
-        for split, idx in (("val", speech_split["val"]), ("train", speech_split["train"])):
-            tasks = [(speech_files[i], frames, hop, int(rng.integers(2**31)), copy > 0)
-                     for i in idx for copy in range(data.negative_augment_copies)]
+        for split in ("val", "train"):
+            tasks = [(path, frames, hop, int(rng.integers(2**31)), copy > 0)
+                     for path in speech_split[split] for copy in range(data.negative_augment_copies)]
             windows = _run_clips(_stream_windows, tasks, init_args=init, data=data,
                                 desc=f"real speech {split}")
             windows = [w for w in windows if len(w)]

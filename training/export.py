@@ -118,18 +118,16 @@ def check_budget(*, size_bytes: int, arena_bytes: int, macs_per_second: int, bud
                           ". Use fewer model channels or raise the budget in the config.")
 
 
-def build_manifest(model_bytes: bytes, *, name: str, version: str, keywords: tuple[str, ...],
-                   receptive_field_frames: int, macs_per_inference: int, arena_bytes: int,
-                   detector: DetectorConfig, training: dict[str, Any], metrics: dict[str, Any],
-                   kind: str = "streaming", stride_frames: int | None = None) -> Manifest:
-    """The manifest of an exported model; shapes, dtypes, quantization and ops are read from it.
+def model_spec(model_bytes: bytes, *, receptive_field_frames: int, kind: str = "streaming",
+               stride_frames: int | None = None, arena_bytes: int = 0, macs_per_inference: int = 0) -> ModelSpec:
+    """How the runtime drives ``model_bytes`` (shapes, dtypes, quantization and ops read from it).
 
     ``stride_frames`` is needed for window models (a streaming model's stride is its input length).
     """
     info = describe_model(model_bytes)
     if stride_frames is None:
         stride_frames = info["input_shape"][1]
-    spec = ModelSpec(
+    return ModelSpec(
         file="model.tflite", sha256=sha256_hex(model_bytes), kind=kind,
         input_shape=tuple(info["input_shape"]), output_shape=tuple(info["output_shape"]),
         input_dtype=info["input_dtype"], output_dtype=info["output_dtype"],
@@ -139,6 +137,18 @@ def build_manifest(model_bytes: bytes, *, name: str, version: str, keywords: tup
         size_bytes=len(model_bytes), ops=tuple(info["ops"]), tflm_arena_bytes=arena_bytes,
         macs_per_inference=macs_per_inference,
     )
+
+
+def build_manifest(model_bytes: bytes, *, name: str, version: str, keywords: tuple[str, ...],
+                   receptive_field_frames: int, macs_per_inference: int, arena_bytes: int,
+                   detector: DetectorConfig, training: dict[str, Any], metrics: dict[str, Any],
+                   kind: str = "streaming", stride_frames: int | None = None) -> Manifest:
+    """The manifest of an exported model; shapes, dtypes, quantization and ops are read from it.
+
+    ``stride_frames`` is needed for window models (a streaming model's stride is its input length).
+    """
+    spec = model_spec(model_bytes, receptive_field_frames=receptive_field_frames, kind=kind,
+                      stride_frames=stride_frames, arena_bytes=arena_bytes, macs_per_inference=macs_per_inference)
     return Manifest(format_version=FORMAT_VERSION, name=name, version=version, keywords=keywords,
                     features=FeatureConfig(), model=spec, detector=detector, training=training, metrics=metrics,
                     created=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))

@@ -101,6 +101,17 @@ def train_float(config: TCNConfig, x: np.ndarray, y: np.ndarray, *, step: StepCo
     return model
 
 
+def continue_training(model, x: np.ndarray, y: np.ndarray, *, step: StepConfig, seed: int = 0, verbose: int = 2,
+                      strategy=None):
+    """More epochs of a trained float model (a fresh cosine schedule from ``step.learning_rate``),
+    e.g. on a set enlarged by mined hard negatives; same loss and weighting as :func:`train_float`."""
+    with _scope(strategy):
+        _fit(model, x, y.astype(np.float32)[:, None], step=step, sample_weight=_class_weights(y),
+             loss=keras.losses.BinaryCrossentropy(from_logits=True, label_smoothing=step.label_smoothing),
+             seed=seed, verbose=verbose)
+    return model
+
+
 def distillation_loss(distill: DistillConfig, *, label_smoothing: float = 0.0):
     """Hinton distillation for one sigmoid output; targets are ``[label, teacher_logit]``."""
     temperature = float(distill.temperature)
