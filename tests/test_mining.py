@@ -124,8 +124,16 @@ def test_recordings_follow_the_real_speech_split(tmp_path, recordings):
     assert real_speech_split([], seed=1) == {"train": [], "val": []}
 
 
+def test_synthesized_negatives_need_built_windows(tmp_path):
+    from training.data import synthesized_negatives
+
+    with pytest.raises(ConfigError, match="build the windows first"):
+        synthesized_negatives(_config(), cache_dir=tmp_path)
+
+
 @pytest.mark.parametrize("settings, message", [
     ({"passes": 0}, "mining.passes"),
+    ({"rounds": 0}, "mining.rounds"),
     ({"min_score": 300}, "uint8 score"),
     ({"peaks_per_pass": 0}, "peaks_per_pass"),
     ({"teacher_learning_rate": 0.0}, "teacher_learning_rate"),

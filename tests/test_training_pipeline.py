@@ -34,9 +34,10 @@ def tiny_run(tmp_path_factory):
     tiny = (ROOT / "configs" / "tiny.toml").read_text().replace(
         "noise_windows = 60\n", 'noise_windows = 60\nreal_speech_dirs = ["speech"]\nspliced_positives_per_file = 2\n'
         "spliced_negatives_per_file = 2\nsplice_max_segments = 6\n")
-    # hard negatives mined from the real speech folder with the trained teacher
+    # hard negatives mined with the trained teacher from the real speech folder and the synthesized negatives
     config.write_text(tiny + '\n[evaluation]\npositives_dirs = ["eval_pos"]\nnegatives_dirs = ["eval_neg"]\n'
-                      '\n[mining]\nenabled = true\npasses = 2\nmin_score = 0\nteacher_epochs = 1\n')
+                      '\n[mining]\nenabled = true\npasses = 2\nmin_score = 0\nteacher_epochs = 1\n'
+                      'include_synthesized = true\n')
     result = run(str(config), out_dir=out / "out", cache_dir=out / "cache", firmware_dir=out / "firmware", verbose=0)
     return out, result
 
@@ -58,10 +59,12 @@ def test_bundle_is_deployable(tiny_run):
     assert near["train"] >= 2 and manifest.training["data"]["train_examples"]["spliced_negative"] == 2 * near["train"]
     assert set(manifest.training["stage_seconds"]) >= {"data", "teacher", "hard negatives", "teacher, with hard negatives",
                                                        "quantization-aware training", "export"}
-    # every real speech file of the training split, clean and once augmented, was mined (min_score 0:
-    # every recording gives its peaks); the validation file went to validation
-    mined = manifest.training["hard_negatives"]
-    assert mined["train"]["recordings"] == 2 and mined["val"]["recordings"] == 1
+    # every real speech file of the training split and every synthesized negative phrase, clean and once
+    # augmented, was mined (min_score 0: every recording gives its peaks); validation ones into validation
+    mined = manifest.training["hard_negatives"]["round 1"]
+    data = manifest.training["data"]
+    assert mined["train"]["recordings"] == 2 + data["train_examples"]["synth_negative"]
+    assert mined["val"]["recordings"] == 1 + data["validation_examples"]["synth_negative"]
     assert mined["train"]["kept"] == mined["train"]["peaks"] >= 2 * 2 and mined["val"]["kept"] >= 1
     engine = Engine(bundle)
     engine.feed(np.zeros(16000, np.int16))

@@ -94,24 +94,32 @@ def run(config_path: str, *, out_dir: Path, cache_dir: Path, firmware_dir: Path 
         with timer.stage("teacher"):
             teacher = train_float(config.teacher, x_train, y_train, step=config.teacher_training, seed=1,
                                   name="teacher", verbose=verbose, strategy=strategy)
-        if config.mining.enabled:
-            with timer.stage("hard negatives"):
+        rounds = config.mining.rounds if config.mining.enabled else 0
+        recordings = mining_recordings(config, cache_dir=cache_dir) if rounds else {}
+        if rounds and not recordings["train"]:
+            print("hard negatives: no negative recordings to mine; skipped")
+            rounds = 0
+            background = start_background()
+        for round_index in range(rounds):
+            suffix = f", round {round_index + 1}" if round_index else ""
+            with timer.stage(f"hard negatives{suffix}"):
                 teacher_bytes = convert_streaming(StreamingTCN(extract_weights(teacher), config.teacher),
                                                   representative=None)
                 spec = export.model_spec(teacher_bytes, receptive_field_frames=config.teacher.receptive_field_frames)
                 mined = mine_hard_negatives(config, model_bytes=teacher_bytes, spec=spec,
-                                            splits=mining_recordings(config))
-                mining_stats = mined.stats
+                                            splits=recordings, seed=round_index)
+                mining_stats[f"round {round_index + 1}"] = mined.stats
                 train = WindowSet.concatenate([train, mined.train])
                 val = WindowSet.concatenate([val, mined.val])
                 x_train, y_train = train.as_float(), train.y.astype(np.float32)
-            background = start_background()
+            if round_index == rounds - 1:
+                background = start_background()
             if config.mining.teacher_epochs:
-                with timer.stage("teacher, with hard negatives"):
+                with timer.stage(f"teacher, with hard negatives{suffix}"):
                     step = dataclasses.replace(config.teacher_training, epochs=config.mining.teacher_epochs,
                                                learning_rate=config.mining.teacher_learning_rate)
-                    teacher = continue_training(teacher, x_train, y_train, step=step, seed=5, verbose=verbose,
-                                                strategy=strategy)
+                    teacher = continue_training(teacher, x_train, y_train, step=step, seed=5 + round_index,
+                                                verbose=verbose, strategy=strategy)
         if background is None:
             with timer.stage("student (no distillation)"):
                 student_plain = train_float(config.student, x_train, y_train, step=config.student_training, seed=2,

@@ -204,23 +204,25 @@ def _cache_key(config: TrainConfig, extra: dict) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
-def build_windows(config: TrainConfig, *, cache_dir: Path) -> tuple[WindowSet, WindowSet, dict]:
-    """Train and validation windows, cached (memory-mapped) by a hash of everything that shapes them.
+@dataclass
+class _Plan:
+    """What shapes a config's windows, found before any of them is made."""
 
-    Returns
-    -------
-    train, validation : WindowSet
-    stats : dict with voice counts per engine and example counts per source
-    """
-    from .confusables import confusable_phrases, general_phrases
-    from .synth import SynthesisJob, list_voices, run_jobs
+    voices: list
+    val_ids: set[str]
+    noise_files: list[str]
+    rir_files: list[str]
+    speech_files: list[str]
+    splice_files: list[str]
+    cache: Path
+
+
+def _plan(config: TrainConfig, cache_dir: Path, rng: np.random.Generator) -> _Plan:
+    from .synth import list_voices
 
     data = config.data
-    rng = np.random.default_rng(data.seed)
-    frames = config.student.receptive_field_frames
     voices, val_ids = select_voices(list_voices(engines=data.engines), max_voices=data.max_voices,
                                     validation_fraction=data.validation_voice_fraction, rng=rng)
-    rare = {v.voice_id for v in voices if v.engine != "espeak-ng"}
     noise_files = [str(p) for p in audio_files(data.noise_dirs, required=data.require_data_dirs)]
     rir_files = [str(p) for p in audio_files(data.rir_dirs, required=data.require_data_dirs)]
     speech_files = [str(p) for p in audio_files(data.real_speech_dirs, required=data.require_data_dirs)]
@@ -233,8 +235,44 @@ def build_windows(config: TrainConfig, *, cache_dir: Path) -> tuple[WindowSet, W
         from .splice import SPLICE_FORMAT_VERSION
 
         extra.update(splice=splice_files, align_version=ALIGN_FORMAT_VERSION, splice_version=SPLICE_FORMAT_VERSION)
-    key = _cache_key(config, extra)
-    cache = Path(cache_dir) / f"windows-{key}"
+    cache = Path(cache_dir) / f"windows-{_cache_key(config, extra)}"
+    return _Plan(voices, val_ids, noise_files, rir_files, speech_files, splice_files, cache)
+
+
+def synthesized_negatives(config: TrainConfig, *, cache_dir: Path) -> dict[str, list[np.ndarray]]:
+    """The synthesized negative clips (confusable and general phrases, int16, not augmented) of the
+    windows :func:`build_windows` made for ``config``, by split (their voices' split)."""
+    cache = _plan(config, Path(cache_dir), np.random.default_rng(config.data.seed)).cache
+    path = cache / "synth_negatives.npz"
+    if not path.is_file():
+        from wakeword.errors import ConfigError
+
+        raise ConfigError(f"{cache}: no synthesized negatives stored; build the windows first (build_windows)")
+    with np.load(path) as stored:
+        audio, ends, is_val = stored["audio"], stored["ends"], stored["validation"]
+    clips = np.split(audio, ends[:-1]) if len(ends) else []
+    return {"train": [c for c, v in zip(clips, is_val) if not v], "val": [c for c, v in zip(clips, is_val) if v]}
+
+
+def build_windows(config: TrainConfig, *, cache_dir: Path) -> tuple[WindowSet, WindowSet, dict]:
+    """Train and validation windows, cached (memory-mapped) by a hash of everything that shapes them.
+
+    Returns
+    -------
+    train, validation : WindowSet
+    stats : dict with voice counts per engine and example counts per source
+    """
+    from .confusables import confusable_phrases, general_phrases
+    from .synth import SynthesisJob, run_jobs
+
+    data = config.data
+    rng = np.random.default_rng(data.seed)
+    frames = config.student.receptive_field_frames
+    plan = _plan(config, Path(cache_dir), rng)
+    voices, val_ids, cache = plan.voices, plan.val_ids, plan.cache
+    noise_files, rir_files, speech_files, splice_files = (plan.noise_files, plan.rir_files, plan.speech_files,
+                                                          plan.splice_files)
+    rare = {v.voice_id for v in voices if v.engine != "espeak-ng"}
     if (cache / "stats.json").is_file():
         print(f"data: using cached windows {cache}")
         return _load_split(cache, "train"), _load_split(cache, "val"), json.loads((cache / "stats.json").read_text())
@@ -260,6 +298,13 @@ def build_windows(config: TrainConfig, *, cache_dir: Path) -> tuple[WindowSet, W
                          address=data.ray_address)
     neg_audio = run_jobs([j for _, j in neg_jobs], cache_dir=synth_cache, workers=data.workers,
                          backend=data.executor, address=data.ray_address)
+    cache.mkdir(parents=True, exist_ok=True)  # kept for hard-negative mining (synthesized_negatives)
+    tmp = cache / ".synth_negatives.npz"
+    with open(tmp, "wb") as fh:
+        np.savez(fh, audio=np.concatenate(neg_audio) if neg_audio else np.zeros(0, np.int16),
+                 ends=np.cumsum([len(a) for a in neg_audio]).astype(np.int64),
+                 validation=np.array([j.voice.voice_id in val_ids for _, j in neg_jobs], bool))
+    os.replace(tmp, cache / "synth_negatives.npz")
 
     init = (config.augment, noise_files, rir_files, data.seed)
     splits: dict[str, list[WindowSet]] = {"train": [], "val": []}
@@ -334,7 +379,7 @@ def build_windows(config: TrainConfig, *, cache_dir: Path) -> tuple[WindowSet, W
              "spliced_negative_clips": {split: len(clips) for (split, label), clips in spliced.items() if not label}}
     _save_split(cache, "train", train)
     _save_split(cache, "val", val)
-    (cache / "stats.json").write_text(json.dumps(stats, indent=2))
+    (cache / "stats.json").write_text(json.dumps(stats, indent=2))  # written last: the cache is complete
     return train, val, stats
 
 

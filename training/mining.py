@@ -1,4 +1,4 @@
-"""Hard negatives: the windows of real negative audio that a trained model confuses with the keyword.
+"""Hard negatives: the windows of negative audio that a trained model confuses with the keyword.
 
 Negative windows cut from real speech every ``data.real_speech_window_hop_ms`` are a sample of
 that speech at arbitrary alignments; the windows a model mistakes for the keyword are rare and sit
@@ -6,8 +6,9 @@ at particular alignments (a stretch whose phones end much like the keyword, righ
 end). At the operating point a single such window decides the threshold (with 0.77 h of real
 negatives, one false accept is already 1.3 FA/h), so they are worth finding one by one.
 
-Mining plays each negative recording (once clean, then ``mining.passes - 1`` times through the
-training augmentation, each with its own seed) through a trained model's streaming form, with
+Mining plays each negative recording (real speech and noise files, and the synthesized negative
+phrases; once clean, then ``mining.passes - 1`` times through the training augmentation, each with
+its own seed) through a trained model's streaming form, with
 the runtime's own model runner: a score every ``stride_frames`` frames, exactly the scores a
 deployed model would give. The highest score peaks at or above ``mining.min_score`` (at most
 ``mining.peaks_per_pass`` per recording and pass, at least ``mining.min_gap_ms`` apart) become
@@ -62,9 +63,10 @@ def _mine_recording(task: tuple) -> tuple[np.ndarray, np.ndarray]:
 
     Returns ``(windows, scores)``: uint16 ``(k, frames, 40)`` and uint8 ``(k,)``, highest first.
     """
-    path, frames, seed, augment, min_score, max_peaks, gap_calls = task
+    recording, frames, seed, augment, min_score, max_peaks, gap_calls = task
     rng = np.random.default_rng(seed)
-    speech = load_audio(path).astype(np.float32) / 32768.0
+    samples = load_audio(recording) if isinstance(recording, str) else np.asarray(recording, np.int16)
+    speech = samples.astype(np.float32) / 32768.0
     lead = data_module._background(rng, LEAD_IN_SAMPLES)
     tail = data_module._background(rng, TAIL_SAMPLES)
     audio = np.concatenate([lead, speech, tail])
@@ -92,8 +94,9 @@ def _mine_recording(task: tuple) -> tuple[np.ndarray, np.ndarray]:
 
 
 def mine_hard_negatives(config: TrainConfig, *, model_bytes: bytes, spec: ModelSpec,
-                        splits: dict[str, list[str]], seed: int = 0) -> MiningResult:
-    """Mine every recording of ``splits`` (``{"train": paths, "val": paths}``) with one model.
+                        splits: dict[str, list], seed: int = 0) -> MiningResult:
+    """Mine every recording of ``splits`` (``{"train": [...], "val": [...]}``: file paths, or 16 kHz
+    int16 clips) with one model.
 
     Parameters
     ----------
@@ -137,16 +140,21 @@ def mine_hard_negatives(config: TrainConfig, *, model_bytes: bytes, spec: ModelS
     return MiningResult(out["train"], out["val"], stats)
 
 
-def mining_recordings(config: TrainConfig) -> dict[str, list[str]]:
+def mining_recordings(config: TrainConfig, *, cache_dir=None) -> dict[str, list]:
     """The negative recordings to mine, by split: the real speech of ``data.real_speech_dirs`` split
-    as the data step splits it (:func:`training.data.real_speech_split`), and with
+    as the data step splits it (:func:`training.data.real_speech_split`); with
     ``mining.include_noise`` the noise recordings of ``data.noise_dirs`` (training side only: they
-    are the augmentation's noise too)."""
-    from .data import audio_files, real_speech_split
+    are the augmentation's noise too); with ``cache_dir`` and ``mining.include_synthesized`` the
+    synthesized negative phrases of the windows built there (int16 clips, split by voice), so a
+    config without any real recording still has negatives to mine."""
+    from .data import audio_files, real_speech_split, synthesized_negatives
 
     data = config.data
     speech = [str(p) for p in audio_files(data.real_speech_dirs, required=data.require_data_dirs)]
-    splits = real_speech_split(speech, seed=data.seed)
+    splits: dict[str, list] = dict(real_speech_split(speech, seed=data.seed))
     if config.mining.include_noise:
         splits["train"] = splits["train"] + [str(p) for p in audio_files(data.noise_dirs, required=False)]
+    if cache_dir is not None and config.mining.include_synthesized:
+        for split, clips in synthesized_negatives(config, cache_dir=cache_dir).items():
+            splits[split] = splits[split] + [c for c in clips if len(c)]
     return splits
