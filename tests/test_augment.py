@@ -206,6 +206,44 @@ def test_gain_and_time_shift():
     assert np.array_equal(A.time_shift(x, shift_samples=-100)[:-100], x[100:])
 
 
+def test_level_step_starts_or_stops_a_sound():
+    on = A.level_step(1000, position=400, low_db=-20.0, ramp_samples=100, onset=True)
+    assert on.dtype == np.float32 and on.shape == (1000,)
+    assert np.allclose(on[:401], 0.1) and np.allclose(on[500:], 1.0) and np.all(np.diff(on) >= 0)
+    off = A.level_step(1000, position=400, low_db=-20.0, ramp_samples=100, onset=False)
+    assert np.allclose(off[:401], 1.0) and np.allclose(off[500:], 0.1) and np.all(np.diff(off) <= 0)
+    assert np.allclose(A.level_step(10, position=10, low_db=-6.0, ramp_samples=1, onset=True), 10 ** (-6 / 20))
+    for bad in (dict(position=11), dict(low_db=3.0), dict(ramp_samples=0)):
+        with pytest.raises(ConfigError, match="level_step"):
+            A.level_step(10, **{"position": 5, "low_db": -6.0, "ramp_samples": 2, "onset": True, **bad})
+
+
+def test_noise_that_starts_partway_through():
+    """With noise steps on, the noise of a mix is quiet on one side of a random point, loud on the other;
+    with them off the step settings change nothing."""
+    x = np.zeros(4 * SR, np.float32)
+    x[SR:SR + SR // 2] = 0.3 * np.sin(2 * np.pi * 220 * np.arange(SR // 2) / SR)  # a "word" at 1.0-1.5 s
+    noise = [A.colored_noise("white", num_samples=4 * SR, rng=np.random.default_rng(3))]
+    base = dict(noise_probability=1.0, colored_noise_probability=0.0, snr_db_range=(10.0, 10.0),
+                gain_db_range=(0.0, 0.0))
+    stepped = A.Augmenter(A.AugmentConfig(**base, noise_step_probability=1.0, noise_step_db_range=(-40.0, -40.0),
+                                          noise_step_ramp_ms_range=(5.0, 5.0)), noises=noise)
+    plain = A.Augmenter(A.AugmentConfig(**base), noises=noise)
+    levels = []
+    for seed in range(12):
+        out = stepped(x, rng=np.random.default_rng(seed)) - x
+        rms = np.sqrt(np.mean(out.reshape(40, -1) ** 2, axis=1))  # 100 ms blocks of the added noise
+        levels.append(rms.max() / rms.min())
+        assert np.array_equal(plain(x, rng=np.random.default_rng(seed)),
+                              A.Augmenter(A.AugmentConfig(**base, noise_step_db_range=(-40.0, -40.0)),
+                                          noises=noise)(x, rng=np.random.default_rng(seed)))
+    # a 40 dB step (the point can fall at an edge, where no step shows)
+    assert np.median(levels) > 50
+    plain_out = plain(x, rng=np.random.default_rng(0)) - x
+    rms = np.sqrt(np.mean(plain_out.reshape(40, -1) ** 2, axis=1))
+    assert rms.max() / rms.min() < 2
+
+
 ALL_ON = dict(speed_probability=1.0, pitch_probability=1.0, vtlp_probability=1.0, time_shift_probability=1.0,
               reverb_probability=1.0, noise_probability=1.0, band_limit_probability=1.0)
 

@@ -148,6 +148,41 @@ def mix_at_snr(speech: np.ndarray, noise: np.ndarray, *, snr_db: float, rng: np.
     return (speech + np.float32(scale) * segment).astype(np.float32)
 
 
+def level_step(length: int, *, position: int, low_db: float, ramp_samples: int, onset: bool) -> np.ndarray:
+    """A gain envelope that steps between ``low_db`` and 0 dB at ``position``: a sound that starts
+    (``onset``: low before, full after) or stops (full before, low after) partway through.
+
+    The step is a linear ramp of ``ramp_samples`` starting at ``position``. Used on the noise part of
+    a mix: a tap turned on, a fan turned off, the next recording's level.
+
+    Parameters
+    ----------
+    length : int
+        Samples of the envelope.
+    position : int
+        Sample where the ramp starts (0..length).
+    low_db : float
+        Level of the quiet side, dB re the full side (<= 0).
+    ramp_samples : int
+        Length of the ramp (>= 1).
+    onset : bool
+        Quiet first (True) or quiet last (False).
+
+    Returns
+    -------
+    ndarray of float32, shape (length,), values in [10 ** (low_db / 20), 1]
+    """
+    if length < 0 or not 0 <= position <= length or ramp_samples < 1 or low_db > 0:
+        raise ConfigError(f"level_step needs 0 <= position <= length, ramp_samples >= 1 and low_db <= 0, "
+                          f"got length {length}, position {position}, ramp {ramp_samples}, low_db {low_db}")
+    low = np.float32(10.0 ** (low_db / 20.0))
+    t = (np.arange(length, dtype=np.float32) - position) / np.float32(ramp_samples)
+    rise = np.clip(t, 0.0, 1.0)  # 0 before the ramp, 1 after it
+    if not onset:
+        rise = 1.0 - rise
+    return (low + (1.0 - low) * rise).astype(np.float32)
+
+
 def apply_gain(audio: np.ndarray, *, gain_db: float) -> np.ndarray:
     """``audio`` times ``10 ** (gain_db / 20)`` (not clipped); shape (n,) float32."""
     audio = _as_audio(audio, allow_empty=True)
@@ -596,8 +631,8 @@ class AugmentConfig:
 
     Every ``*_range`` is (low, high), sampled uniformly; every ``*_probability`` is the
     chance that a step runs on a clip. The chain runs in this order (a talker in a room,
-    recorded by a device): speed, pitch, VTLP, time shift, reverberation, noise,
-    microphone band limit, gain, clipping to [-1, 1].
+    recorded by a device): speed, pitch, VTLP, time shift, reverberation, noise (which may start or
+    stop partway), microphone band limit, gain, clipping to [-1, 1].
     """
 
     speed_probability: float = 0.3
@@ -617,6 +652,11 @@ class AugmentConfig:
     snr_db_range: tuple[float, float] = (0.0, 20.0)
     #: share of noisy clips that get synthetic coloured noise (always, when no noise is given)
     colored_noise_probability: float = 0.2
+    #: share of noisy clips whose noise starts or stops partway through (:func:`level_step`): its
+    #: level steps from ``noise_step_db_range`` (re the rest) over a ramp of ``noise_step_ramp_ms_range``
+    noise_step_probability: float = 0.0
+    noise_step_db_range: tuple[float, float] = (-40.0, -10.0)
+    noise_step_ramp_ms_range: tuple[float, float] = (5.0, 200.0)
     band_limit_probability: float = 0.2
     band_low_hz_range: tuple[float, float] = (50.0, 400.0)
     band_high_hz_range: tuple[float, float] = (3000.0, 7500.0)
@@ -627,7 +667,7 @@ class AugmentConfig:
     def __post_init__(self) -> None:
         for name in ("speed_probability", "pitch_probability", "vtlp_probability", "time_shift_probability",
                      "reverb_probability", "simulated_rir_probability", "noise_probability",
-                     "colored_noise_probability", "band_limit_probability"):
+                     "colored_noise_probability", "noise_step_probability", "band_limit_probability"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ConfigError(f"augment.{name} must be within 0..1, got {value}")
@@ -638,6 +678,8 @@ class AugmentConfig:
         _check_range("augment.rt60_s_range", self.rt60_s_range, low=0.05, high=3.0)
         _check_range("augment.drr_db_range", self.drr_db_range, low=-30.0, high=60.0)
         _check_range("augment.snr_db_range", self.snr_db_range, low=-30.0, high=100.0)
+        _check_range("augment.noise_step_db_range", self.noise_step_db_range, low=-80.0, high=0.0)
+        _check_range("augment.noise_step_ramp_ms_range", self.noise_step_ramp_ms_range, low=1.0, high=2000.0)
         _check_range("augment.band_low_hz_range", self.band_low_hz_range, low=0.0, high=2000.0)
         _check_range("augment.band_high_hz_range", self.band_high_hz_range, low=2000.0, high=8000.0)
         _check_range("augment.gain_db_range", self.gain_db_range, low=-60.0, high=30.0)
@@ -728,9 +770,20 @@ class Augmenter:
         else:
             kinds = tuple(NOISE_EXPONENTS)
             noise = colored_noise(kinds[int(rng.integers(len(kinds)))], num_samples=len(x), rng=rng)
+        # (no draw at all when steps are off: the random stream, and so the data, stay as they were)
+        step = c.noise_step_probability > 0 and rng.random() < c.noise_step_probability
         if not active_mask(x).any():
             # nothing to measure an SNR against: noise as if the clip held speech at -20 dBFS
             segment = _loop_to_length(noise, len(x), rng)
             rms = float(np.sqrt(np.mean(segment.astype(np.float64) ** 2))) or 1.0
-            return (x + segment * np.float32(10.0 ** ((-20.0 - snr_db) / 20.0) / rms)).astype(np.float32)
-        return mix_at_snr(x, noise, snr_db=snr_db, rng=rng)
+            added = segment * np.float32(10.0 ** ((-20.0 - snr_db) / 20.0) / rms)
+        elif not step:
+            return mix_at_snr(x, noise, snr_db=snr_db, rng=rng)
+        else:
+            added = mix_at_snr(x, noise, snr_db=snr_db, rng=rng) - x
+        if step:
+            ramp = max(1, int(rng.uniform(*c.noise_step_ramp_ms_range) * SAMPLE_RATE_HZ / 1000))
+            added = added * level_step(len(x), position=int(rng.integers(0, len(x) + 1)),
+                                       low_db=float(rng.uniform(*c.noise_step_db_range)), ramp_samples=ramp,
+                                       onset=bool(rng.random() < 0.5))
+        return (x + added).astype(np.float32)
