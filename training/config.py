@@ -203,7 +203,7 @@ class ExportConfig:
 
     target_fa_per_hour: float = 0.5
     detector: DetectorConfig = field(default_factory=DetectorConfig)
-    windows: tuple[int, ...] = (3, 5, 8, 12)
+    windows: tuple[int, ...] = (3, 5, 8, 12, 16, 20)
     #: which int8 variant becomes the bundle: "ptq" (the distilled student quantized after training)
     #: or "qat" (the same after quantization-aware fine-tuning). Both are always built and measured
     #: (ablation table). Default "ptq": in seven alexa/computer/jarvis runs of the 40-channel student, QAT never
