@@ -94,6 +94,10 @@ def test_mine_hard_negatives_keeps_the_highest_up_to_the_cap(model, recordings):
     assert set(result.train.y) == {0} and set(result.train.source) == {"mined_negative"}
     stats = result.stats["train"]
     assert stats["recordings"] == 2 and stats["peaks"] == 2 * 2 * 3 and stats["kept"] == 5
+    everything = mining.mine_hard_negatives(replace(config, mining=replace(config.mining, max_windows=100)),
+                                            model_bytes=model.model_bytes, spec=model.manifest.model,
+                                            splits=splits, seed=1).stats["train"]
+    assert everything["kept"] == 12 and everything["kept_augmented"] == 6  # the second pass is augmented
     # the kept windows are the highest-scoring of all peaks
     rescored, _ = window_scores(Bundle(source="alexa", manifest=model.manifest, model_bytes=model.model_bytes,
                                        files={}), result.train)

@@ -128,12 +128,15 @@ def mine_hard_negatives(config: TrainConfig, *, model_bytes: bytes, spec: ModelS
                           init=_init_miner, init_args=init)
         windows = [w for w, _ in found if len(w)]
         scores = np.concatenate([s for _, s in found]) if found else np.zeros(0, np.uint8)
+        augmented = np.concatenate([np.full(len(s), task[3]) for task, (_, s) in zip(tasks, found)]) \
+            if found else np.zeros(0, bool)
         x = np.concatenate(windows) if windows else np.zeros((0, frames, 40), np.uint16)
         order = np.argsort(-scores.astype(np.int64), kind="stable")[:cap]
         kept = scores[order]
         out[split] = WindowSet(x[np.sort(order)], np.zeros(len(order), np.uint8),
                                np.full(len(order), "mined_negative"))
         stats[split] = {"recordings": len(paths), "peaks": int(len(scores)), "kept": int(len(order)),
+                        "kept_augmented": int(augmented[order].sum()),
                         "kept_score_range": [int(kept.min()), int(kept.max())] if len(kept) else [],
                         "peaks_by_score": {f">={t}": int((scores >= t).sum()) for t in (64, 128, 192, 230)}}
     print(f"hard negatives: {stats}")
