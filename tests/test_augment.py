@@ -132,6 +132,24 @@ def test_real_rirs_are_aligned_and_normalised():
         assert len(h) <= A.MAX_RIR_SECONDS * SR
 
 
+def test_long_room_tails_are_kept_when_asked():
+    """A hall's tail (rt60 2.5 s) is cut at 1 s by default; augment.rir_max_seconds keeps more of it."""
+    hall = A.simulate_rir(rng=np.random.default_rng(4), rt60_s=2.5, drr_db=0.0)
+    click = np.zeros(4 * SR, np.float32)
+    click[100] = 0.5
+    base = dict(reverb_probability=1.0, simulated_rir_probability=0.0, noise_probability=0.0,
+                speed_probability=0.0, pitch_probability=0.0, vtlp_probability=0.0, band_limit_probability=0.0,
+                gain_db_range=(0.0, 0.0))
+    short = A.Augmenter(A.AugmentConfig(**base), rirs=[hall])(click, rng=np.random.default_rng(0))
+    long = A.Augmenter(A.AugmentConfig(**base, rir_max_seconds=3.0), rirs=[hall])(click, rng=np.random.default_rng(0))
+    late = slice(100 + int(1.2 * SR), 100 + int(2.0 * SR))
+    assert np.sqrt(np.mean(short[late] ** 2)) < 1e-7 < 1e-5 < np.sqrt(np.mean(long[late] ** 2))
+    assert len(A.reverberate(click, rir=hall, max_seconds=3.0)) == len(click) + len(hall) - 1  # all 2.5 s
+    assert len(A.reverberate(click, rir=hall)) == len(click) + SR - 1
+    with pytest.raises(ConfigError, match="rir_max_seconds"):
+        A.AugmentConfig(rir_max_seconds=0.0)
+
+
 @pytest.mark.parametrize("factor", [0.8, 0.9, 1.1, 1.25])
 def test_speed_perturb_changes_duration_by_the_factor(factor):
     speech = _speechlike()

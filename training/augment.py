@@ -259,12 +259,12 @@ def prepare_rir(rir: np.ndarray, *, max_seconds: float = MAX_RIR_SECONDS,
     return (h / np.sqrt(energy)).astype(np.float32)
 
 
-def reverberate(audio: np.ndarray, *, rir: np.ndarray) -> np.ndarray:
+def reverberate(audio: np.ndarray, *, rir: np.ndarray, max_seconds: float = MAX_RIR_SECONDS) -> np.ndarray:
     """Convolve ``audio`` with a room impulse response.
 
-    The response goes through :func:`prepare_rir` (aligned to its direct path,
-    unit energy), so the level stays about the same and the speech does not move
-    in time; the reverberant tail extends past the end of ``audio``.
+    The response goes through :func:`prepare_rir` (aligned to its direct path, cut at
+    ``max_seconds``, unit energy), so the level stays about the same and the speech does not
+    move in time; the reverberant tail extends past the end of ``audio``.
 
     Parameters
     ----------
@@ -279,7 +279,7 @@ def reverberate(audio: np.ndarray, *, rir: np.ndarray) -> np.ndarray:
     from scipy.signal import fftconvolve
 
     audio = _as_audio(audio)
-    h = prepare_rir(rir)
+    h = prepare_rir(rir, max_seconds=max_seconds)
     if len(h) == 1:
         return (audio * h[0]).astype(np.float32)
     return fftconvolve(audio, h, mode="full").astype(np.float32)
@@ -647,6 +647,8 @@ class AugmentConfig:
     #: share of reverberated clips that use a simulated room (always, when no RIR is given)
     simulated_rir_probability: float = 0.5
     rt60_s_range: tuple[float, float] = (0.15, 0.8)
+    #: measured impulse responses are cut this long (a hall's tail lasts 2 s and more)
+    rir_max_seconds: float = MAX_RIR_SECONDS
     drr_db_range: tuple[float, float] = (0.0, 15.0)
     noise_probability: float = 0.8
     snr_db_range: tuple[float, float] = (0.0, 20.0)
@@ -676,6 +678,8 @@ class AugmentConfig:
         _check_range("augment.vtlp_alpha_range", self.vtlp_alpha_range, low=0.7, high=1.3)
         _check_range("augment.time_shift_ms_range", self.time_shift_ms_range, low=-5000.0, high=5000.0)
         _check_range("augment.rt60_s_range", self.rt60_s_range, low=0.05, high=3.0)
+        if not 0.05 <= self.rir_max_seconds <= 10.0:
+            raise ConfigError(f"augment.rir_max_seconds must be within 0.05..10 s, got {self.rir_max_seconds}")
         _check_range("augment.drr_db_range", self.drr_db_range, low=-30.0, high=60.0)
         _check_range("augment.snr_db_range", self.snr_db_range, low=-30.0, high=100.0)
         _check_range("augment.noise_step_db_range", self.noise_step_db_range, low=-80.0, high=0.0)
@@ -711,7 +715,7 @@ class Augmenter:
         self.config = config
         self.noises = [_as_audio(n, name=f"noise #{i}") for i, n in enumerate(noises)]
         self.noises = [n for n in self.noises if float(np.max(np.abs(n))) > 0.0]
-        self.rirs = [prepare_rir(r) for r in rirs]
+        self.rirs = [prepare_rir(r, max_seconds=config.rir_max_seconds) for r in rirs]
         self._rng = np.random.default_rng(seed)
 
     def __call__(self, audio: np.ndarray, *, rng: np.random.Generator | None = None) -> np.ndarray:
@@ -750,7 +754,7 @@ class Augmenter:
                 rir = simulate_rir(rng=rng, rt60_s=float(rng.uniform(*c.rt60_s_range)),
                                    drr_db=float(rng.uniform(*c.drr_db_range)),
                                    predelay_ms=float(rng.uniform(2.0, 15.0)))
-            x = reverberate(x, rir=rir)[:len(x)]
+            x = reverberate(x, rir=rir, max_seconds=c.rir_max_seconds)[:len(x)]
         if rng.random() < c.noise_probability:
             x = self._add_noise(x, rng)
         # the device
