@@ -57,7 +57,8 @@ def test_bundle_is_deployable(tiny_run):
     # near misses spliced from the same speakers, augmented the same way
     near = manifest.training["data"]["spliced_negative_clips"]
     assert near["train"] >= 2 and manifest.training["data"]["train_examples"]["spliced_negative"] == 2 * near["train"]
-    assert set(manifest.training["stage_seconds"]) >= {"data", "teacher", "hard negatives", "teacher, with hard negatives",
+    assert set(manifest.training["stage_seconds"]) >= {"data", "teacher", "hard negatives",
+                                                       "teacher, with hard negatives",
                                                        "quantization-aware training", "export"}
     # every real speech file of the training split and every synthesized negative phrase, clean and once
     # augmented, was mined (min_score 0: every recording gives its peaks); validation ones into validation

@@ -1,8 +1,8 @@
 """``wakeword-train CONFIG.toml``: a wake word from its text to a deployable bundle.
 
-Stages (each timed): data -> teacher -> student (plain and distilled) -> QAT (-> pruning)
--> int8 streaming export -> TFLM arena + budget -> threshold choice -> bundle + firmware
-sources -> ablation table.
+Stages (each timed): data -> teacher (-> hard negatives mined with it, more teacher epochs on
+them: ``[mining]``) -> student (plain and distilled) -> QAT (-> pruning) -> int8 streaming export
+-> TFLM arena + budget -> threshold choice -> bundle + firmware sources -> ablation table.
 """
 
 from __future__ import annotations
@@ -88,18 +88,17 @@ def run(config_path: str, *, out_dir: Path, cache_dir: Path, firmware_dir: Path 
         return None
 
     mining_stats: dict = {}
+    rounds = config.mining.rounds if config.mining.enabled else 0
+    recordings = mining_recordings(config, cache_dir=cache_dir) if rounds else {}
+    if rounds and not recordings["train"]:
+        print("hard negatives: no negative recordings to mine; skipped")
+        rounds = 0
     try:
-        if not config.mining.enabled:
+        if not rounds:
             background = start_background()
         with timer.stage("teacher"):
             teacher = train_float(config.teacher, x_train, y_train, step=config.teacher_training, seed=1,
                                   name="teacher", verbose=verbose, strategy=strategy)
-        rounds = config.mining.rounds if config.mining.enabled else 0
-        recordings = mining_recordings(config, cache_dir=cache_dir) if rounds else {}
-        if rounds and not recordings["train"]:
-            print("hard negatives: no negative recordings to mine; skipped")
-            rounds = 0
-            background = start_background()
         for round_index in range(rounds):
             suffix = f", round {round_index + 1}" if round_index else ""
             with timer.stage(f"hard negatives{suffix}"):
@@ -225,7 +224,6 @@ def run(config_path: str, *, out_dir: Path, cache_dir: Path, firmware_dir: Path 
         detector = config.export.detector
         metrics: dict = {"ablation": rows}
         if shipped_curves is not None:
-
             window, point, chosen = ev.operating_point_metrics(
                 shipped_curves, config.export.target_fa_per_hour, negative_hours=negative_hours,
                 positives=len(positives), windows=config.export.windows)
@@ -239,7 +237,9 @@ def run(config_path: str, *, out_dir: Path, cache_dir: Path, firmware_dir: Path 
                       "stage_seconds": timer.times,
                       "concurrent_stage_seconds": concurrent_seconds,
                       "arena_measured_bytes": arena_measured, "shipped_variant": shipped_name,
-                      "pipeline": "teacher -> distilled student -> QAT (measured) -> int8 streaming "
+                      "pipeline": "teacher -> " + (f"hard negatives and more teacher epochs (x{rounds}) -> "
+                                                   if rounds else "")
+                      + "distilled student -> QAT (measured) -> int8 streaming "
                       f"(calibrated, int8 state); shipped: {shipped_name}"},
             metrics=metrics)
         bundle_dir = save_bundle(out_dir / "bundle", manifest, shipped_bytes)

@@ -149,9 +149,10 @@ class MiningConfig:
     """Hard-negative mining (:mod:`training.mining`): after the teacher is trained, its streaming
     form scores the negative recordings (``data.real_speech_dirs``, ``data.noise_dirs`` when
     ``include_noise``, the synthesized negative phrases when ``include_synthesized``) every stride,
-    once clean and ``passes - 1`` times augmented; the highest peaks become negative training windows. The teacher is then trained ``teacher_epochs`` more on
-    the enlarged set (at ``teacher_learning_rate``) before it teaches the students; with ``rounds``
-    > 1 the trained-on teacher mines again (new seeds) and trains on again."""
+    once clean and ``passes - 1`` times augmented; the highest peaks become negative training
+    windows. The teacher is then trained ``teacher_epochs`` more on the enlarged set (at
+    ``teacher_learning_rate``) before it teaches the students; with ``rounds`` > 1 the trained-on
+    teacher mines again (new seeds) and trains on again."""
 
     enabled: bool = False
     #: mine, then train the teacher on, this many times (each round mines with the teacher of the last)

@@ -191,7 +191,8 @@ def real_speech_split(files: list[str], *, seed: int) -> dict[str, list[str]]:
         return {"train": [], "val": []}
     perm = np.random.default_rng([seed, 2]).permutation(len(files))
     val = set(perm[:max(1, len(files) // 7)].tolist())
-    return {"train": [f for i, f in enumerate(files) if i not in val], "val": [f for i, f in enumerate(files) if i in val]}
+    return {"train": [f for i, f in enumerate(files) if i not in val],
+            "val": [f for i, f in enumerate(files) if i in val]}
 
 
 def _cache_key(config: TrainConfig, extra: dict) -> str:
