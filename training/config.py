@@ -121,10 +121,14 @@ class StepConfig:
     spec_augment: SpecAugmentConfig = field(default_factory=SpecAugmentConfig)
     #: hard labels become 1 - s/2 and s/2: keeps logits where the uint8 output can still rank them
     label_smoothing: float = 0.1
+    #: the negative windows together weigh this many times the positive ones in the loss (1: balanced)
+    negative_weight: float = 1.0
 
     def __post_init__(self) -> None:
         if not 0 <= self.label_smoothing < 0.5:
             raise ConfigError("label_smoothing must be in 0..0.5")
+        if not 0.01 <= self.negative_weight <= 100:
+            raise ConfigError(f"negative_weight must be in 0.01..100, got {self.negative_weight}")
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ Every step builds and compiles its model under a ``tf.distribute`` strategy
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 
 import numpy as np
 
@@ -42,10 +43,13 @@ def _scope(strategy):
     return strategy.scope() if strategy is not None else contextlib.nullcontext()
 
 
-def _class_weights(y: np.ndarray) -> np.ndarray:
+def class_weights(y: np.ndarray, *, negative_weight: float = 1.0) -> np.ndarray:
+    """Per-window loss weights, mean 1: the negatives together weigh ``negative_weight`` times as
+    much as the positives together (1: balanced classes, whatever their counts)."""
     positives = max(1.0, float(y.sum()))
     negatives = max(1.0, float(len(y) - y.sum()))
-    return np.where(y > 0.5, 0.5 * len(y) / positives, 0.5 * len(y) / negatives).astype(np.float32)
+    share = negative_weight / (1.0 + negative_weight)
+    return np.where(y > 0.5, (1.0 - share) * len(y) / positives, share * len(y) / negatives).astype(np.float32)
 
 
 def spec_augment(x, *, time_masks: int, time_mask_frames: int, freq_masks: int, freq_mask_channels: int):
@@ -79,8 +83,10 @@ def _dataset(x, targets, sample_weight, *, batch_size: int, augment: SpecAugment
     return data.prefetch(tf.data.AUTOTUNE)
 
 
-def _fit(model, x, targets, *, step: StepConfig, loss, sample_weight, seed: int = 0,
+def _fit(model, x, targets, *, step: StepConfig, loss, labels: np.ndarray, seed: int = 0,
          verbose: int = 2, extra_callbacks=()) -> None:
+    """Compile and fit with Adam on a cosine schedule; windows weighted by :func:`class_weights` of ``labels``."""
+    sample_weight = class_weights(labels, negative_weight=step.negative_weight)
     tf.keras.utils.set_random_seed(seed)
     schedule = keras.optimizers.schedules.CosineDecay(step.learning_rate,
                                                       decay_steps=max(1, step.epochs * (len(x) // step.batch_size + 1)))
@@ -95,7 +101,7 @@ def train_float(config: TCNConfig, x: np.ndarray, y: np.ndarray, *, step: StepCo
     """A float TCN trained with class-balanced binary cross-entropy on logits."""
     with _scope(strategy):
         model = build_tcn(config, name=name)
-        _fit(model, x, y.astype(np.float32)[:, None], step=step, sample_weight=_class_weights(y),
+        _fit(model, x, y.astype(np.float32)[:, None], step=step, labels=y,
              loss=keras.losses.BinaryCrossentropy(from_logits=True, label_smoothing=step.label_smoothing),
              seed=seed, verbose=verbose)
     return model
@@ -106,7 +112,7 @@ def continue_training(model, x: np.ndarray, y: np.ndarray, *, step: StepConfig, 
     """More epochs of a trained float model (a fresh cosine schedule from ``step.learning_rate``),
     e.g. on a set enlarged by mined hard negatives; same loss and weighting as :func:`train_float`."""
     with _scope(strategy):
-        _fit(model, x, y.astype(np.float32)[:, None], step=step, sample_weight=_class_weights(y),
+        _fit(model, x, y.astype(np.float32)[:, None], step=step, labels=y,
              loss=keras.losses.BinaryCrossentropy(from_logits=True, label_smoothing=step.label_smoothing),
              seed=seed, verbose=verbose)
     return model
@@ -140,7 +146,7 @@ def train_distilled(config: TCNConfig, x: np.ndarray, y: np.ndarray, soft_logits
     with _scope(strategy):
         model = build_tcn(config, name="student")
         _fit(model, x, targets, step=step, loss=distillation_loss(distill, label_smoothing=step.label_smoothing),
-             sample_weight=_class_weights(y), seed=seed, verbose=verbose)
+             labels=y, seed=seed, verbose=verbose)
     return model
 
 
@@ -157,7 +163,7 @@ def quantization_aware(model, x: np.ndarray, y: np.ndarray, soft_logits: np.ndar
         loss = distillation_loss(distill, label_smoothing=step.label_smoothing)
     with _scope(strategy):
         qat = tfmot.quantization.keras.quantize_model(model)
-        _fit(qat, x, targets, step=step, loss=loss, sample_weight=_class_weights(y), seed=seed, verbose=verbose)
+        _fit(qat, x, targets, step=step, loss=loss, labels=y, seed=seed, verbose=verbose)
     return qat
 
 
@@ -171,10 +177,9 @@ def prune(model, x: np.ndarray, y: np.ndarray, *, config: PruneConfig, step: Ste
     with _scope(strategy):
         pruned = tfmot.sparsity.keras.prune_low_magnitude(model, pruning_schedule=schedule)
         _fit(pruned, x, y.astype(np.float32)[:, None],
-             step=StepConfig(config.epochs, step.batch_size, step.learning_rate / 3, step.spec_augment,
-                             step.label_smoothing),
+             step=dataclasses.replace(step, epochs=config.epochs, learning_rate=step.learning_rate / 3),
              loss=keras.losses.BinaryCrossentropy(from_logits=True, label_smoothing=step.label_smoothing),
-             sample_weight=_class_weights(y), seed=seed, verbose=verbose,
+             labels=y, seed=seed, verbose=verbose,
              extra_callbacks=[tfmot.sparsity.keras.UpdatePruningStep()])
         return tfmot.sparsity.keras.strip_pruning(pruned)
 
