@@ -54,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _summary(results: dict) -> str:
     lines = []
     for model, info in results["models"].items():
-        for name, r in info["conditions"].items():
+        for name, r in list(info["conditions"].items()) + list(info.get("pooled", {}).items()):
             frr = "n/a" if r["frr_at_threshold"] is None else f"{100 * r['frr_at_threshold']:.1f}%"
             fa = "n/a" if r["fa_per_hour_at_threshold"] is None else f"{r['fa_per_hour_at_threshold']:.2f}"
             lines.append(f"{model:24s} {name:28s} FRR {frr:>6s}  FA/h {fa:>6s}  (T={info['threshold']})")

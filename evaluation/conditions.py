@@ -104,6 +104,35 @@ def build_conditions(*, noise_names: Sequence[str], snrs_db: Sequence[float], re
     return out
 
 
+#: the name of a pooled condition's noise: every noise type at one SNR (see :func:`pooled_conditions`)
+POOLED_NOISE = "all noise"
+
+
+@dataclass(frozen=True)
+class PooledCondition:
+    """Every noise type at one SNR (with or without reverberation), scored with one threshold:
+    the members' positive trials and negative hours counted together (``all noise@10dB``)."""
+
+    name: str
+    snr_db: float
+    reverb: bool
+    members: tuple[str, ...]
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "members": list(self.members)}
+
+
+def pooled_conditions(conditions: Sequence[Condition]) -> list[PooledCondition]:
+    """One pooled condition per (SNR, reverb) that two or more noise types share, in condition order."""
+    groups: dict[tuple[float, bool], list[str]] = {}
+    for c in conditions:
+        if c.noise is not None:
+            groups.setdefault((float(c.snr_db), c.reverb), []).append(c.name)
+    return [PooledCondition(condition_name(noise=POOLED_NOISE, snr_db=snr, reverb=reverb), snr, reverb,
+                            tuple(members))
+            for (snr, reverb), members in groups.items() if len(members) > 1]
+
+
 def noise_type_name(path: str | Path) -> str:
     """``noise/kitchen.flac`` -> ``kitchen``; a folder -> its name."""
     path = Path(path)

@@ -5,7 +5,7 @@ a saved ``results.json`` (:func:`write_outputs`).
 
 Figures
 -------
-``det_<condition>.png``      DET curve per condition, every model on one figure: FRR against
+``det_<condition>.png``      DET curve per condition (pooled ones too), every model on one figure: FRR against
                              FA/h on log axes; the manifest threshold is marked, dotted lines
                              at the FA/h targets. Zero values cannot sit on a log axis: 0 FA/h
                              is drawn at ``min(0.5 / hours, smallest target / 2)`` (grey line)
@@ -77,13 +77,16 @@ def write_figures(results: dict, out: Path) -> list[Path]:
     models = results["models"]
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
 
-    for condition in results["conditions"]:
+    def of(info: dict) -> dict:  # a model's results by condition name, pooled conditions included
+        return {**info["conditions"], **info.get("pooled", {})}
+
+    for condition in results["conditions"] + results.get("pooled_conditions", []):
         name = condition["name"]
         targets = results["settings"]["fa_per_hour_targets"]
         fig, ax = plt.subplots(figsize=(7, 5.5))
         fa_floor = frr_floor = None
         for i, (model, info) in enumerate(models.items()):
-            r = info["conditions"][name]
+            r = of(info)[name]
             fa = np.array([np.nan if v is None else v for v in r["det"]["fa_per_hour"]], dtype=float)
             frr = np.array([np.nan if v is None else v for v in r["det"]["frr"]], dtype=float)
             hours, positives = r["hours_negative"], r["positives"]
@@ -114,7 +117,7 @@ def write_figures(results: dict, out: Path) -> list[Path]:
         ax.yaxis.set_minor_formatter(FuncFormatter(_minor_percent))
         ax.set_xlabel(f"false accepts per hour (0 drawn at {fa_floor:.2g})")
         ax.set_ylabel(f"false reject rate (0 drawn at {100 * frr_floor:.2g}%)")
-        r0 = next(iter(models.values()))["conditions"][name]
+        r0 = of(next(iter(models.values())))[name]
         ax.set_title(f"DET, {name}: {r0['positives']} positives, {r0['hours_negative']:.2f} h negatives")
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(loc="upper right", fontsize=9, title="o = manifest threshold", title_fontsize=8)
@@ -212,7 +215,8 @@ def render_markdown(results: dict, figures: list[Path]) -> str:
     lines += ["", "FRR and FA/h come from replaying the stored scores through the runtime's "
               "`StreamingDetector`; `FRR@x` is the lowest FRR among thresholds with at most x FA/h "
               "(no interpolation); latency is detection time minus end of speech (energy gate) at the "
-              "manifest threshold.", ""]
+              "manifest threshold. `all noise@S` pools every noise type at S dB: their positive trials and negative "
+              "hours together under one threshold.", ""]
     for model, info in results["models"].items():
         lines.append(f"## {model}")
         lines.append("")
@@ -223,7 +227,7 @@ def render_markdown(results: dict, figures: list[Path]) -> str:
                  ["latency median / p90 (ms)"]
         lines.append("| " + " | ".join(header) + " |")
         lines.append("|" + "---|" * len(header))
-        for name, r in info["conditions"].items():
+        for name, r in list(info["conditions"].items()) + list(info.get("pooled", {}).items()):
             lat = r["latency_ms"]
             row = [name, _pct(r["frr_at_threshold"]),
                    f"{_num(r['fa_per_hour_at_threshold'])} ({r['false_accepts_at_threshold']})"]

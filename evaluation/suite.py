@@ -8,6 +8,10 @@ them through the detector for every threshold (:mod:`evaluation.metrics`). Tasks
 run in worker processes; memory per task is bounded by the shard size, never by
 the total stream length. Only per-threshold counts travel back.
 
+Where two or more noise types share an SNR, a *pooled* condition (``all noise@10dB``)
+counts their trials and negative hours together under one threshold: the figure
+for "noise at 10 dB" when the noise type is not known in advance.
+
 >>> results = run_suite(models=[microwakeword_bundle("alexa")], positives=["pos/alexa"],
 ...                     negatives=["neg"], out_dir="eval_out")   # doctest: +SKIP
 """
@@ -30,8 +34,8 @@ from wakeword.bundle import Bundle, open_bundle
 from wakeword.engine import Engine
 
 from . import EvaluationError
-from .conditions import (CONTEXT_MS, Ambience, Condition, build_conditions, condition_rng, noise_type_name,
-                         positive_seconds, render_negative, render_positive)
+from .conditions import (CONTEXT_MS, POOLED_NOISE, Ambience, Condition, build_conditions, condition_rng,
+                         noise_type_name, pooled_conditions, positive_seconds, render_negative, render_positive)
 from .metrics import (ALL_THRESHOLDS, PositiveTrial, ScoreStream, count_false_accepts, curve_from_counts,
                       frr_at_fa_per_hour, peak_window_mean, trial_hits, window_mean_histogram)
 from .mixing import NoiseMixer
@@ -252,6 +256,8 @@ def collect_inputs(*, positives: Sequence[str | os.PathLike], negatives: Sequenc
         resolved = resolve_input(path, what="noise")
         _probe_all(find_audio_files(resolved, what="noise"))
         name = noise_type_name(resolved)
+        if name == POOLED_NOISE:
+            raise EvaluationError(f"noise {path}: {POOLED_NOISE!r} names the pooled conditions; rename the noise")
         if name in noise_names:
             raise EvaluationError(f"noise {path}: a noise type named {name!r} was already given")
         noise_paths.append(str(resolved))
@@ -309,6 +315,20 @@ class _Accumulator:
     false_accepts: np.ndarray | None = None
     histogram: np.ndarray = field(default_factory=lambda: np.zeros(256, np.int64))
     duration_ms: int = 0
+
+
+def _pool(parts: Sequence[_Accumulator]) -> _Accumulator:
+    """The accumulators of several conditions as one: trials side by side, negative hours added."""
+    out = _Accumulator()
+    for a in parts:
+        out.hits += a.hits
+        out.speech_end_ms += a.speech_end_ms
+        out.peaks += a.peaks
+        if a.false_accepts is not None:
+            out.false_accepts = a.false_accepts if out.false_accepts is None else out.false_accepts + a.false_accepts
+        out.histogram = out.histogram + a.histogram
+        out.duration_ms += a.duration_ms
+    return out
 
 
 def _condition_result(acc: _Accumulator, thresholds: np.ndarray, manifest_threshold: int) -> dict:
@@ -435,6 +455,7 @@ def run_suite(*, models: Sequence[str | os.PathLike | Bundle], positives: Sequen
                 a.peaks.append(part["peaks"])
 
     _execute(tasks, state, workers=workers, progress=progress, collect=collect)
+    pooled = pooled_conditions(conditions)
 
     results = {
         "format": RESULTS_FORMAT,
@@ -447,6 +468,7 @@ def run_suite(*, models: Sequence[str | os.PathLike | Bundle], positives: Sequen
                    "hours_negative": sum(p.seconds for s in shards for p in s) / 3600,
                    "noise": dict(zip(inputs.noise_names, inputs.noise_paths)), "rir": inputs.rir_paths},
         "conditions": [c.to_dict() for c in conditions],
+        "pooled_conditions": [p.to_dict() for p in pooled],
         "models": {},
     }
     for m, (bundle, name) in enumerate(zip(bundles, names)):
@@ -457,6 +479,8 @@ def run_suite(*, models: Sequence[str | os.PathLike | Bundle], positives: Sequen
             "positive_folders": label_maps[m],
             "conditions": {c.name: _condition_result(acc[(m, c.name)], swept, detector.threshold)
                            for c in conditions},
+            "pooled": {p.name: _condition_result(_pool([acc[(m, name)] for name in p.members]), swept,
+                                                 detector.threshold) for p in pooled},
         }
     results["wall_s"] = round(time.perf_counter() - started, 2)
     if out_dir is not None:

@@ -219,6 +219,47 @@ def test_cli_end_to_end_writes_results_report_and_figures(tiny_folder, tmp_path,
     assert "microwakeword-alexa" in capsys.readouterr().out
 
 
+def test_pooled_noise_conditions_add_up_their_members(tiny_folder, tmp_path):
+    import shutil
+
+    noise = tmp_path / "noise"
+    noise.mkdir()
+    shutil.copy(tiny_folder / "noise" / "hum.wav", noise / "hum.wav")
+    rng = np.random.default_rng(3)
+    sf.write(noise / "clicks.wav", np.where(rng.random(3 * SR) < 0.01, 12000, 0).astype(np.int16), SR,
+             subtype="PCM_16")
+    out = tmp_path / "out"
+    assert main(["--peer", "microwakeword:alexa", "--positives", str(tiny_folder / "pos" / "alexa"),
+                 "--negatives", str(tiny_folder / "neg"), "--noise", str(noise / "hum.wav"), str(noise / "clicks.wav"),
+                 "--snr", "10", "0", "--out", str(out), "--quiet"]) == 0
+    results = json.loads((out / "results.json").read_text())
+    assert [p["name"] for p in results["pooled_conditions"]] == ["all noise@10dB", "all noise@0dB"]
+    model = results["models"]["microwakeword-alexa"]
+    for pooled in results["pooled_conditions"]:
+        r = model["pooled"][pooled["name"]]
+        members = [model["conditions"][m] for m in pooled["members"]]
+        assert pooled["members"] == [f"hum@{pooled['snr_db']:g}dB", f"clicks@{pooled['snr_db']:g}dB"]
+        assert r["positives"] == sum(m["positives"] for m in members) == 4
+        assert r["hours_negative"] == pytest.approx(sum(m["hours_negative"] for m in members))
+        for key in ("false_accepts", "false_rejects"):
+            assert r["det"][key] == [sum(v) for v in zip(*(m["det"][key] for m in members))]
+        # as many trials in each member: the pooled FRR at one threshold is the members' mean
+        assert r["frr_at_threshold"] == pytest.approx(np.mean([m["frr_at_threshold"] for m in members]))
+    report = (out / "report.md").read_text()
+    assert "| all noise@10dB |" in report
+    assert (out / "det_all_noise_10dB.png").stat().st_size > 5000
+
+
+def test_a_noise_named_like_the_pooled_conditions_is_refused(tiny_folder, tmp_path, capsys):
+    import shutil
+
+    shutil.copy(tiny_folder / "noise" / "hum.wav", tmp_path / "all noise.wav")
+    assert main(["--peer", "microwakeword:alexa", "--positives", str(tiny_folder / "pos" / "alexa"),
+                 "--negatives", str(tiny_folder / "neg"), "--noise", str(tmp_path / "all noise.wav"),
+                 "--out", str(tmp_path / "out"), "--quiet"]) == 2
+    assert "names the pooled conditions" in capsys.readouterr().err
+
+
 def test_cli_results_do_not_depend_on_the_number_of_workers(tiny_folder, tmp_path):
     def run(out, workers):
         return main(["--peer", "microwakeword:alexa", "--positives", str(tiny_folder / "pos" / "alexa"),
