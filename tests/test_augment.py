@@ -262,6 +262,47 @@ def test_noise_that_starts_partway_through():
     assert rms.max() / rms.min() < 2
 
 
+def test_clatter_is_sparse_loud_knocks_at_the_asked_level():
+    x = A.clatter_noise(num_samples=2 * SR, rng=np.random.default_rng(0), rate_hz=(4.0, 4.0), level_db=-20.0)
+    assert x.shape == (2 * SR,) and x.dtype == np.float32
+    assert np.sqrt(np.mean(x.astype(np.float64) ** 2)) == pytest.approx(0.1, rel=1e-4)
+    blocks = np.sqrt(np.mean(x.reshape(-1, 160).astype(np.float64) ** 2, axis=1))  # 10 ms blocks
+    # impulsive: most 10 ms blocks are far quieter than the loudest ones (Gaussian noise: about 1.3x)
+    assert blocks.max() > 10 * np.median(blocks)
+    kurtosis = np.mean((x - x.mean()) ** 4) / np.var(x) ** 2
+    assert kurtosis > 10  # Gaussian noise: 3
+    # mostly above 500 Hz (clinks, not rumble)
+    spectrum = np.abs(np.fft.rfft(x)) ** 2
+    freqs = np.fft.rfftfreq(len(x), 1 / SR)
+    assert spectrum[freqs >= 500].sum() > 0.9 * spectrum.sum()
+    assert np.array_equal(x, A.clatter_noise(num_samples=2 * SR, rng=np.random.default_rng(0), rate_hz=(4.0, 4.0)))
+    with pytest.raises(ConfigError, match="rate_hz"):
+        A.clatter_noise(num_samples=100, rng=np.random.default_rng(0), rate_hz=(0.0, 1.0))
+
+
+def test_clatter_on_top_of_the_noise_and_off_changes_nothing():
+    x = _speechlike()
+    x = (0.05 * x / np.abs(x).max()).astype(np.float32)  # quiet: the loudest knocks stay below full scale
+    noise = [A.colored_noise("pink", num_samples=4 * SR, rng=np.random.default_rng(3))]
+    base = dict(noise_probability=1.0, colored_noise_probability=0.0, snr_db_range=(30.0, 30.0),
+                gain_db_range=(0.0, 0.0), speed_probability=0.0, pitch_probability=0.0, vtlp_probability=0.0,
+                reverb_probability=0.0, band_limit_probability=0.0)
+    plain = A.Augmenter(A.AugmentConfig(**base), noises=noise)
+    knocked = A.Augmenter(A.AugmentConfig(**base, clatter_probability=1.0, clatter_snr_db_range=(5.0, 5.0)),
+                          noises=noise)
+    for seed in range(4):
+        a = plain(x, rng=np.random.default_rng(seed))
+        # clatter settings without clatter: the random stream, and so the data, stay as they were
+        assert np.array_equal(a, A.Augmenter(A.AugmentConfig(**base, clatter_snr_db_range=(0.0, 1.0)),
+                                             noises=noise)(x, rng=np.random.default_rng(seed)))
+        knocks = knocked(x, rng=np.random.default_rng(seed)) - a  # the same noise under both
+        mask = A.active_mask(x)
+        snr = 10 * np.log10(np.mean(x[mask].astype(np.float64) ** 2) / np.mean(knocks.astype(np.float64) ** 2))
+        assert snr == pytest.approx(5.0, abs=0.05)
+    with pytest.raises(ConfigError, match="clatter_probability"):
+        A.AugmentConfig(clatter_probability=1.5)
+
+
 ALL_ON = dict(speed_probability=1.0, pitch_probability=1.0, vtlp_probability=1.0, time_shift_probability=1.0,
               reverb_probability=1.0, noise_probability=1.0, band_limit_probability=1.0)
 

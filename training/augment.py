@@ -227,6 +227,57 @@ def colored_noise(kind: str, *, num_samples: int, rng: np.random.Generator, leve
     return (shaped * (10.0 ** (level_db / 20.0) / rms)).astype(np.float32)
 
 
+def clatter_noise(*, num_samples: int, rng: np.random.Generator, rate_hz: tuple[float, float] = (1.0, 8.0),
+                  level_db: float = -20.0) -> np.ndarray:
+    """Impulsive noise: dishes, cutlery, a door, a keyboard. Knocks at random times (Poisson, a rate
+    drawn from ``rate_hz``), each a short click plus one to four ringing modes (damped sines,
+    500-7000 Hz, 3-80 ms decay), their amplitudes spread over 24 dB.
+
+    Recorded noise folders rarely hold much of this, and it is what lifts a keyword model's scores
+    in a kitchen: a clink has the onset and the bright spectrum of a consonant.
+
+    Parameters
+    ----------
+    num_samples : int
+    rng : numpy.random.Generator
+    rate_hz : (low, high)
+        Knocks per second, drawn uniformly once per call.
+    level_db : float
+        RMS level of the whole output in dB re 1.0 (a call without a knock returns silence).
+
+    Returns
+    -------
+    ndarray of float32, shape (num_samples,)
+    """
+    if num_samples < 1:
+        raise ConfigError(f"num_samples must be >= 1, got {num_samples}")
+    low, high = rate_hz
+    if not 0 < low <= high:
+        raise ConfigError(f"rate_hz must be 0 < low <= high, got {rate_hz}")
+    out = np.zeros(num_samples, np.float64)
+    rate = float(rng.uniform(low, high))
+    knocks = max(1, int(rng.poisson(rate * num_samples / SAMPLE_RATE_HZ)))
+    ring = int(0.4 * SAMPLE_RATE_HZ)
+    t = np.arange(ring) / SAMPLE_RATE_HZ
+    for _ in range(knocks):
+        start = int(rng.integers(0, num_samples))
+        n = min(ring, num_samples - start)
+        amp = 10.0 ** (rng.uniform(-24.0, 0.0) / 20.0)
+        click_len = int(rng.uniform(0.001, 0.004) * SAMPLE_RATE_HZ)
+        event = np.zeros(ring)
+        click = rng.standard_normal(click_len + 1)
+        event[:click_len] = np.diff(click) * np.exp(-np.arange(click_len) / max(1.0, click_len / 3))
+        for _ in range(int(rng.integers(1, 5))):
+            freq = float(np.exp(rng.uniform(np.log(500.0), np.log(7000.0))))
+            tau = float(rng.uniform(0.003, 0.08))
+            event += rng.uniform(0.2, 1.0) * np.sin(2 * np.pi * freq * t + rng.uniform(0, 2 * np.pi)) * np.exp(-t / tau)
+        out[start:start + n] += amp * event[:n]
+    rms = float(np.sqrt(np.mean(out ** 2)))
+    if rms == 0.0:
+        return out.astype(np.float32)
+    return (out * (10.0 ** (level_db / 20.0) / rms)).astype(np.float32)
+
+
 # --- rooms --------------------------------------------------------------------------------------------
 
 def prepare_rir(rir: np.ndarray, *, max_seconds: float = MAX_RIR_SECONDS,
@@ -659,6 +710,11 @@ class AugmentConfig:
     noise_step_probability: float = 0.0
     noise_step_db_range: tuple[float, float] = (-40.0, -10.0)
     noise_step_ramp_ms_range: tuple[float, float] = (5.0, 200.0)
+    #: share of noisy clips that also get knocks and clinks (:func:`clatter_noise`) on top of the
+    #: background noise, at an SNR from ``clatter_snr_db_range`` (the knocks' power over the whole clip)
+    clatter_probability: float = 0.0
+    clatter_snr_db_range: tuple[float, float] = (5.0, 25.0)
+    clatter_rate_hz_range: tuple[float, float] = (1.0, 8.0)
     band_limit_probability: float = 0.2
     band_low_hz_range: tuple[float, float] = (50.0, 400.0)
     band_high_hz_range: tuple[float, float] = (3000.0, 7500.0)
@@ -669,7 +725,8 @@ class AugmentConfig:
     def __post_init__(self) -> None:
         for name in ("speed_probability", "pitch_probability", "vtlp_probability", "time_shift_probability",
                      "reverb_probability", "simulated_rir_probability", "noise_probability",
-                     "colored_noise_probability", "noise_step_probability", "band_limit_probability"):
+                     "colored_noise_probability", "noise_step_probability", "band_limit_probability",
+                     "clatter_probability"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ConfigError(f"augment.{name} must be within 0..1, got {value}")
@@ -684,6 +741,8 @@ class AugmentConfig:
         _check_range("augment.snr_db_range", self.snr_db_range, low=-30.0, high=100.0)
         _check_range("augment.noise_step_db_range", self.noise_step_db_range, low=-80.0, high=0.0)
         _check_range("augment.noise_step_ramp_ms_range", self.noise_step_ramp_ms_range, low=1.0, high=2000.0)
+        _check_range("augment.clatter_snr_db_range", self.clatter_snr_db_range, low=-30.0, high=100.0)
+        _check_range("augment.clatter_rate_hz_range", self.clatter_rate_hz_range, low=0.1, high=50.0)
         _check_range("augment.band_low_hz_range", self.band_low_hz_range, low=0.0, high=2000.0)
         _check_range("augment.band_high_hz_range", self.band_high_hz_range, low=2000.0, high=8000.0)
         _check_range("augment.gain_db_range", self.gain_db_range, low=-60.0, high=30.0)
@@ -756,7 +815,11 @@ class Augmenter:
                                    predelay_ms=float(rng.uniform(2.0, 15.0)))
             x = reverberate(x, rir=rir, max_seconds=c.rir_max_seconds)[:len(x)]
         if rng.random() < c.noise_probability:
+            clean = x
             x = self._add_noise(x, rng)
+            # (no draw when clatter is off: the random stream, and so the data, stay as they were)
+            if c.clatter_probability > 0 and rng.random() < c.clatter_probability:
+                x = self._add_clatter(x, clean, rng)
         # the device
         if rng.random() < c.band_limit_probability:
             x = band_limit(x, low_hz=float(rng.uniform(*c.band_low_hz_range)),
@@ -791,3 +854,14 @@ class Augmenter:
                                        low_db=float(rng.uniform(*c.noise_step_db_range)), ramp_samples=ramp,
                                        onset=bool(rng.random() < 0.5))
         return (x + added).astype(np.float32)
+
+    def _add_clatter(self, x: np.ndarray, clean: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """``x`` plus knocks at an SNR re the active part of ``clean`` (the clip before noise)."""
+        c = self.config
+        snr_db = float(rng.uniform(*c.clatter_snr_db_range))
+        knocks = clatter_noise(num_samples=len(x), rng=rng, rate_hz=c.clatter_rate_hz_range, level_db=0.0)
+        # the knocks' power over the whole clip (they are sparse: over the speech alone it could be ~0)
+        mask = active_mask(clean)
+        p_speech = float(np.mean(np.square(clean[mask], dtype=np.float64))) if mask.any() else 0.01
+        scale = np.sqrt(p_speech / 10.0 ** (snr_db / 10.0))  # knocks come at unit RMS
+        return (x + knocks * np.float32(scale)).astype(np.float32)
