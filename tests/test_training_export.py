@@ -209,3 +209,34 @@ def test_class_weights_set_how_much_the_negatives_weigh():
         assert len(set(w[y == 1].tolist())) == 1 and len(set(w[y == 0].tolist())) == 1
     with pytest.raises(ConfigError, match="negative_weight"):
         StepConfig(negative_weight=0.0)
+
+
+def test_a_step_with_ema_ends_on_the_moving_average_of_its_weights():
+    """Momentum 0.9999 over 8 batches: the averaged weights have hardly left their start, while the
+    same steps without it move them; momentum 0.5 keeps only the last few batches (near the raw end)."""
+    from training.config import StepConfig
+    from training.train import _fit, keras
+    from wakeword.features import features_to_float
+
+    frames = build_tcn(CONFIG).input_shape[1]
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 600, (64, frames, 40), dtype=np.uint16)
+    y = (np.arange(64) % 2).astype(np.uint8)
+    x[y == 1, :, :20] += 3000
+    x = features_to_float(x)[:, :, None, :]
+
+    def moved(momentum: float) -> float:
+        model = build_tcn(CONFIG)
+        start = [w.copy() for w in model.get_weights()]
+        _fit(model, x, y.astype(np.float32)[:, None], labels=y, verbose=0,
+             step=StepConfig(epochs=2, batch_size=16, learning_rate=1e-2, ema_momentum=momentum),
+             loss=keras.losses.BinaryCrossentropy(from_logits=True))
+        trainable = {id(v) for v in model.trainable_variables}
+        return float(np.mean([np.abs(v.numpy() - w).mean() for v, w in zip(model.weights, start)
+                              if id(v) in trainable]))
+
+    raw, averaged, short = moved(0.0), moved(0.9999), moved(0.5)
+    assert averaged < 0.05 * raw, (averaged, raw)
+    assert short > 0.5 * raw, (short, raw)
+    with pytest.raises(ConfigError, match="ema_momentum"):
+        StepConfig(ema_momentum=1.0)

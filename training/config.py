@@ -123,10 +123,15 @@ class StepConfig:
     label_smoothing: float = 0.1
     #: the negative windows together weigh this many times the positive ones in the loss (1: balanced)
     negative_weight: float = 1.0
+    #: > 0: the step ends on an exponential moving average of its weights (this momentum per batch;
+    #: 0.999 averages over about the last 1,000 batches), a steadier model than the last batch's
+    ema_momentum: float = 0.0
 
     def __post_init__(self) -> None:
         if not 0 <= self.label_smoothing < 0.5:
             raise ConfigError("label_smoothing must be in 0..0.5")
+        if not 0 <= self.ema_momentum < 1:
+            raise ConfigError(f"ema_momentum must be in 0..1 (0: off), got {self.ema_momentum}")
         if not 0.01 <= self.negative_weight <= 100:
             raise ConfigError(f"negative_weight must be in 0.01..100, got {self.negative_weight}")
 

@@ -85,12 +85,14 @@ def _dataset(x, targets, sample_weight, *, batch_size: int, augment: SpecAugment
 
 def _fit(model, x, targets, *, step: StepConfig, loss, labels: np.ndarray, seed: int = 0,
          verbose: int = 2, extra_callbacks=()) -> None:
-    """Compile and fit with Adam on a cosine schedule; windows weighted by :func:`class_weights` of ``labels``."""
+    """Compile and fit with Adam on a cosine schedule; windows weighted by :func:`class_weights` of ``labels``;
+    with ``step.ema_momentum`` the model ends on the moving average of its weights."""
     sample_weight = class_weights(labels, negative_weight=step.negative_weight)
     tf.keras.utils.set_random_seed(seed)
     schedule = keras.optimizers.schedules.CosineDecay(step.learning_rate,
                                                       decay_steps=max(1, step.epochs * (len(x) // step.batch_size + 1)))
-    model.compile(optimizer=keras.optimizers.Adam(schedule), loss=loss)
+    ema = {"use_ema": True, "ema_momentum": step.ema_momentum} if step.ema_momentum > 0 else {}
+    model.compile(optimizer=keras.optimizers.Adam(schedule, **ema), loss=loss)
     data = _dataset(x, targets.astype(np.float32), sample_weight, batch_size=step.batch_size,
                     augment=step.spec_augment, seed=seed)
     model.fit(data, epochs=step.epochs, verbose=verbose, callbacks=list(extra_callbacks))
