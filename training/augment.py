@@ -711,7 +711,9 @@ class AugmentConfig:
     noise_step_db_range: tuple[float, float] = (-40.0, -10.0)
     noise_step_ramp_ms_range: tuple[float, float] = (5.0, 200.0)
     #: share of noisy clips that also get knocks and clinks (:func:`clatter_noise`) on top of the
-    #: background noise, at an SNR from ``clatter_snr_db_range`` (the knocks' power over the whole clip)
+    #: background noise, at an SNR from ``clatter_snr_db_range`` (the knocks' power over the whole clip).
+    #: Off by default: it helped alexa in noise, and made computer and jarvis (keywords that open on a
+    #: burst) worse
     clatter_probability: float = 0.0
     clatter_snr_db_range: tuple[float, float] = (5.0, 25.0)
     clatter_rate_hz_range: tuple[float, float] = (1.0, 8.0)
