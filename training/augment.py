@@ -243,7 +243,7 @@ def clatter_noise(*, num_samples: int, rng: np.random.Generator, rate_hz: tuple[
     rate_hz : (low, high)
         Knocks per second, drawn uniformly once per call.
     level_db : float
-        RMS level of the whole output in dB re 1.0 (a call without a knock returns silence).
+        RMS level of the whole output in dB re 1.0 (every call holds at least one knock).
 
     Returns
     -------
