@@ -17,6 +17,7 @@ from typing import Sequence
 
 from wakeword.errors import WakewordError
 
+from .report import condition_results
 from .suite import DEFAULT_SNRS_DB, load_peer, run_suite
 
 
@@ -54,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _summary(results: dict) -> str:
     lines = []
     for model, info in results["models"].items():
-        for name, r in list(info["conditions"].items()) + list(info.get("pooled", {}).items()):
+        for name, r in condition_results(info).items():
             frr = "n/a" if r["frr_at_threshold"] is None else f"{100 * r['frr_at_threshold']:.1f}%"
             fa = "n/a" if r["fa_per_hour_at_threshold"] is None else f"{r['fa_per_hour_at_threshold']:.2f}"
             lines.append(f"{model:24s} {name:28s} FRR {frr:>6s}  FA/h {fa:>6s}  (T={info['threshold']})")

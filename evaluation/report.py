@@ -27,6 +27,11 @@ from pathlib import Path
 import numpy as np
 
 
+def condition_results(info: dict) -> dict:
+    """One model's results by condition name: its conditions, then its pooled conditions."""
+    return {**info["conditions"], **info.get("pooled", {})}
+
+
 def slug(name: str) -> str:
     """A file-name-safe form of a model or condition name."""
     return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_") or "x"
@@ -77,16 +82,13 @@ def write_figures(results: dict, out: Path) -> list[Path]:
     models = results["models"]
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
 
-    def of(info: dict) -> dict:  # a model's results by condition name, pooled conditions included
-        return {**info["conditions"], **info.get("pooled", {})}
-
     for condition in results["conditions"] + results.get("pooled_conditions", []):
         name = condition["name"]
         targets = results["settings"]["fa_per_hour_targets"]
         fig, ax = plt.subplots(figsize=(7, 5.5))
         fa_floor = frr_floor = None
         for i, (model, info) in enumerate(models.items()):
-            r = of(info)[name]
+            r = condition_results(info)[name]
             fa = np.array([np.nan if v is None else v for v in r["det"]["fa_per_hour"]], dtype=float)
             frr = np.array([np.nan if v is None else v for v in r["det"]["frr"]], dtype=float)
             hours, positives = r["hours_negative"], r["positives"]
@@ -117,7 +119,7 @@ def write_figures(results: dict, out: Path) -> list[Path]:
         ax.yaxis.set_minor_formatter(FuncFormatter(_minor_percent))
         ax.set_xlabel(f"false accepts per hour (0 drawn at {fa_floor:.2g})")
         ax.set_ylabel(f"false reject rate (0 drawn at {100 * frr_floor:.2g}%)")
-        r0 = of(next(iter(models.values())))[name]
+        r0 = condition_results(next(iter(models.values())))[name]
         ax.set_title(f"DET, {name}: {r0['positives']} positives, {r0['hours_negative']:.2f} h negatives")
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(loc="upper right", fontsize=9, title="o = manifest threshold", title_fontsize=8)
@@ -227,7 +229,7 @@ def render_markdown(results: dict, figures: list[Path]) -> str:
                  ["latency median / p90 (ms)"]
         lines.append("| " + " | ".join(header) + " |")
         lines.append("|" + "---|" * len(header))
-        for name, r in list(info["conditions"].items()) + list(info.get("pooled", {}).items()):
+        for name, r in condition_results(info).items():
             lat = r["latency_ms"]
             row = [name, _pct(r["frr_at_threshold"]),
                    f"{_num(r['fa_per_hour_at_threshold'])} ({r['false_accepts_at_threshold']})"]

@@ -272,9 +272,7 @@ def clatter_noise(*, num_samples: int, rng: np.random.Generator, rate_hz: tuple[
             tau = float(rng.uniform(0.003, 0.08))
             event += rng.uniform(0.2, 1.0) * np.sin(2 * np.pi * freq * t + rng.uniform(0, 2 * np.pi)) * np.exp(-t / tau)
         out[start:start + n] += amp * event[:n]
-    rms = float(np.sqrt(np.mean(out ** 2)))
-    if rms == 0.0:
-        return out.astype(np.float32)
+    rms = float(np.sqrt(np.mean(out ** 2)))  # > 0: at least one knock, its click never silent
     return (out * (10.0 ** (level_db / 20.0) / rms)).astype(np.float32)
 
 
