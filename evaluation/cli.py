@@ -18,6 +18,7 @@ from typing import Sequence
 from wakeword.errors import WakewordError
 
 from .report import condition_results
+from .mixing import SNR_REFERENCES
 from .suite import DEFAULT_SNRS_DB, load_peer, run_suite
 
 
@@ -40,6 +41,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="room impulse responses (adds the reverb conditions)")
     parser.add_argument("--snr", nargs="+", type=float, default=list(DEFAULT_SNRS_DB), metavar="DB",
                         help="SNRs in dB for each noise type (default: %(default)s)")
+    parser.add_argument("--snr-reference", choices=SNR_REFERENCES, default="speech",
+                        help="how SNR is measured: 'speech' = active speech power over noise power (the "
+                             "project's definition, also used in training); 'peak' = loudest 512-sample "
+                             "windows of speech and noise, as in Picovoice's wake-word benchmark; "
+                             "'clip' = mean power over the whole clip, silence included (default: %(default)s)")
     parser.add_argument("--out", default="eval_out", metavar="DIR",
                         help="output folder for results.json, report.md and PNGs (default: %(default)s)")
     parser.add_argument("--workers", type=int, default=1, metavar="N", help="worker processes (default: 1)")
@@ -73,7 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.workers < 1:
             raise WakewordError(f"--workers {args.workers} must be >= 1")
         results = run_suite(models=models, positives=args.positives, negatives=args.negatives, noises=args.noise,
-                            rirs=args.rir, snrs_db=args.snr, out_dir=args.out, workers=args.workers,
+                            rirs=args.rir, snrs_db=args.snr, snr_reference=args.snr_reference, out_dir=args.out, workers=args.workers,
                             max_negative_hours=args.max_negative_hours, seed=args.seed, progress=not args.quiet,
                             allow_unsigned=args.allow_unsigned)
     except WakewordError as exc:

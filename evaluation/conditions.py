@@ -31,7 +31,7 @@ Negatives
 ---------
 Negative files are played back to back as long streams (cut into shards, see
 :func:`evaluation.sources.negative_shards`). Noise is mixed per block of at most
-30 s at the SNR relative to that block's active speech (silent blocks keep the
+30 s at the SNR relative to that block's speech (silent blocks keep the
 last level, see :class:`evaluation.mixing.NoiseMixer`), from a noise position
 drawn at the start of each file and running on continuously within the file;
 reverberation uses one impulse response per file (its tail is cut at the file's end).
@@ -186,11 +186,13 @@ class RenderedClip:
 
 
 def render_positive(clip: np.ndarray, *, condition: Condition, ambience: Ambience, rng: np.random.Generator,
-                    context_ms: int = CONTEXT_MS, mixer: NoiseMixer | None = None) -> RenderedClip:
+                    context_ms: int = CONTEXT_MS, mixer: NoiseMixer | None = None,
+                    snr_reference: str = "speech") -> RenderedClip:
     """A clip padded with ``context_ms`` of silence on each side, in ``condition``.
 
     ``mixer`` (for noise conditions) carries the noise level across the clips of a
-    stream, for clips too quiet to define an SNR; a fresh one is used when omitted.
+    stream, for clips too quiet to define an SNR; a fresh one (measuring SNR as
+    ``snr_reference`` says, see :mod:`evaluation.mixing`) is used when omitted.
     """
     bounds = speech_bounds(clip) or (0, len(clip))
     pad = np.zeros(context_ms * SAMPLE_RATE_HZ // 1000, dtype=np.int16)
@@ -199,8 +201,8 @@ def render_positive(clip: np.ndarray, *, condition: Condition, ambience: Ambienc
         rir = ambience.rirs[int(rng.integers(len(ambience.rirs)))]
         samples = to_int16_no_clip(reverberate(samples, rir))
     if condition.noise is not None:
-        mixer = mixer or NoiseMixer(snr_db=condition.snr_db, rng=rng)
-        samples = mixer.mix(samples, ambience.noises[condition.noise])
+        mixer = mixer or NoiseMixer(snr_db=condition.snr_db, rng=rng, reference=snr_reference)
+        samples = mixer.mix(samples, ambience.noises[condition.noise], span=(len(pad), len(pad) + len(clip)))
     return RenderedClip(samples, len(pad) + bounds[0], len(pad) + bounds[1])
 
 
@@ -218,9 +220,11 @@ class _NoiseCursor:
 
 
 def render_negative(pieces: Sequence[Piece], *, condition: Condition, ambience: Ambience,
-                    rng: np.random.Generator) -> Iterator[np.ndarray]:
-    """int16 blocks (at most 30 s each) of negative pieces played back to back, in ``condition``."""
-    mixer = NoiseMixer(snr_db=condition.snr_db, rng=rng) if condition.noise is not None else None
+                    rng: np.random.Generator, snr_reference: str = "speech") -> Iterator[np.ndarray]:
+    """int16 blocks (at most 30 s each) of negative pieces played back to back, in ``condition``
+    (SNR measured as ``snr_reference`` says, see :mod:`evaluation.mixing`)."""
+    mixer = (NoiseMixer(snr_db=condition.snr_db, rng=rng, reference=snr_reference)
+             if condition.noise is not None else None)
     for piece in pieces:
         reverberator = None
         if condition.reverb:

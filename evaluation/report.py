@@ -197,6 +197,15 @@ def _num(value, fmt: str = ".2f") -> str:
     return "n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else format(value, fmt)
 
 
+#: how the report names each SNR reference (see :mod:`evaluation.mixing`)
+SNR_REFERENCE_TEXT = {
+    "speech": "SNR = active speech power over noise power",
+    "peak": "SNR = loudest 512-sample window of speech over that of the noise (Picovoice wake-word "
+            "benchmark convention)",
+    "clip": "SNR = mean power of the whole clip (silence included) over noise power",
+}
+
+
 def render_markdown(results: dict, figures: list[Path]) -> str:
     inputs = results["inputs"]
     targets = [f"{t:g}" for t in results["settings"]["fa_per_hour_targets"]]
@@ -210,8 +219,10 @@ def render_markdown(results: dict, figures: list[Path]) -> str:
                  + (f"; one false accept = {1 / inputs['hours_negative']:.2f} FA/h, so `FRR@x` for smaller x "
                     "means \"no false accept at all\"" if inputs["hours_negative"] > 0 else ""))
     if inputs["noise"]:
+        reference = results["settings"].get("snr_reference", "speech")
         lines.append("- noise: " + ", ".join(inputs["noise"]) + "; SNRs "
-                     + ", ".join(f"{s:g}" for s in results["settings"]["snrs_db"]) + " dB")
+                     + ", ".join(f"{s:g}" for s in results["settings"]["snrs_db"]) + " dB, "
+                     + SNR_REFERENCE_TEXT.get(reference, reference))
     if inputs["rir"]:
         lines.append("- impulse responses: " + ", ".join(Path(p).name for p in inputs["rir"]))
     lines += ["", "FRR and FA/h come from replaying the stored scores through the runtime's "

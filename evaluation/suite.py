@@ -38,7 +38,7 @@ from .conditions import (CONTEXT_MS, POOLED_NOISE, Ambience, Condition, build_co
                          noise_type_name, pooled_conditions, positive_seconds, render_negative, render_positive)
 from .metrics import (ALL_THRESHOLDS, PositiveTrial, ScoreStream, count_false_accepts, curve_from_counts,
                       frr_at_fa_per_hour, peak_window_mean, trial_hits, window_mean_histogram)
-from .mixing import NoiseMixer
+from .mixing import SNR_REFERENCES, NoiseMixer
 from .sources import (AudioInfo, Piece, find_audio_files, negative_shards, probe_audio, read_clip,
                       resolve_input)
 
@@ -94,6 +94,7 @@ class _WorkerState:
     thresholds: np.ndarray
     seed: int
     context_ms: int
+    snr_reference: str = "speech"
     engines: list[Engine] | None = None
     ambience: Ambience | None = None
 
@@ -158,7 +159,8 @@ def _run_task(task: _Task) -> dict:
     state = _state()
     rng = condition_rng(state.seed, task.condition, task.kind, task.shard)
     if task.kind == "negatives":
-        blocks = render_negative(task.pieces, condition=task.condition, ambience=state.ambience, rng=rng)
+        blocks = render_negative(task.pieces, condition=task.condition, ambience=state.ambience, rng=rng,
+                                 snr_reference=state.snr_reference)
         streams, samples = _run_engines(state.engines, blocks)
         out = []
         for bundle, stream in zip(state.bundles, streams):
@@ -173,7 +175,8 @@ def _run_task(task: _Task) -> dict:
 
     segments: list[tuple[int, int, int, int, str]] = []   # start, end, speech start, speech end (samples), label
 
-    mixer = NoiseMixer(snr_db=task.condition.snr_db, rng=rng) if task.condition.noise is not None else None
+    mixer = (NoiseMixer(snr_db=task.condition.snr_db, rng=rng, reference=state.snr_reference)
+             if task.condition.noise is not None else None)
 
     def blocks():
         offset = 0
@@ -373,7 +376,8 @@ def run_suite(*, models: Sequence[str | os.PathLike | Bundle], positives: Sequen
               out_dir: str | os.PathLike | None = None, workers: int = 1, max_negative_hours: float | None = None,
               seed: int = 0, thresholds: Iterable[int] | None = None, context_ms: int = CONTEXT_MS,
               progress: bool = True, negative_shard_seconds: float = NEGATIVE_SHARD_SECONDS,
-              positives_per_shard: int = POSITIVES_PER_SHARD, allow_unsigned: bool = False) -> dict:
+              positives_per_shard: int = POSITIVES_PER_SHARD, allow_unsigned: bool = False,
+              snr_reference: str = "speech") -> dict:
     """Evaluate models under every condition; write ``results.json``, ``report.md`` and PNGs.
 
     Parameters
@@ -385,6 +389,9 @@ def run_suite(*, models: Sequence[str | os.PathLike | Bundle], positives: Sequen
     noises : noise files or folders (a folder is one noise type), for ``NOISE@SNRdB`` conditions.
     rirs : impulse-response files or folders, for ``reverb`` conditions.
     snrs_db : SNRs in dB for each noise type.
+    snr_reference : how an SNR is measured (:mod:`evaluation.mixing`): ``"speech"`` (active speech
+        power, the project's definition), ``"peak"`` (loudest 512-sample windows, the
+        convention of Picovoice's wake-word benchmark) or ``"clip"`` (mean power of the whole clip).
     out_dir : where outputs go (None: nothing written).
     workers : worker processes (1: in this process).
     max_negative_hours : use at most this many hours of negatives (in file order).
@@ -407,6 +414,8 @@ def run_suite(*, models: Sequence[str | os.PathLike | Bundle], positives: Sequen
     snrs_db = list(dict.fromkeys(float(s) for s in snrs_db))  # in the given order, without repeats
     if workers < 1:
         raise EvaluationError(f"workers={workers} must be >= 1")
+    if snr_reference not in SNR_REFERENCES:
+        raise EvaluationError(f"unknown SNR reference {snr_reference!r}: use one of {', '.join(SNR_REFERENCES)}")
     if max_negative_hours is not None and not max_negative_hours > 0:
         raise EvaluationError(f"max_negative_hours={max_negative_hours} must be > 0")
     if not models:
@@ -440,7 +449,8 @@ def run_suite(*, models: Sequence[str | os.PathLike | Bundle], positives: Sequen
 
     names = _unique_names(bundles)
     acc = {(m, c.name): _Accumulator() for m in range(len(bundles)) for c in conditions}
-    state = _WorkerState(bundles, label_maps, inputs.noise_paths, inputs.rir_paths, swept, seed, context_ms)
+    state = _WorkerState(bundles, label_maps, inputs.noise_paths, inputs.rir_paths, swept, seed, context_ms,
+                         snr_reference)
 
     def collect(result: dict) -> None:
         for m, part in enumerate(result["models"]):
@@ -460,7 +470,8 @@ def run_suite(*, models: Sequence[str | os.PathLike | Bundle], positives: Sequen
     results = {
         "format": RESULTS_FORMAT,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "settings": {"seed": seed, "snrs_db": [float(s) for s in snrs_db], "context_ms": context_ms,
+        "settings": {"seed": seed, "snrs_db": [float(s) for s in snrs_db], "snr_reference": snr_reference,
+                     "context_ms": context_ms,
                      "workers": workers, "max_negative_hours": max_negative_hours,
                      "thresholds": swept.tolist(), "fa_per_hour_targets": list(FA_PER_HOUR_TARGETS)},
         "inputs": {"positives": inputs.positive_dirs, "negatives": inputs.negative_dirs,

@@ -14,6 +14,7 @@ from evaluation.mixing import (NoiseMixer, Reverberator, load_rir, mix_int16_at_
                                speech_frames)
 from evaluation.sources import AudioInfo, Piece, negative_shards, read_blocks
 from wakeword.audio import load_audio
+from wakeword.errors import ConfigError
 
 SR = 16000
 
@@ -72,6 +73,63 @@ def test_silent_blocks_keep_the_noise_level_of_the_stream():
     speech = tone_bursts()
     first = mixer.mix(speech, noise)
     quiet = mixer.mix(silence, noise)
+    assert np.std(quiet) == pytest.approx(np.std(first.astype(float) - speech), rel=0.1)
+
+
+def peak_energy_db(x: np.ndarray) -> float:
+    """Energy of the loudest 512-sample window, in dB (Picovoice's wake-word benchmark)."""
+    x = np.asarray(x, dtype=np.float64)
+    n = len(x) // 512
+    return 10 * np.log10(max(float(np.sum(x[i * 512:(i + 1) * 512] ** 2)) for i in range(n)))
+
+
+@pytest.mark.parametrize("snr_db", [10, 0])
+def test_peak_reference_sets_loudest_windows_apart_by_the_snr(snr_db):
+    speech = tone_bursts()
+    noise = np.rint(np.random.default_rng(7).normal(0, 1000, 5 * SR)).astype(np.int16)
+    mixed = mix_int16_at_snr(speech, noise, snr_db=snr_db, rng=np.random.default_rng(0), reference="peak")
+    added = mixed.astype(np.float64) - speech
+    assert peak_energy_db(speech) - peak_energy_db(added) == pytest.approx(snr_db, abs=0.2)
+    # steady noise: the loudest window of speech is above its active mean, so the noise is louder than
+    # with the active-speech reference at the same figure
+    active = mix_int16_at_snr(speech, noise, snr_db=snr_db, rng=np.random.default_rng(0))
+    assert np.std(added) > 1.2 * np.std(active.astype(np.float64) - speech)
+
+
+def test_peak_reference_follows_the_loudest_burst_of_a_bursty_noise():
+    speech = tone_bursts()
+    clicks = np.zeros(5 * SR, np.int16)
+    for start in range(0, 5 * SR, SR // 2):   # a 4 ms knock every 0.5 s: the loudest window holds one
+        clicks[start:start + 64] = 1000
+    mixed = mix_int16_at_snr(speech, clicks, snr_db=10, rng=np.random.default_rng(0), reference="peak")
+    added = mixed.astype(np.float64) - speech
+    assert peak_energy_db(speech) - peak_energy_db(added) == pytest.approx(10, abs=0.2)
+    with pytest.raises(ConfigError, match="SNR reference"):
+        NoiseMixer(snr_db=10, rng=np.random.default_rng(0), reference="whole")
+
+
+def test_clip_reference_measures_the_recorded_clip_not_the_padding():
+    speech = tone_bursts()
+    noise = np.rint(np.random.default_rng(7).normal(0, 1000, 8 * SR)).astype(np.int16)
+    pad = np.zeros(SR, np.int16)
+    padded = np.concatenate([pad, speech, pad])
+    mixer = NoiseMixer(snr_db=10, rng=np.random.default_rng(0), reference="clip")
+    mixed = mixer.mix(padded, noise, span=(SR, SR + len(speech)))
+    added = (mixed.astype(np.float64) - padded)[SR:SR + len(speech)]
+    whole = 10 * np.log10(np.mean(speech.astype(np.float64) ** 2) / np.mean(added ** 2))
+    assert whole == pytest.approx(10, abs=0.2)
+    # the tone bursts fill about half the clip: the active-speech SNR of the same mix is higher
+    assert measured_snr_db(speech, mixed[SR:SR + len(speech)]) > 12
+
+
+def test_peak_reference_keeps_the_stream_level_over_silent_blocks():
+    noise = np.rint(np.random.default_rng(7).normal(0, 1000, 5 * SR)).astype(np.int16)
+    mixer = NoiseMixer(snr_db=10, rng=np.random.default_rng(0), reference="peak")
+    silence = np.zeros(SR, np.int16)
+    np.testing.assert_array_equal(mixer.mix(silence, noise), silence)
+    speech = tone_bursts()
+    first = mixer.mix(speech, noise)
+    quiet = mixer.mix((silence + 3).astype(np.int16), noise)   # far below -60 dBFS: silent
     assert np.std(quiet) == pytest.approx(np.std(first.astype(float) - speech), rel=0.1)
 
 
@@ -248,6 +306,19 @@ def test_pooled_noise_conditions_add_up_their_members(tiny_folder, tmp_path):
     report = (out / "report.md").read_text()
     assert "| all noise@10dB |" in report
     assert (out / "det_all_noise_10dB.png").stat().st_size > 5000
+
+
+def test_cli_peak_snr_reference_is_recorded_and_changes_the_noisy_audio(tiny_folder, tmp_path):
+    assert run_cli(tiny_folder, tmp_path / "peak", "--snr-reference", "peak") == 0
+    assert run_cli(tiny_folder, tmp_path / "speech") == 0
+    peak = json.loads((tmp_path / "peak" / "results.json").read_text())
+    speech = json.loads((tmp_path / "speech" / "results.json").read_text())
+    assert peak["settings"]["snr_reference"] == "peak" and speech["settings"]["snr_reference"] == "speech"
+    assert "Picovoice wake-word benchmark convention" in (tmp_path / "peak" / "report.md").read_text()
+    a, b = (r["models"]["microwakeword-alexa"]["conditions"] for r in (peak, speech))
+    assert a["clean"]["det"] == b["clean"]["det"]   # no noise: same audio
+    # steady hum, louder under the peak reference: the scores of the noisy negatives differ
+    assert a["hum@0dB"]["histograms"] != b["hum@0dB"]["histograms"]
 
 
 def test_a_noise_named_like_the_pooled_conditions_is_refused(tiny_folder, tmp_path, capsys):
