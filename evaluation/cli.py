@@ -17,8 +17,8 @@ from typing import Sequence
 
 from wakeword.errors import WakewordError
 
-from .report import condition_results
 from .mixing import SNR_REFERENCES
+from .report import condition_results
 from .suite import DEFAULT_SNRS_DB, load_peer, run_suite
 
 
@@ -79,9 +79,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.workers < 1:
             raise WakewordError(f"--workers {args.workers} must be >= 1")
         results = run_suite(models=models, positives=args.positives, negatives=args.negatives, noises=args.noise,
-                            rirs=args.rir, snrs_db=args.snr, snr_reference=args.snr_reference, out_dir=args.out, workers=args.workers,
-                            max_negative_hours=args.max_negative_hours, seed=args.seed, progress=not args.quiet,
-                            allow_unsigned=args.allow_unsigned)
+                            rirs=args.rir, snrs_db=args.snr, snr_reference=args.snr_reference, out_dir=args.out,
+                            workers=args.workers, max_negative_hours=args.max_negative_hours, seed=args.seed,
+                            progress=not args.quiet, allow_unsigned=args.allow_unsigned)
     except WakewordError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
