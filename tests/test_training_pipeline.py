@@ -154,3 +154,22 @@ def test_shipped_variant_setting_is_checked(tmp_path):
         load_config(config)
     config.write_text('[keyword]\nphrase = "alexa"\nname = "alexa"\n[export]\nship = "qat"\n')
     assert load_config(config).export.ship == "qat"
+
+
+def test_detector_windows_setting_is_checked(tmp_path):
+    from wakeword.errors import ConfigError
+
+    config = tmp_path / "c.toml"
+    base = '[keyword]\nphrase = "alexa"\nname = "alexa"\n'
+    assert load_config_text(config, base).export.windows == (20,)
+    for bad in ("[]", "[0, 20]", "[300]"):
+        with pytest.raises(ConfigError, match=r"export\.windows"):
+            load_config_text(config, base + f"[export]\nwindows = {bad}\n")
+    assert load_config_text(config, base + "[export]\nwindows = [8, 20]\n").export.windows == (8, 20)
+
+
+def load_config_text(path, text):
+    from training.config import load_config
+
+    path.write_text(text)
+    return load_config(path)
