@@ -156,6 +156,13 @@ PEAK_WINDOW_SAMPLES = 512
 SILENT_DBFS = -60.0
 
 
+def check_snr_reference(reference: str) -> str:
+    """``reference`` if it is one of :data:`SNR_REFERENCES`; a ConfigError naming the choices otherwise."""
+    if reference not in SNR_REFERENCES:
+        raise ConfigError(f"unknown SNR reference {reference!r}: use one of {', '.join(SNR_REFERENCES)}")
+    return reference
+
+
 def peak_window_energy(x: np.ndarray, *, window: int = PEAK_WINDOW_SAMPLES) -> float:
     """Energy (sum of squares) of the loudest complete ``window``-sample window of ``x``
     (of all of ``x`` when it is shorter than one window)."""
@@ -217,8 +224,7 @@ class NoiseMixer:
     """
 
     def __init__(self, *, snr_db: float, rng: np.random.Generator, reference: str = "speech") -> None:
-        if reference not in SNR_REFERENCES:
-            raise ConfigError(f"unknown SNR reference {reference!r}: use one of {', '.join(SNR_REFERENCES)}")
+        check_snr_reference(reference)
         if not np.isfinite(snr_db):
             raise ConfigError(f"snr_db must be finite, got {snr_db}")
         self.snr_db = float(snr_db)

@@ -38,7 +38,7 @@ from .conditions import (CONTEXT_MS, POOLED_NOISE, Ambience, Condition, build_co
                          noise_type_name, pooled_conditions, positive_seconds, render_negative, render_positive)
 from .metrics import (ALL_THRESHOLDS, PositiveTrial, ScoreStream, count_false_accepts, curve_from_counts,
                       frr_at_fa_per_hour, peak_window_mean, trial_hits, window_mean_histogram)
-from .mixing import SNR_REFERENCES, NoiseMixer
+from .mixing import NoiseMixer, check_snr_reference
 from .sources import (AudioInfo, Piece, find_audio_files, negative_shards, probe_audio, read_clip,
                       resolve_input)
 
@@ -414,8 +414,7 @@ def run_suite(*, models: Sequence[str | os.PathLike | Bundle], positives: Sequen
     snrs_db = list(dict.fromkeys(float(s) for s in snrs_db))  # in the given order, without repeats
     if workers < 1:
         raise EvaluationError(f"workers={workers} must be >= 1")
-    if snr_reference not in SNR_REFERENCES:
-        raise EvaluationError(f"unknown SNR reference {snr_reference!r}: use one of {', '.join(SNR_REFERENCES)}")
+    check_snr_reference(snr_reference)   # here, before any worker starts
     if max_negative_hours is not None and not max_negative_hours > 0:
         raise EvaluationError(f"max_negative_hours={max_negative_hours} must be > 0")
     if not models:

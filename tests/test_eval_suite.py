@@ -106,6 +106,10 @@ def test_peak_reference_follows_the_loudest_burst_of_a_bursty_noise():
     assert peak_energy_db(speech) - peak_energy_db(added) == pytest.approx(10, abs=0.2)
     with pytest.raises(ConfigError, match="SNR reference"):
         NoiseMixer(snr_db=10, rng=np.random.default_rng(0), reference="whole")
+    from evaluation.suite import run_suite
+
+    with pytest.raises(ConfigError, match="SNR reference 'whole'"):   # refused before any model or file is read
+        run_suite(models=["alexa"], positives=["missing"], negatives=["missing"], snr_reference="whole")
 
 
 def test_clip_reference_measures_the_recorded_clip_not_the_padding():
