@@ -82,6 +82,21 @@ def test_ablation_table_and_firmware_sources(tiny_run):
     point = manifest.metrics["operating_point"]
     assert manifest.detector.threshold == point["threshold"] and manifest.detector.window == point["window"]
     assert set(manifest.metrics["fa_per_hour_by_threshold"]) == set(manifest.metrics["frr_by_threshold"])
+    # the threshold also holds (or is the most that can hold) on the same negatives in noise, twice over
+    in_noise = manifest.metrics["fa_per_hour_in_noise_by_threshold"]
+    assert set(in_noise) == set(manifest.metrics["frr_by_threshold"])
+    assert point["noise_hours"] == pytest.approx(2 * point["negative_hours"], rel=0.01)
+    assert point["fa_per_hour_in_noise"] == in_noise[str(point["threshold"])] and point["noise_snr_db"] == 10.0
+    frr, clean_fa = manifest.metrics["frr_by_threshold"], manifest.metrics["fa_per_hour_by_threshold"]
+    meeting = [t for t in frr if clean_fa[t] <= 0.5]
+    if point["target_met"]:  # at most 3 FRR points above the best clean point
+        budget = [t for t in meeting if frr[t] <= min(frr[u] for u in meeting) + 0.03 + 1e-9]
+        assert str(point["threshold"]) in budget
+        if point["noise_target_met"]:
+            assert point["fa_per_hour_in_noise"] <= point["noise_target_fa_per_hour"] == 2.0
+        else:  # the fewest false accepts in noise within that budget
+            assert point["fa_per_hour_in_noise"] == min(in_noise[t] for t in budget)
+    assert all("real_fa_h_in_noise_at_0.5_fa_h" in r for r in rows)
     assert [r["variant"] for r in rows] == ["float teacher", "float student", "student + distillation",
                                            "int8 PTQ (no QAT)", "int8 QAT"]
     # export.ship defaults to "ptq": exactly that row is the bundle
@@ -125,6 +140,22 @@ def test_reexport_keeps_the_trained_int8_weights(tiny_run):
     assert report["score_mean_abs_diff"] < 2.0
     assert again.manifest.training["reexported_from"]["model_sha256"] == source.manifest.model.sha256
     assert again.manifest.detector.threshold == again.manifest.metrics["operating_point"]["threshold"]
+
+
+def test_reexport_can_keep_the_model_and_choose_only_the_threshold(tiny_run):
+    from training.reexport import reexport
+
+    out, result = tiny_run
+    stricter = out / "stricter.toml"
+    stricter.write_text((out / "tiny.toml").read_text() + "\n[export]\nnoise_target_fa_per_hour = 0.0\n")
+    report = reexport(Path(result["bundle"]), stricter, out / "kept", out / "cache", keep_model=True)
+    source, kept = load_bundle(result["bundle"]), load_bundle(out / "kept")
+    assert report["keep_model"] and kept.model_bytes == source.model_bytes
+    assert report["score_max_abs_diff"] == 0
+    point = kept.manifest.metrics["operating_point"]
+    assert point["noise_target_fa_per_hour"] == 0.0 and kept.manifest.detector.threshold == point["threshold"]
+    # a stricter target in noise never lowers the threshold
+    assert point["threshold"] >= source.manifest.detector.threshold
 
 
 def test_every_variant_is_kept_and_the_float_teacher_quantizes(tiny_run):

@@ -41,7 +41,9 @@ def _format_table(rows: list[dict], columns: list[tuple[str, str]]) -> str:
         cells = []
         for key, _ in columns:
             value = row.get(key, "")
-            if isinstance(value, bool):
+            if value is None:
+                value = ""
+            elif isinstance(value, bool):
                 value = "yes" if value else ""
             cells.append(f"{value:.3f}" if isinstance(value, float) else str(value))
         lines.append("| " + " | ".join(cells) + " |")
@@ -191,11 +193,13 @@ def run(config_path: str, *, out_dir: Path, cache_dir: Path, firmware_dir: Path 
             positive_frames = ev.clip_frames(positives)
         else:
             negative_frames, negative_hours, positive_frames = None, 0.0, []
-        rows, shipped_curves = [], None
+        noise_frames, noise_hours = ev.threshold_noise_frames(config, negatives if positives else [])
+        rows, shipped_curves, shipped_noise_curves = [], None, None
         bundles = [bundle_for(name, arch, model_bytes) for name, (arch, model_bytes) in models.items()]
         scored = ev.score_variants(bundles, val, limit=4000, keyword=keyword, detector=config.export.detector,
                                    detector_windows=config.export.windows, negative_frames=negative_frames,
-                                   positive_frames=positive_frames, workers=config.data.workers)
+                                   positive_frames=positive_frames, noise_frames=noise_frames,
+                                   workers=config.data.workers)
         for (name, (arch, model_bytes)), result in zip(models.items(), scored):
             scores, labels = result["window_scores"], val.y[result["window_index"]]
             threshold = config.export.detector.threshold
@@ -215,8 +219,12 @@ def run(config_path: str, *, out_dir: Path, cache_dir: Path, firmware_dir: Path 
                             "real_operating_point": f"thr {point.threshold}, window {window}, "
                                                     f"FRR {point.frr:.3f}, FA/h {point.fa_per_hour:.2f}",
                             "negative_hours": round(negative_hours, 3), "real_positives": len(positives)})
+                if result["noise_curves"] is not None:
+                    # the false accepts an hour in noise at the clean 0.5 FA/h point: what noise does to it
+                    row["real_fa_h_in_noise_at_0.5_fa_h"] = (
+                        result["noise_curves"][window].at(point.threshold).fa_per_hour if met else None)
                 if name == shipped_name:
-                    shipped_curves = curves
+                    shipped_curves, shipped_noise_curves = curves, result["noise_curves"]
             rows.append(row)
             print(f"{name}: {row}", flush=True)
 
@@ -226,7 +234,10 @@ def run(config_path: str, *, out_dir: Path, cache_dir: Path, firmware_dir: Path 
         if shipped_curves is not None:
             window, point, chosen = ev.operating_point_metrics(
                 shipped_curves, config.export.target_fa_per_hour, negative_hours=negative_hours,
-                positives=len(positives), windows=config.export.windows)
+                positives=len(positives), windows=config.export.windows, noise_curves=shipped_noise_curves,
+                noise_target_fa_per_hour=config.export.noise_target_fa_per_hour,
+                noise_max_frr_increase=config.export.noise_max_frr_increase, noise_hours=noise_hours,
+                noise_snr_db=config.export.noise_snr_db)
             detector = dataclasses.replace(detector, threshold=point.threshold, window=window)
             metrics.update(chosen)
         manifest = export.build_manifest(
@@ -251,6 +262,7 @@ def run(config_path: str, *, out_dir: Path, cache_dir: Path, firmware_dir: Path 
                                      ("real_frr_at_0.5_fa_h", "real FRR @0.5 FA/h"),
                                      ("real_frr_at_2_fa_h", "real FRR @2 FA/h"),
                                      ("real_operating_point", "best real operating point"),
+                                     ("real_fa_h_in_noise_at_0.5_fa_h", "its FA/h in noise"),
                                      ("negative_hours", "neg. hours"), ("shipped", "shipped")])
         (out_dir / "ablation.md").write_text(table + "\n")
         (out_dir / "ablation.json").write_text(json.dumps(rows, indent=2))

@@ -61,6 +61,72 @@ def stream_frames(files: list[Path], *, max_hours: float | None = None, context_
     return frames, seconds / 3600
 
 
+#: generated noise colours always in the threshold's noise pool (a config without noise folders has them too)
+NOISE_POOL_COLOURS = ("white", "pink", "brown")
+
+
+def noise_pool(folders: tuple[str, ...], *, seed: int = 0, colour_seconds: float = 30.0) -> list[np.ndarray]:
+    """Noises (float32 in [-1, 1]) to check a threshold in: every recording under ``folders`` (the
+    training noise, never the evaluation suite's) and :data:`NOISE_POOL_COLOURS`, generated, seeded."""
+    from .augment import colored_noise, load_audio_folder
+
+    pool = [noise for folder in folders if Path(folder).is_dir() for noise in load_audio_folder(folder)]
+    rng = np.random.default_rng([seed, 7])
+    pool += [colored_noise(kind, num_samples=int(colour_seconds * 16000), rng=rng) for kind in NOISE_POOL_COLOURS]
+    return [noise for noise in pool if len(noise) and np.any(noise)]
+
+
+def noisy_stream_frames(files: list[Path], noises: list[np.ndarray], *, snr_db: float, passes: int, seed: int = 0,
+                        max_hours: float | None = None, context_ms: int = 1000,
+                        desc: str = "negatives in noise") -> tuple[np.ndarray, float]:
+    """Feature frames of ``files`` played back to back ``passes`` times, each file with its
+    ``context_ms`` of silence after it mixed with a random stretch of a random noise of ``noises`` at
+    ``snr_db`` (active speech power over noise power, :func:`training.augment.mix_at_snr`: the
+    training's own definition), and the hours played. A silent file is played as it is.
+
+    ``max_hours`` caps the hours of each pass (as :func:`stream_frames` caps its one pass).
+    """
+    from wakeword.errors import AudioError
+
+    from .augment import mix_at_snr
+
+    if not noises:
+        raise ValueError("noisy_stream_frames needs at least one noise")
+    rng = np.random.default_rng([seed, 11])
+    extractor = FeatureExtractor()
+    gap = np.zeros(context_ms * 16, np.float32)
+    parts, seconds = [], 0.0
+    with tqdm(total=passes * len(files), desc=desc, unit="file") as bar:
+        for _ in range(passes):
+            pass_seconds = 0.0
+            for path in files:
+                clip = np.concatenate([load_audio(path).astype(np.float32) / np.float32(32768.0), gap])
+                try:
+                    mixed = mix_at_snr(clip, noises[int(rng.integers(len(noises)))], snr_db=snr_db, rng=rng)
+                except AudioError:  # no active speech to set a level against
+                    mixed = clip
+                parts.append(extractor.process(np.clip(np.round(mixed * 32768.0), -32768, 32767).astype(np.int16)))
+                pass_seconds += len(clip) / 16000
+                bar.update(1)
+                if max_hours is not None and pass_seconds >= max_hours * 3600:
+                    break
+            seconds += pass_seconds
+    frames = np.concatenate(parts) if parts else np.zeros((0, 40), np.uint16)
+    return frames, seconds / 3600
+
+
+def threshold_noise_frames(config, negatives: list[Path]) -> tuple[np.ndarray | None, float]:
+    """The real ``negatives`` in noise for the threshold check of ``config.export`` (see
+    :class:`training.config.ExportConfig`): ``(frames, hours)``, or ``(None, 0.0)`` when it is off
+    (``noise_passes = 0``) or there are no negatives."""
+    export = config.export
+    if not negatives or export.noise_passes == 0:
+        return None, 0.0
+    noises = noise_pool(tuple(config.data.noise_dirs), seed=config.data.seed)
+    return noisy_stream_frames(negatives, noises, snr_db=export.noise_snr_db, passes=export.noise_passes,
+                               seed=config.data.seed, max_hours=config.evaluation.max_negative_hours)
+
+
 def clip_frames(files: list[Path], *, context_ms: int = 1000) -> list[np.ndarray]:
     """Per positive clip: frames of silence + clip + silence, from a fresh frontend."""
     gap = np.zeros(context_ms * 16, np.int16)
@@ -91,26 +157,35 @@ def _score_variant(bundle: Bundle) -> dict:
     scores, index = window_scores(bundle, _SHARED["windows"], limit=_SHARED["limit"])
     out = {"window_scores": scores, "window_index": index, "curves": None}
     negatives = _SHARED["negative_frames"]
+    out["noise_curves"] = None
     if negatives is not None:
         neg = score_stream(*model_scores(bundle, negatives), frames=len(negatives))
         pos = [score_stream(*model_scores(bundle, frames), frames=len(frames))
                for frames in _SHARED["positive_frames"]]
         out["curves"] = curves_by_window(_SHARED["keyword"], _SHARED["detector"], positives=pos, negatives=neg,
                                          windows=_SHARED["detector_windows"])
+        noisy = _SHARED["noise_frames"]
+        if noisy is not None:
+            neg = score_stream(*model_scores(bundle, noisy), frames=len(noisy))
+            out["noise_curves"] = curves_by_window(_SHARED["keyword"], _SHARED["detector"], positives=pos,
+                                                   negatives=neg, windows=_SHARED["detector_windows"])
     return out
 
 
 def score_variants(bundles: list[Bundle], windows: WindowSet, *, limit: int | None = None,
                    keyword: str = "", detector: DetectorConfig | None = None,
                    detector_windows: tuple[int, ...] = (), negative_frames: np.ndarray | None = None,
-                   positive_frames: list[np.ndarray] = (), workers: int = 1) -> list[dict]:
+                   positive_frames: list[np.ndarray] = (), noise_frames: np.ndarray | None = None,
+                   workers: int = 1) -> list[dict]:
     """Each bundle's scores, one variant per worker process (the models are independent and each
     runs on one core): ``window_scores`` and ``window_index`` (:func:`window_scores` with ``limit``),
     and when real frames are given ``curves``: :func:`curves_by_window` of ``keyword`` for each of
-    ``detector_windows``, from the negative stream and each positive clip's frames."""
+    ``detector_windows``, from the negative stream and each positive clip's frames; with
+    ``noise_frames`` (the negatives in noise, :func:`noisy_stream_frames`) ``noise_curves`` the same
+    way from those (else None)."""
     shared = {"windows": windows, "limit": limit, "keyword": keyword, "detector": detector or DetectorConfig(),
               "detector_windows": tuple(detector_windows), "negative_frames": negative_frames,
-              "positive_frames": list(positive_frames)}
+              "positive_frames": list(positive_frames), "noise_frames": noise_frames}
     return map_clips(_score_variant, bundles, workers=workers, init=_share, init_args=(shared,), chunksize=1,
                      desc="variants scored")
 
@@ -146,29 +221,120 @@ def best_operating_point(curves: dict[int, DetCurve], target_fa_per_hour: float)
     return window, point, False
 
 
+def _restrict(curve: DetCurve, keep: np.ndarray) -> DetCurve:
+    return DetCurve(curve.thresholds[keep], curve.false_rejects[keep], curve.false_accepts[keep],
+                    curve.positives, curve.hours)
+
+
+def noise_constrained_curves(curves: dict[int, DetCurve], noise_curves: dict[int, DetCurve],
+                             noise_target_fa_per_hour: float) -> tuple[dict[int, DetCurve], bool]:
+    """``curves`` cut to the thresholds whose FA/h on the negatives in noise (``noise_curves``, the
+    same windows and thresholds) is at most ``noise_target_fa_per_hour``, and whether any met it.
+    When none does, the thresholds with the fewest false accepts in noise (over all windows) are kept."""
+    if set(curves) != set(noise_curves):
+        raise ValueError(f"noise curves for windows {sorted(noise_curves)}, clean ones for {sorted(curves)}")
+    for window, curve in curves.items():
+        if not np.array_equal(curve.thresholds, noise_curves[window].thresholds):
+            raise ValueError(f"window {window}: the noise curve sweeps other thresholds")
+    ok = {w: np.isfinite(c.fa_per_hour) & (c.fa_per_hour <= noise_target_fa_per_hour)
+          for w, c in noise_curves.items()}
+    met = any(mask.any() for mask in ok.values())
+    if not met:
+        fewest = min(float(np.nanmin(c.fa_per_hour)) for c in noise_curves.values())
+        ok = {w: c.fa_per_hour <= fewest for w, c in noise_curves.items()}
+    return {w: _restrict(curves[w], mask) for w, mask in ok.items() if mask.any()}, met
+
+
 def real_files(folders: tuple[str, ...]) -> list[Path]:
     return audio_files(folders, required=False)
 
 
+def noise_held_point(curves: dict[int, DetCurve], noise_curves: dict[int, DetCurve], target_fa_per_hour: float,
+                     noise_target_fa_per_hour: float, max_frr_increase: float) -> tuple[int, OperatingPoint, dict]:
+    """The operating point for ``target_fa_per_hour`` on the clean negatives that also holds in noise.
+
+    The lowest-FRR point (:func:`best_operating_point`) among the thresholds with at most
+    ``noise_target_fa_per_hour`` on the negatives in noise (:func:`noise_constrained_curves`),
+    unless that costs more than ``max_frr_increase`` (a fraction, 0.03: three points) of FRR over
+    the best clean point: then, among the points that meet the clean target within that FRR, the one
+    with the fewest false accepts in noise (then the lowest FRR, then the longest window). When the
+    clean target cannot be met at all, the clean choice stands.
+
+    Returns ``(window, point, info)``; ``info`` has ``target_met``, ``noise_target_met`` and
+    ``frr_capped`` (the noise target was reachable, but not within the FRR budget).
+    """
+    window, point, met = best_operating_point(curves, target_fa_per_hour)
+    if not met:
+        noise_fa = noise_curves[window].at(point.threshold).fa_per_hour
+        return window, point, {"target_met": False, "noise_target_met": noise_fa <= noise_target_fa_per_hour,
+                               "frr_capped": False}
+    budget = point.frr + max_frr_increase + 1e-9
+    allowed, noise_met = noise_constrained_curves(curves, noise_curves, noise_target_fa_per_hour)
+    if noise_met:
+        held_window, held, held_met = best_operating_point(allowed, target_fa_per_hour)
+        if held_met and held.frr <= budget:
+            return held_window, held, {"target_met": True, "noise_target_met": True, "frr_capped": False}
+    candidates = []
+    for w, curve in curves.items():
+        fa, frr, noise_fa = curve.fa_per_hour, curve.frr, noise_curves[w].fa_per_hour
+        for i in np.flatnonzero((fa <= target_fa_per_hour) & (frr <= budget)):
+            candidates.append((float(noise_fa[i]), float(frr[i]), -w, int(curve.thresholds[i])))
+    noise_fa, _frr, negative_window, threshold = min(candidates)  # the best clean point is one of them
+    return -negative_window, curves[-negative_window].at(threshold), {
+        "target_met": True, "noise_target_met": noise_fa <= noise_target_fa_per_hour, "frr_capped": noise_met}
+
+
 def operating_point_metrics(curves, target_fa_per_hour: float, *, negative_hours: float, positives: int,
-                            windows) -> tuple[int, object, dict]:
+                            windows, noise_curves=None, noise_target_fa_per_hour: float | None = None,
+                            noise_max_frr_increase: float = 0.03, noise_hours: float = 0.0,
+                            noise_snr_db: float | None = None) -> tuple[int, object, dict]:
     """The shipped operating point and the manifest metrics that describe it.
 
     Returns ``(window, point, metrics)``: the detector window and :class:`OperatingPoint` with the
     lowest FRR at ``<= target_fa_per_hour`` (see :func:`best_operating_point`), and the manifest's
     ``fa_per_hour_by_threshold``, ``frr_by_threshold`` (that window's curve, for the app's
     sensitivity slider), ``operating_point`` and ``threshold_choice`` entries.
+
+    With ``noise_curves`` (the same negatives in noise, :func:`noisy_stream_frames`) the point must
+    also hold there (:func:`noise_held_point`); the metrics then hold
+    ``fa_per_hour_in_noise_by_threshold`` and the operating point's FA/h in noise.
     """
-    window, point, met = best_operating_point(curves, target_fa_per_hour)
+    noise = noise_curves is not None
+    if noise:
+        if noise_target_fa_per_hour is None:
+            raise ValueError("noise_curves need noise_target_fa_per_hour")
+        window, point, info = noise_held_point(curves, noise_curves, target_fa_per_hour, noise_target_fa_per_hour,
+                                               noise_max_frr_increase)
+        met = info["target_met"]
+    else:
+        window, point, met = best_operating_point(curves, target_fa_per_hour)
     curve = curves[window]
+    operating = {"threshold": point.threshold, "window": window, "frr": point.frr,
+                 "fa_per_hour": point.fa_per_hour, "target_fa_per_hour": target_fa_per_hour,
+                 "target_met": met, "negative_hours": negative_hours, "positives": positives}
+    choice = (f"lowest FRR with FA/h <= {target_fa_per_hour} over detector windows {list(windows)} "
+              f"on {negative_hours:.2f} h of real negative speech"
+              + ("" if met else "; not reachable: fewest false accepts instead"))
     metrics = {
         "fa_per_hour_by_threshold": {str(int(t)): float(f) for t, f in zip(curve.thresholds, curve.fa_per_hour)},
         "frr_by_threshold": {str(int(t)): float(f) for t, f in zip(curve.thresholds, curve.frr)},
-        "operating_point": {"threshold": point.threshold, "window": window, "frr": point.frr,
-                            "fa_per_hour": point.fa_per_hour, "target_fa_per_hour": target_fa_per_hour,
-                            "target_met": met, "negative_hours": negative_hours, "positives": positives},
-        "threshold_choice": (f"lowest FRR with FA/h <= {target_fa_per_hour} over detector windows {list(windows)} "
-                             f"on {negative_hours:.2f} h of real negative speech"
-                             + ("" if met else "; not reachable: fewest false accepts instead")),
     }
+    if noise:
+        in_noise = noise_curves[window]
+        metrics["fa_per_hour_in_noise_by_threshold"] = {
+            str(int(t)): float(f) for t, f in zip(in_noise.thresholds, in_noise.fa_per_hour)}
+        operating.update({"fa_per_hour_in_noise": in_noise.at(point.threshold).fa_per_hour,
+                          "noise_target_fa_per_hour": noise_target_fa_per_hour,
+                          "noise_target_met": info["noise_target_met"], "noise_frr_capped": info["frr_capped"],
+                          "noise_max_frr_increase": noise_max_frr_increase,
+                          "noise_hours": noise_hours, "noise_snr_db": noise_snr_db})
+        choice += (f", and FA/h <= {noise_target_fa_per_hour} on the same speech in the training noise at "
+                   f"{noise_snr_db:g} dB SNR ({noise_hours:.2f} h)"
+                   + (f", at most {100 * noise_max_frr_increase:g} FRR points above the best clean point"
+                      + ("" if info["noise_target_met"] else
+                         "; the noise target " + ("costs more FRR" if info["frr_capped"] else "is not reachable")
+                         + ": the fewest false accepts in noise within that FRR instead")
+                      if met else ""))
+    metrics["operating_point"] = operating
+    metrics["threshold_choice"] = choice
     return window, point, metrics

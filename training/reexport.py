@@ -13,7 +13,8 @@ few LSB. The tool checks the weights and reports the score agreement of the two 
 real audio, then chooses the operating point again (same rule as the trainer) and writes a
 bundle whose manifest records where it came from. A float model from a run's ``variants/``
 folder (e.g. ``float_teacher.tflite``) is quantized the same way: that is how a teacher becomes
-an int8 bundle when the flash budget allows it.
+an int8 bundle when the flash budget allows it. With ``--keep-model`` the bundle's int8 model
+is kept byte for byte and only the operating point is chosen again (after the rule changed).
 """
 
 from __future__ import annotations
@@ -115,10 +116,13 @@ def _source_bundle(path: Path, config, arch) -> Bundle:
     return Bundle(source=str(path), manifest=manifest, model_bytes=model_bytes, files={})
 
 
-def reexport(bundle_path: Path, config_path: Path, out_dir: Path, cache_dir: Path, *, arch_name: str = "student") -> dict:
+def reexport(bundle_path: Path, config_path: Path, out_dir: Path, cache_dir: Path, *, arch_name: str = "student",
+             keep_model: bool = False) -> dict:
     """Convert ``bundle_path`` (a bundle, or a float/int8 ``.tflite`` from a run's ``variants/``) again.
 
     arch_name : "student" or "teacher": which architecture of the config the model has.
+    keep_model : keep the source's model bytes as they are and only choose the operating point again
+        (with the config's current ``[export]`` rule), e.g. after the threshold rule changed.
     """
     config = load_config(config_path)
     if arch_name not in ("student", "teacher"):
@@ -127,9 +131,15 @@ def reexport(bundle_path: Path, config_path: Path, out_dir: Path, cache_dir: Pat
     source = _source_bundle(Path(bundle_path), config, arch)
     if source.manifest.model.kind != "streaming":
         raise WakewordError(f"{bundle_path}: only streaming TCN bundles can be re-exported")
-    weights = float_weights_from_int8(source.model_bytes, arch)
-    train, _val, _stats = build_windows(config, cache_dir=cache_dir)
-    model_bytes = convert_streaming(StreamingTCN(weights, arch), representative=export.calibration_sequences(train.as_float()))
+    if keep_model:
+        if source.manifest.model.input_dtype != "int8":
+            raise WakewordError(f"{bundle_path}: keep_model needs an int8 bundle (a float model must be quantized)")
+        model_bytes = source.model_bytes
+    else:
+        weights = float_weights_from_int8(source.model_bytes, arch)
+        train, _val, _stats = build_windows(config, cache_dir=cache_dir)
+        model_bytes = convert_streaming(StreamingTCN(weights, arch),
+                                        representative=export.calibration_sequences(train.as_float()))
     same = ([np.array_equal(a, b) for a, b in zip(int8_weights(source.model_bytes), int8_weights(model_bytes))]
             if source.manifest.model.input_dtype == "int8" else [])  # a float source has no int8 weights yet
     print(f"int8 weights identical in {sum(same)} of {len(same)} weight ops")
@@ -151,7 +161,8 @@ def reexport(bundle_path: Path, config_path: Path, out_dir: Path, cache_dir: Pat
     training = dict(source.manifest.training)
     positives = ev.real_files(config.evaluation.positives_dirs)
     negatives = ev.real_files(config.evaluation.negatives_dirs)
-    report: dict = {"weights_identical_ops": int(sum(same)), "weight_ops": len(same), "arena_measured": arena_measured,
+    report: dict = {"keep_model": keep_model,
+                    "weights_identical_ops": int(sum(same)), "weight_ops": len(same), "arena_measured": arena_measured,
                     "size_bytes": len(model_bytes), "source_size_bytes": len(source.model_bytes)}
     if positives and negatives:
         negative_frames, negative_hours = ev.stream_frames(negatives, max_hours=config.evaluation.max_negative_hours,
@@ -169,9 +180,18 @@ def reexport(bundle_path: Path, config_path: Path, out_dir: Path, cache_dir: Pat
         pos = [ev.score_stream(*ev.model_scores(new_bundle, frames), frames=len(frames)) for frames in positive_frames]
         curves = ev.curves_by_window(source.manifest.name, config.export.detector, positives=pos, negatives=neg,
                                      windows=config.export.windows)
+        noise_frames, noise_hours = ev.threshold_noise_frames(config, negatives)
+        noise_curves = None
+        if noise_frames is not None:
+            noisy = ev.score_stream(*ev.model_scores(new_bundle, noise_frames), frames=len(noise_frames))
+            noise_curves = ev.curves_by_window(source.manifest.name, config.export.detector, positives=pos,
+                                               negatives=noisy, windows=config.export.windows)
         window, point, chosen = ev.operating_point_metrics(
             curves, config.export.target_fa_per_hour, negative_hours=negative_hours, positives=len(positives),
-            windows=config.export.windows)
+            windows=config.export.windows, noise_curves=noise_curves,
+            noise_target_fa_per_hour=config.export.noise_target_fa_per_hour,
+            noise_max_frr_increase=config.export.noise_max_frr_increase, noise_hours=noise_hours,
+            noise_snr_db=config.export.noise_snr_db)
         detector = dataclasses.replace(detector, threshold=point.threshold, window=window)
         metrics.update(chosen)
         report["operating_point"] = metrics["operating_point"]
@@ -191,9 +211,11 @@ def main(argv=None) -> int:
     parser.add_argument("--cache", type=Path, default=Path("cache"))
     parser.add_argument("--arch", choices=("student", "teacher"), default="student",
                         help="the config's architecture the model has (default student)")
+    parser.add_argument("--keep-model", action="store_true",
+                        help="keep the bundle's int8 model bytes; only choose the operating point again")
     args = parser.parse_args(argv)
     try:
-        reexport(args.bundle, args.config, args.out, args.cache, arch_name=args.arch)
+        reexport(args.bundle, args.config, args.out, args.cache, arch_name=args.arch, keep_model=args.keep_model)
     except WakewordError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
