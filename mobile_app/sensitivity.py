@@ -3,7 +3,9 @@
 The slider shows *sensitivity* ``= 256 - threshold`` so that moving it right makes the
 detector more eager. Its label states the expected false accepts per hour when the
 manifest's metrics hold ``fa_per_hour_by_threshold`` (``{"<threshold>": fa_per_hour}``,
-written by the trainer); otherwise it shows the raw threshold only.
+written by the trainer), and the rate in noise too when they hold
+``fa_per_hour_in_noise_by_threshold`` (the same negatives mixed with training noise at 10 dB);
+otherwise it shows the raw threshold only.
 
 Pure Python (no Kivy).
 """
@@ -17,6 +19,7 @@ from typing import Any, Mapping
 MIN_THRESHOLD = 64
 MAX_THRESHOLD = 255
 METRIC_KEY = "fa_per_hour_by_threshold"
+NOISE_METRIC_KEY = "fa_per_hour_in_noise_by_threshold"
 
 
 def threshold_to_sensitivity(threshold: int) -> int:
@@ -33,9 +36,9 @@ def sensitivity_range(default_threshold: int) -> tuple[int, int]:
     return threshold_to_sensitivity(MAX_THRESHOLD), threshold_to_sensitivity(lowest)
 
 
-def fa_table(metrics: Mapping[str, Any] | None) -> list[tuple[int, float]]:
-    """``(threshold, fa_per_hour)`` pairs sorted by threshold; malformed entries are skipped."""
-    raw = (metrics or {}).get(METRIC_KEY)
+def fa_table(metrics: Mapping[str, Any] | None, key: str = METRIC_KEY) -> list[tuple[int, float]]:
+    """``(threshold, fa_per_hour)`` pairs of ``metrics[key]`` sorted by threshold; malformed entries are skipped."""
+    raw = (metrics or {}).get(key)
     if not isinstance(raw, Mapping):
         return []
     table = {}
@@ -50,14 +53,16 @@ def fa_table(metrics: Mapping[str, Any] | None) -> list[tuple[int, float]]:
     return sorted(table.items())
 
 
-def expected_fa_per_hour(metrics: Mapping[str, Any] | None, threshold: int) -> tuple[str, float] | None:
-    """Expected false accepts per hour at ``threshold`` as ``(relation, value)``, or None.
+def expected_fa_per_hour(metrics: Mapping[str, Any] | None, threshold: int,
+                         key: str = METRIC_KEY) -> tuple[str, float] | None:
+    """Expected false accepts per hour at ``threshold`` as ``(relation, value)``, or None
+    (``key``: the clean table, or :data:`NOISE_METRIC_KEY` for the one in noise).
 
     relation is ``"="`` (measured), ``"~"`` (interpolated between two measured thresholds),
     ``"<="`` (above the highest measured threshold: at most the rate measured there) or
     ``">="`` (below the lowest measured one).
     """
-    table = fa_table(metrics)
+    table = fa_table(metrics, key)
     if not table:
         return None
     for t, rate in table:
@@ -92,6 +97,12 @@ def describe_threshold(metrics: Mapping[str, Any] | None, threshold: int) -> str
     fa = expected_fa_per_hour(metrics, threshold)
     if fa is None:
         return f"{head}  \u00b7  no false-accept data in this model"
+    label = f"{head}  \u00b7  {_format_fa(fa)} false accepts/hour"
+    in_noise = expected_fa_per_hour(metrics, threshold, NOISE_METRIC_KEY)
+    return label if in_noise is None else f"{label} ({_format_fa(in_noise)} in noise)"
+
+
+def _format_fa(fa: tuple[str, float]) -> str:
     relation, rate = fa
     symbol = {"=": "", "~": "\u2248", "<=": "\u2264", ">=": "\u2265"}[relation]
-    return f"{head}  \u00b7  {symbol}{_format_rate(rate)} false accepts/hour"
+    return f"{symbol}{_format_rate(rate)}"

@@ -122,6 +122,11 @@ def test_sensitivity_label_uses_manifest_metrics_when_present():
     assert expected_fa_per_hour(metrics, 250) == ("<=", 0.05)
     assert expected_fa_per_hour(metrics, 150) == (">=", 2.0)
     assert "0.50 false accepts/hour" in describe_threshold(metrics, 220)
+    assert "in noise" not in describe_threshold(metrics, 220)
+    # with the rates measured in noise too, the label gives both
+    metrics["fa_per_hour_in_noise_by_threshold"] = {"200": 9.0, "220": 3.0, "240": 1.0}
+    assert describe_threshold(metrics, 220).endswith("0.50 false accepts/hour (3.00 in noise)")
+    assert expected_fa_per_hour(metrics, 230, "fa_per_hour_in_noise_by_threshold")[0] == "~"
     # no metrics (peer models, older bundles): the raw threshold only
     for missing in ({}, None, {"fa_per_hour_by_threshold": "n/a"}):
         label = describe_threshold(missing, 231)
