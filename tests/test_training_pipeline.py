@@ -37,7 +37,7 @@ def tiny_run(tmp_path_factory):
     # hard negatives mined with the trained teacher from the real speech folder and the synthesized negatives
     config.write_text(tiny + '\n[evaluation]\npositives_dirs = ["eval_pos"]\nnegatives_dirs = ["eval_neg"]\n'
                       '\n[mining]\nenabled = true\npasses = 2\nmin_score = 0\nteacher_epochs = 1\n'
-                      'include_synthesized = true\n')
+                      'include_synthesized = true\n\n[distill]\nteachers = 2\n')
     result = run(str(config), out_dir=out / "out", cache_dir=out / "cache", firmware_dir=out / "firmware", verbose=0)
     return out, result
 
@@ -59,7 +59,9 @@ def test_bundle_is_deployable(tiny_run):
     assert near["train"] >= 2 and manifest.training["data"]["train_examples"]["spliced_negative"] == 2 * near["train"]
     assert set(manifest.training["stage_seconds"]) >= {"data", "teacher", "hard negatives",
                                                        "teacher, with hard negatives",
-                                                       "quantization-aware training", "export"}
+                                                       "quantization-aware training", "export", "more teachers"}
+    # the students learnt the mean logit of two teachers
+    assert "1 more teacher on the final set -> distilled student (mean teacher logit)" in manifest.training["pipeline"]
     # every real speech file of the training split and every synthesized negative phrase, clean and once
     # augmented, was mined (min_score 0: every recording gives its peaks); validation ones into validation
     mined = manifest.training["hard_negatives"]["round 1"]
@@ -197,6 +199,18 @@ def test_detector_windows_setting_is_checked(tmp_path):
         with pytest.raises(ConfigError, match=r"export\.windows"):
             load_config_text(config, base + f"[export]\nwindows = {bad}\n")
     assert load_config_text(config, base + "[export]\nwindows = [8, 20]\n").export.windows == (8, 20)
+
+
+def test_teacher_count_is_checked(tmp_path):
+    from wakeword.errors import ConfigError
+
+    config = tmp_path / "c.toml"
+    base = '[keyword]\nphrase = "alexa"\nname = "alexa"\n'
+    assert load_config_text(config, base).distill.teachers == 1
+    for bad in ("0", "9"):
+        with pytest.raises(ConfigError, match=r"distill\.teachers must be in 1\.\.8, got " + bad):
+            load_config_text(config, base + f"[distill]\nteachers = {bad}\n")
+    assert load_config_text(config, base + "[distill]\nteachers = 3\n").distill.teachers == 3
 
 
 def load_config_text(path, text):

@@ -125,8 +125,17 @@ def run(config_path: str, *, out_dir: Path, cache_dir: Path, firmware_dir: Path 
             with timer.stage("student (no distillation)"):
                 student_plain = train_float(config.student, x_train, y_train, step=config.student_training, seed=2,
                                             name="student_plain", verbose=verbose, strategy=strategy)
+        soft = teacher_logits(teacher, x_train)
+        if config.distill.teachers > 1:
+            with timer.stage("more teachers"):
+                for index in range(1, config.distill.teachers):
+                    extra = train_float(config.teacher, x_train, y_train, step=config.teacher_training,
+                                        seed=100 + index, name=f"teacher_{index + 1}", verbose=verbose,
+                                        strategy=strategy)
+                    soft = soft + teacher_logits(extra, x_train)
+                    del extra
+                soft = soft / np.float32(config.distill.teachers)
         with timer.stage("student (distilled)"):
-            soft = teacher_logits(teacher, x_train)
             student = train_distilled(config.student, x_train, y_train, soft, step=config.student_training,
                                       distill=config.distill, seed=3, verbose=verbose, strategy=strategy)
         if config.prune.enabled:
@@ -250,7 +259,11 @@ def run(config_path: str, *, out_dir: Path, cache_dir: Path, firmware_dir: Path 
                       "arena_measured_bytes": arena_measured, "shipped_variant": shipped_name,
                       "pipeline": "teacher -> " + (f"hard negatives and more teacher epochs (x{rounds}) -> "
                                                    if rounds else "")
-                      + "distilled student -> QAT (measured) -> int8 streaming "
+                      + (f"{config.distill.teachers - 1} more teacher{'s' if config.distill.teachers > 2 else ''} "
+                         "on the final set -> "
+                         if config.distill.teachers > 1 else "")
+                      + "distilled student" + (" (mean teacher logit)" if config.distill.teachers > 1 else "")
+                      + " -> QAT (measured) -> int8 streaming "
                       f"(calibrated, int8 state); shipped: {shipped_name}"},
             metrics=metrics)
         bundle_dir = save_bundle(out_dir / "bundle", manifest, shipped_bytes)

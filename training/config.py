@@ -140,10 +140,16 @@ class StepConfig:
 class DistillConfig:
     temperature: float = 2.0
     weight: float = 0.5
+    #: the students learn the mean logit of this many teachers: the first (trained, used for mining and
+    #: trained again on the hard negatives) and ``teachers - 1`` more trained from scratch on the final
+    #: set (mined windows included), each with its own seed; an average of teachers is steadier
+    teachers: int = 1
 
     def __post_init__(self) -> None:
         if self.temperature <= 0 or not 0 <= self.weight <= 1:
             raise ConfigError("distill.temperature must be > 0 and distill.weight in 0..1")
+        if not 1 <= self.teachers <= 8:
+            raise ConfigError(f"distill.teachers must be in 1..8, got {self.teachers}")
 
 
 @dataclass(frozen=True)
