@@ -26,6 +26,14 @@ def test_detect_reports_bad_files_and_goes_on(alexa_clip, tmp_path, capsys):
 def test_info_and_bad_bundle(capsys, tmp_path):
     assert main(["info", "microwakeword:alexa"]) == 0
     assert "alexa" in capsys.readouterr().out
+    # a shipped bundle states its measured operating point, clean and in noise
+    from wakeword.bundle import load_bundle, resolve_bundle_path
+
+    assert main(["info", "alexa"]) == 0
+    out = capsys.readouterr().out
+    point = load_bundle(resolve_bundle_path("alexa")).manifest.metrics["operating_point"]
+    assert f"threshold {point['threshold']}/256" in out
+    assert f"in noise    {point['fa_per_hour_in_noise']:.2f} false accepts/h" in out
     assert main(["info", str(tmp_path / "missing")]) == 2
     assert "no such bundle" in capsys.readouterr().err
 

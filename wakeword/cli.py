@@ -69,6 +69,10 @@ def cmd_info(args: argparse.Namespace) -> int:
         print(f"measured    FRR {point.get('frr', float('nan')):.1%} at {point.get('fa_per_hour', float('nan')):.2f} "
               f"false accepts/h (threshold {point.get('threshold')}, window {point.get('window')}; "
               f"{point.get('positives')} real clips, {point.get('negative_hours', 0):.2f} h of negatives)")
+        if isinstance(point.get("fa_per_hour_in_noise"), (int, float)):
+            print(f"in noise    {point['fa_per_hour_in_noise']:.2f} false accepts/h on the same negatives with "
+                  f"training noise at {point.get('noise_snr_db', float('nan')):g} dB SNR "
+                  f"({point.get('noise_hours', 0):.2f} h; target {point.get('noise_target_fa_per_hour')})")
     for key, value in m.metrics.items():
         if not isinstance(value, (dict, list)):
             print(f"metric      {key} = {value}")

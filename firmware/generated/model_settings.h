@@ -1,4 +1,4 @@
-// Generated from alexa 0.6.0 manifest.json by training/export.py. Do not edit.
+// Generated from alexa 0.6.1 manifest.json by training/export.py. Do not edit.
 #pragma once
 #include <cstdint>
 
@@ -15,7 +15,7 @@ constexpr float kInputScale = 0.10018382221460342f;
 constexpr int kInputZeroPoint = -128;
 constexpr float kOutputScale = 0.00390625f;
 constexpr int kOutputZeroPoint = 0;
-constexpr uint8_t kDetectionThreshold = 158;
+constexpr uint8_t kDetectionThreshold = 174;
 constexpr int kDetectionWindow = 20;
 constexpr uint32_t kRefractoryMs = 2000;
 constexpr int kTensorArenaBytes = 17664;
