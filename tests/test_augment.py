@@ -384,3 +384,30 @@ def test_augmenter_is_fast():
     per_clip_ms = (time.process_time() - start) / n * 1000
     print(f"augmenter: {per_clip_ms:.1f} ms CPU per 1.5 s clip (default config)")
     assert per_clip_ms < 20
+
+
+def test_keyword_clips_can_get_their_own_snr_range():
+    """data.positive_snr_db_range: the training windows of keyword clips are mixed at their own SNR
+    range, every other window at augment.snr_db_range."""
+    from training import data as data_module
+    from training.config import DataConfig
+    from wakeword.errors import ConfigError
+
+    only_noise = {"speed_probability": 0.0, "pitch_probability": 0.0, "vtlp_probability": 0.0,
+                  "reverb_probability": 0.0, "band_limit_probability": 0.0, "noise_probability": 1.0,
+                  "colored_noise_probability": 1.0, "snr_db_range": [0.0, 0.0], "gain_db_range": [0.0, 0.0]}
+    clip = (8000 * np.sin(2 * np.pi * 500 * np.arange(8000) / 16000)).astype(np.int16)
+    levels = {}
+    for positive_range in (None, (40.0, 40.0)):
+        data_module._init_worker(only_noise, [], [], 0, positive_range)
+        for kind in (True, "positive"):
+            windows = data_module._clip_window((clip, 98, (0, 0), 5, kind))
+            levels[positive_range, kind] = float(windows[:20].mean())  # the lead-in: noise only
+    # without a range of their own, keyword clips get the same noise as the rest
+    assert levels[None, "positive"] == levels[None, True]
+    # with one, negatives are unchanged and keyword clips far cleaner (40 dB instead of 0 dB)
+    assert levels[(40.0, 40.0), True] == levels[None, True]
+    assert levels[(40.0, 40.0), "positive"] < levels[None, True] - 15
+    for bad in ((10.0, 5.0), (-40.0, 5.0)):
+        with pytest.raises(ConfigError, match="positive_snr_db_range"):
+            DataConfig(positive_snr_db_range=bad)

@@ -64,6 +64,10 @@ class DataConfig:
     noise_dirs: tuple[str, ...] = ()
     rir_dirs: tuple[str, ...] = ()
     real_speech_window_hop_ms: int = 500
+    #: the SNR range (dB, active speech over noise) of the keyword clips' noise, when it should differ
+    #: from ``augment.snr_db_range`` (every negative keeps that one): e.g. [5, 25] leaves the
+    #: noisiest mixes (0-5 dB) to negatives only, so "barely heard" does not mean "keyword"
+    positive_snr_db_range: tuple[float, float] | None = None
     max_real_speech_windows: int = 20000
     noise_windows: int = 1500
     #: keyword clips spliced from the phones of each real speech file (real voices; 0: none), see training.splice
@@ -88,6 +92,11 @@ class DataConfig:
             raise ConfigError(f"data.executor: {self.executor!r} is not one of {', '.join(map(repr, EXECUTORS))}")
         if self.workers < 1:
             raise ConfigError(f"data.workers must be >= 1, got {self.workers}")
+        if self.positive_snr_db_range is not None:
+            low, high = self.positive_snr_db_range
+            if not -30 <= low <= high <= 100:
+                raise ConfigError(f"data.positive_snr_db_range must be [low, high] within -30..100 dB, "
+                                  f"got {list(self.positive_snr_db_range)}")
         if not 0 < self.validation_voice_fraction < 1:
             raise ConfigError("data.validation_voice_fraction must be between 0 and 1")
         if self.spliced_positives_per_file < 0:

@@ -21,6 +21,7 @@ speaker is trained on.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -95,12 +96,16 @@ def audio_files(folders: tuple[str, ...], *, required: bool) -> list[Path]:
 _WORKER: dict = {}
 
 
-def _init_worker(augment: dict, noise_files: list[str], rir_files: list[str], seed: int) -> None:
+def _init_worker(augment: dict, noise_files: list[str], rir_files: list[str], seed: int,
+                 positive_snr_db_range: tuple[float, float] | None = None) -> None:
     from .augment import AugmentConfig, Augmenter
 
     noises = [load_audio(f).astype(np.float32) / 32768.0 for f in noise_files]
     rirs = [load_audio(f).astype(np.float32) / 32768.0 for f in rir_files]
-    _WORKER["augmenter"] = Augmenter(from_dict(AugmentConfig, augment), noises=noises, rirs=rirs, seed=seed)
+    config = from_dict(AugmentConfig, augment)
+    _WORKER["augmenter"] = Augmenter(config, noises=noises, rirs=rirs, seed=seed)
+    _WORKER["positive_augmenter"] = _WORKER["augmenter"] if positive_snr_db_range is None else Augmenter(
+        dataclasses.replace(config, snr_db_range=tuple(positive_snr_db_range)), noises=noises, rirs=rirs, seed=seed)
     _WORKER["noises"] = noises
 
 
@@ -123,7 +128,8 @@ def _background(rng: np.random.Generator, length: int) -> np.ndarray:
 
 
 def _clip_window(task: tuple) -> np.ndarray:
-    """Features of one synthesized clip placed in a window, augmented (a pure function of ``task``)."""
+    """Features of one synthesized clip placed in a window, augmented (a pure function of ``task``;
+    ``augment``: False, True, or ``"positive"`` for a keyword clip's augmentation)."""
     clip, frames, offset_ms, seed, augment = task
     rng = np.random.default_rng(seed)
     span = window_samples(frames)
@@ -134,7 +140,7 @@ def _clip_window(task: tuple) -> np.ndarray:
     start = max(0, end - len(speech))
     buffer[start:end] += speech[len(speech) - (end - start):]
     if augment:
-        buffer = _WORKER["augmenter"](buffer, rng=rng)
+        buffer = _WORKER["positive_augmenter" if augment == "positive" else "augmenter"](buffer, rng=rng)
     audio = np.clip(np.rint(buffer * 32767), -32768, 32767).astype(np.int16)
     return compute_features(audio)[-frames:]
 
@@ -199,6 +205,8 @@ def _cache_key(config: TrainConfig, extra: dict) -> str:
     data = to_dict(config.data)
     for key in ("executor", "ray_address"):  # where the work runs never changes the windows
         data.pop(key)
+    if data.get("positive_snr_db_range") is None:  # unset: the same windows (and cache) as before it existed
+        data.pop("positive_snr_db_range", None)
     payload = json.dumps({"v": DATA_FORMAT_VERSION, "keyword": config.keyword.phrase, "data": data,
                           "augment": config.augment, "frames": config.student.receptive_field_frames, **extra},
                          sort_keys=True, default=str)
@@ -307,7 +315,7 @@ def build_windows(config: TrainConfig, *, cache_dir: Path) -> tuple[WindowSet, W
                  validation=np.array([j.voice.voice_id in val_ids for _, j in neg_jobs], bool))
     os.replace(tmp, cache / "synth_negatives.npz")
 
-    init = (config.augment, noise_files, rir_files, data.seed)
+    init = (config.augment, noise_files, rir_files, data.seed, data.positive_snr_db_range)
     splits: dict[str, list[WindowSet]] = {"train": [], "val": []}
 
     def add(split: str, feats: list[np.ndarray], label: int, source: str) -> None:
@@ -316,19 +324,19 @@ def build_windows(config: TrainConfig, *, cache_dir: Path) -> tuple[WindowSet, W
             splits[split].append(WindowSet(np.stack(feats).astype(np.uint16), np.full(len(feats), label, np.uint8),
                                            np.full(len(feats), source)))
 
-    def clip_tasks(clips, jobs, copies, offset_ms):
+    def clip_tasks(clips, jobs, copies, offset_ms, augment):
         tasks = {"train": [], "val": []}
         for clip, job in zip(clips, jobs):
             split = "val" if job.voice.voice_id in val_ids else "train"
             for copy in range(copies):
-                tasks[split].append((clip, frames, offset_ms, int(rng.integers(2**31)), copy > 0))
+                tasks[split].append((clip, frames, offset_ms, int(rng.integers(2**31)), augment if copy > 0 else False))
         return tasks
 
     for label, source, clips, jobs, copies, offset in (
             (1, "positive", pos_audio, pos_jobs, data.positive_augment_copies, POSITIVE_END_OFFSET_MS),
             (0, "synth_negative", neg_audio, [j for _, j in neg_jobs], data.negative_augment_copies,
              NEGATIVE_END_OFFSET_MS)):
-        tasks = clip_tasks(clips, jobs, copies, offset)
+        tasks = clip_tasks(clips, jobs, copies, offset, "positive" if label else True)
         for split in ("train", "val"):
             add(split, _run_clips(_clip_window, tasks[split], init_args=init, data=data,
                                  desc=f"{source} {split}"), label, source)
@@ -348,7 +356,8 @@ def build_windows(config: TrainConfig, *, cache_dir: Path) -> tuple[WindowSet, W
                              cache_dir=Path(cache_dir), rng=np.random.default_rng([data.seed, 1]))
     for (split, label), clips in spliced.items():
         # negatives get the positives' copies and offsets: the two differ only in their phones
-        tasks = [(clip, frames, POSITIVE_END_OFFSET_MS, int(rng.integers(2**31)), copy > 0)
+        kind = "positive" if label else True
+        tasks = [(clip, frames, POSITIVE_END_OFFSET_MS, int(rng.integers(2**31)), kind if copy > 0 else False)
                  for clip in clips for copy in range(data.positive_augment_copies)]
         source = "spliced_positive" if label else "spliced_negative"
         add(split, _run_clips(_clip_window, tasks, init_args=init, data=data, desc=f"{source} {split}"),
