@@ -284,6 +284,12 @@ def run(config_path: str, *, out_dir: Path, cache_dir: Path, firmware_dir: Path 
     print(f"\nTFLM arena: {arena_measured} bytes measured, {arena} in the manifest; "
           f"model {len(shipped_bytes)} bytes; {macs_per_second} MACs/s; threshold {detector.threshold}, "
           f"window {detector.window}")
+    point = metrics.get("operating_point", {})
+    if "fa_per_hour_in_noise" in point:
+        print(f"at that threshold: real FRR {point['frr']:.1%} at {point['fa_per_hour']:.2f} FA/h clean, "
+              f"{point['fa_per_hour_in_noise']:.2f} FA/h with training noise at {point['noise_snr_db']:g} dB "
+              f"(target {point['noise_target_fa_per_hour']:g}"
+              + ("" if point["noise_target_met"] else ", not met within the FRR budget") + ")")
     print("stage seconds: " + ", ".join(f"{k} {v:.0f}" for k, v in timer.times.items()) +
           f", total {sum(timer.times.values()):.0f}")
     print(f"bundle: {bundle_dir} (sha256 {sha256_hex(shipped_bytes)[:16]}...)")
