@@ -99,6 +99,8 @@ def test_ablation_table_and_firmware_sources(tiny_run):
         else:  # the fewest false accepts in noise within that budget
             assert point["fa_per_hour_in_noise"] == min(in_noise[t] for t in budget)
     assert all("real_fa_h_in_noise_at_0.5_fa_h" in r for r in rows)
+    # holding the false accepts in noise too can only cost FRR
+    assert all(r["real_frr_at_0.5_fa_h_holding_in_noise"] >= r["real_frr_at_0.5_fa_h"] for r in rows)
     assert [r["variant"] for r in rows] == ["float teacher", "float student", "student + distillation",
                                            "int8 PTQ (no QAT)", "int8 QAT"]
     # export.ship defaults to "ptq": exactly that row is the bundle
