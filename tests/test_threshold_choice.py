@@ -7,6 +7,7 @@ import soundfile as sf
 
 from evaluation.metrics import DetCurve
 from training import evaluate as ev
+from training.config import ExportConfig
 from wakeword.errors import ConfigError
 from wakeword.features import compute_features
 
@@ -21,13 +22,13 @@ def test_noise_target_raises_the_threshold_to_where_noise_holds():
     clean = {20: curve([0, 1, 3, 6], [1, 0, 0, 0])}
     noisy = {20: curve([0, 1, 3, 6], [9, 4, 1, 0])}
     # clean alone: 150 is the lowest-FRR point at <= 0.5 FA/h
-    window, point, metrics = ev.operating_point_metrics(clean, 0.5, negative_hours=1.0, positives=10, windows=(20,))
+    window, point, metrics = ev.operating_point_metrics(clean, ExportConfig(), negative_hours=1.0, positives=10)
     assert (window, point.threshold) == (20, 150) and "fa_per_hour_in_noise_by_threshold" not in metrics
     # with at most 2 FA/h in noise only 200 and 250 qualify; 200 has the lower FRR (20 points more
     # than the best clean point, within a budget of 25)
     window, point, metrics = ev.operating_point_metrics(
-        clean, 0.5, negative_hours=1.0, positives=10, windows=(20,), noise_curves=noisy,
-        noise_target_fa_per_hour=2.0, noise_max_frr_increase=0.25, noise_hours=1.0, noise_snr_db=10.0)
+        clean, ExportConfig(windows=(20,), noise_target_fa_per_hour=2.0, noise_max_frr_increase=0.25),
+        negative_hours=1.0, positives=10, noise_curves=noisy, noise_hours=1.0)
     assert point.threshold == 200 and point.frr == pytest.approx(0.3)
     op = metrics["operating_point"]
     assert op["threshold"] == 200 and op["fa_per_hour_in_noise"] == 1.0 and op["noise_target_met"] is True
@@ -46,14 +47,14 @@ def test_a_noise_target_that_costs_too_much_frr_gives_the_fewest_false_accepts_w
     # default budget of 3 points, so the point stays at 150; with 10 points, 200 (20%) has fewer in noise
     for budget, threshold, fa_in_noise in ((0.03, 150, 4.0), (0.10, 200, 3.0), (0.50, 250, 0.0)):
         window, point, metrics = ev.operating_point_metrics(
-            clean, 0.5, negative_hours=1.0, positives=10, windows=(20,), noise_curves=noisy,
-            noise_target_fa_per_hour=2.0, noise_max_frr_increase=budget, noise_hours=1.0, noise_snr_db=10.0)
+            clean, ExportConfig(windows=(20,), noise_target_fa_per_hour=2.0, noise_max_frr_increase=budget),
+            negative_hours=1.0, positives=10, noise_curves=noisy, noise_hours=1.0)
         op = metrics["operating_point"]
         assert (point.threshold, op["fa_per_hour_in_noise"]) == (threshold, fa_in_noise), budget
         assert op["noise_target_met"] is (threshold == 250) and op["noise_frr_capped"] is (threshold != 250)
     assert "costs more FRR" in ev.operating_point_metrics(
-        clean, 0.5, negative_hours=1.0, positives=10, windows=(20,), noise_curves=noisy,
-        noise_target_fa_per_hour=2.0, noise_hours=1.0, noise_snr_db=10.0)[2]["threshold_choice"]
+        clean, ExportConfig(windows=(20,), noise_target_fa_per_hour=2.0),
+        negative_hours=1.0, positives=10, noise_curves=noisy, noise_hours=1.0)[2]["threshold_choice"]
 
 
 def test_unreachable_noise_target_keeps_the_fewest_false_accepts_in_noise():
@@ -64,16 +65,16 @@ def test_unreachable_noise_target_keeps_the_fewest_false_accepts_in_noise():
     assert {w: c.thresholds.tolist() for w, c in allowed.items()} == {8: [250], 20: [200, 250]}
     # any FRR allowed: the fewest false accepts in noise (3), then the lowest FRR (window 20, 200)
     window, point, metrics = ev.operating_point_metrics(
-        clean, 0.5, negative_hours=1.0, positives=10, windows=(8, 20), noise_curves=noisy,
-        noise_target_fa_per_hour=1.0, noise_max_frr_increase=1.0, noise_hours=1.0, noise_snr_db=10.0)
+        clean, ExportConfig(windows=(8, 20), noise_target_fa_per_hour=1.0, noise_max_frr_increase=1.0),
+        negative_hours=1.0, positives=10, noise_curves=noisy, noise_hours=1.0)
     assert (window, point.threshold) == (20, 200)
     assert metrics["operating_point"]["noise_target_met"] is False
     assert metrics["operating_point"]["noise_frr_capped"] is False
     assert "not reachable" in metrics["threshold_choice"]
     # within 3 points of the best clean point (0%, window 20 at 150): 150 has fewer in noise than 100
     window, point, _ = ev.operating_point_metrics(
-        clean, 0.5, negative_hours=1.0, positives=10, windows=(8, 20), noise_curves=noisy,
-        noise_target_fa_per_hour=1.0, noise_hours=1.0, noise_snr_db=10.0)
+        clean, ExportConfig(windows=(8, 20), noise_target_fa_per_hour=1.0),
+        negative_hours=1.0, positives=10, noise_curves=noisy, noise_hours=1.0)
     assert (window, point.threshold) == (20, 150)
 
 

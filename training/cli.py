@@ -249,11 +249,8 @@ def run(config_path: str, *, out_dir: Path, cache_dir: Path, firmware_dir: Path 
         metrics: dict = {"ablation": rows}
         if shipped_curves is not None:
             window, point, chosen = ev.operating_point_metrics(
-                shipped_curves, config.export.target_fa_per_hour, negative_hours=negative_hours,
-                positives=len(positives), windows=config.export.windows, noise_curves=shipped_noise_curves,
-                noise_target_fa_per_hour=config.export.noise_target_fa_per_hour,
-                noise_max_frr_increase=config.export.noise_max_frr_increase, noise_hours=noise_hours,
-                noise_snr_db=config.export.noise_snr_db)
+                shipped_curves, config.export, negative_hours=negative_hours, positives=len(positives),
+                noise_curves=shipped_noise_curves, noise_hours=noise_hours)
             detector = dataclasses.replace(detector, threshold=point.threshold, window=window)
             metrics.update(chosen)
         manifest = export.build_manifest(

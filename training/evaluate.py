@@ -284,25 +284,25 @@ def noise_held_point(curves: dict[int, DetCurve], noise_curves: dict[int, DetCur
         "target_met": True, "noise_target_met": noise_fa <= noise_target_fa_per_hour, "frr_capped": noise_met}
 
 
-def operating_point_metrics(curves, target_fa_per_hour: float, *, negative_hours: float, positives: int,
-                            windows, noise_curves=None, noise_target_fa_per_hour: float | None = None,
-                            noise_max_frr_increase: float = 0.03, noise_hours: float = 0.0,
-                            noise_snr_db: float | None = None) -> tuple[int, object, dict]:
-    """The shipped operating point and the manifest metrics that describe it.
+def operating_point_metrics(curves, export, *, negative_hours: float, positives: int, noise_curves=None,
+                            noise_hours: float = 0.0) -> tuple[int, object, dict]:
+    """The shipped operating point under ``export``'s rule (a :class:`training.config.ExportConfig`)
+    and the manifest metrics that describe it.
 
     Returns ``(window, point, metrics)``: the detector window and :class:`OperatingPoint` with the
-    lowest FRR at ``<= target_fa_per_hour`` (see :func:`best_operating_point`), and the manifest's
-    ``fa_per_hour_by_threshold``, ``frr_by_threshold`` (that window's curve, for the app's
+    lowest FRR at ``<= export.target_fa_per_hour`` (see :func:`best_operating_point`), and the
+    manifest's ``fa_per_hour_by_threshold``, ``frr_by_threshold`` (that window's curve, for the app's
     sensitivity slider), ``operating_point`` and ``threshold_choice`` entries.
 
-    With ``noise_curves`` (the same negatives in noise, :func:`noisy_stream_frames`) the point must
-    also hold there (:func:`noise_held_point`); the metrics then hold
+    With ``noise_curves`` (the same negatives in noise, :func:`threshold_noise_frames`) the point must
+    also hold there (:func:`noise_held_point`, with ``export.noise_*``); the metrics then hold
     ``fa_per_hour_in_noise_by_threshold`` and the operating point's FA/h in noise.
     """
+    target_fa_per_hour, windows = export.target_fa_per_hour, export.windows
+    noise_target_fa_per_hour, noise_max_frr_increase = export.noise_target_fa_per_hour, export.noise_max_frr_increase
+    noise_snr_db = export.noise_snr_db
     noise = noise_curves is not None
     if noise:
-        if noise_target_fa_per_hour is None:
-            raise ValueError("noise_curves need noise_target_fa_per_hour")
         window, point, info = noise_held_point(curves, noise_curves, target_fa_per_hour, noise_target_fa_per_hour,
                                                noise_max_frr_increase)
         met = info["target_met"]

@@ -187,11 +187,8 @@ def reexport(bundle_path: Path, config_path: Path, out_dir: Path, cache_dir: Pat
             noise_curves = ev.curves_by_window(source.manifest.name, config.export.detector, positives=pos,
                                                negatives=noisy, windows=config.export.windows)
         window, point, chosen = ev.operating_point_metrics(
-            curves, config.export.target_fa_per_hour, negative_hours=negative_hours, positives=len(positives),
-            windows=config.export.windows, noise_curves=noise_curves,
-            noise_target_fa_per_hour=config.export.noise_target_fa_per_hour,
-            noise_max_frr_increase=config.export.noise_max_frr_increase, noise_hours=noise_hours,
-            noise_snr_db=config.export.noise_snr_db)
+            curves, config.export, negative_hours=negative_hours, positives=len(positives),
+            noise_curves=noise_curves, noise_hours=noise_hours)
         detector = dataclasses.replace(detector, threshold=point.threshold, window=window)
         metrics.update(chosen)
         report["operating_point"] = metrics["operating_point"]
