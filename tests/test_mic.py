@@ -237,16 +237,26 @@ MIC_SCRIPT = textwrap.dedent("""
     engine = Engine(microwakeword_bundle("alexa"))
     result["detections"] = [d.to_dict() for d in engine.process_samples(audio)]
 
-    # 3. the Listener on the live microphone stream
-    found = []
-    listener = Listener(engine, MicrophoneSource(buffer_ms=30000), on_detection=found.append)
-    listener.start()
-    t0 = time.monotonic()
-    while not found and time.monotonic() - t0 < 10 and listener.error is None:
-        time.sleep(0.01)
-    listener.stop()
-    result["listener_detections"] = [d.to_dict() for d in found]
-    result["listener_error"] = repr(listener.error) if listener.error else None
+    # 3. the Listener on the live microphone stream (each open of the fake microphone plays the clip
+    # again). A machine under heavy load can lose audio before PortAudio hands it over (input
+    # overflows, as a real microphone would): then the stream is opened again, at most 3 times,
+    # and every attempt is recorded
+    result["listener_attempts"] = []
+    for attempt in range(3):
+        found = []
+        mic = MicrophoneSource(buffer_ms=30000)
+        listener = Listener(engine, mic, on_detection=found.append)
+        listener.start()
+        t0 = time.monotonic()
+        while not found and time.monotonic() - t0 < 10 and listener.error is None:
+            time.sleep(0.01)
+        listener.stop()
+        result["listener_attempts"].append({"detections": len(found), "input_overflows": mic.input_overflows,
+                                            "overruns": mic.overruns, "stream_ms": listener.stream_ms})
+        result["listener_detections"] = [d.to_dict() for d in found]
+        result["listener_error"] = repr(listener.error) if listener.error else None
+        if found or listener.error is not None or mic.input_overflows == 0:
+            break
 
     # 4. a stalled consumer: the callback keeps going, the oldest audio is dropped and counted
     src = MicrophoneSource(buffer_ms=100, block_ms=20)
@@ -274,7 +284,7 @@ def test_microphone_through_alsa_file_plugin(tmp_path):
     assert result["devices"] == ["default"]
     assert result["bit_exact"], result
     assert [d["keyword"] for d in result["detections"]] == ["alexa"]
-    assert [d["keyword"] for d in result["listener_detections"]] == ["alexa"], result
+    assert [d["keyword"] for d in result["listener_detections"]] == ["alexa"], json.dumps(result)
     assert result["listener_error"] is None
     assert result["stall_overruns"] > 0
     assert result["stall_queued"] <= SAMPLE_RATE_HZ * 100 // 1000
