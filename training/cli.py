@@ -81,8 +81,11 @@ def run(config_path: str, *, out_dir: Path, cache_dir: Path, firmware_dir: Path 
     # (with hard-negative mining it starts once the mined windows have joined the training set)
     background = None
 
+    def can_train_beside() -> bool:
+        return config.data.workers >= 2 and (os.cpu_count() or 1) >= 2 and strategy.num_replicas_in_sync == 1
+
     def start_background():
-        if config.data.workers >= 2 and (os.cpu_count() or 1) >= 2 and strategy.num_replicas_in_sync == 1:
+        if can_train_beside():
             job = BackgroundTraining(config.student, train.x, train.y, step=config.student_training, seed=2,
                                      name="student_plain", work_dir=out_dir, log_path=out_dir / "student_plain.log")
             print(f"student (no distillation): training in a second process; its log: {job.log_path}")
@@ -128,12 +131,33 @@ def run(config_path: str, *, out_dir: Path, cache_dir: Path, firmware_dir: Path 
         soft = teacher_logits(teacher, x_train)
         if config.distill.teachers > 1:
             with timer.stage("more teachers"):
-                for index in range(1, config.distill.teachers):
-                    extra = train_float(config.teacher, x_train, y_train, step=config.teacher_training,
-                                        seed=100 + index, name=f"teacher_{index + 1}", verbose=verbose,
-                                        strategy=strategy)
-                    soft = soft + teacher_logits(extra, x_train)
-                    del extra
+                # the extra teachers depend on nothing but the final windows: all but one train in
+                # second processes beside the one trained here (a model's training keeps about one
+                # core busy), the same models as one after another
+                indices = list(range(1, config.distill.teachers))
+                jobs = []
+                if can_train_beside():
+                    jobs = [(index, BackgroundTraining(
+                                config.teacher, train.x, train.y, step=config.teacher_training, seed=100 + index,
+                                name=f"teacher_{index + 1}", work_dir=out_dir,
+                                log_path=out_dir / f"teacher_{index + 1}.log")) for index in indices[1:]]
+                    indices = indices[:1]
+                try:
+                    for index in indices:
+                        extra = train_float(config.teacher, x_train, y_train, step=config.teacher_training,
+                                            seed=100 + index, name=f"teacher_{index + 1}", verbose=verbose,
+                                            strategy=strategy)
+                        soft = soft + teacher_logits(extra, x_train)
+                        del extra
+                    for index, job in jobs:
+                        extra, seconds = job.result()
+                        print(f"teacher_{index + 1}: {seconds:.0f} s in a second process")
+                        soft = soft + teacher_logits(extra, x_train)
+                        del extra
+                except BaseException:
+                    for _, job in jobs:
+                        job.cancel()
+                    raise
                 soft = soft / np.float32(config.distill.teachers)
         with timer.stage("student (distilled)"):
             student = train_distilled(config.student, x_train, y_train, soft, step=config.student_training,
