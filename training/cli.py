@@ -131,17 +131,20 @@ def run(config_path: str, *, out_dir: Path, cache_dir: Path, firmware_dir: Path 
         soft = teacher_logits(teacher, x_train)
         if config.distill.teachers > 1:
             with timer.stage("more teachers"):
-                # the extra teachers depend on nothing but the final windows: all but one train in
-                # second processes beside the one trained here (a model's training keeps about one
-                # core busy), the same models as one after another
+                # the extra teachers depend on nothing but the final windows: some train in second
+                # processes beside the ones trained here (a model's training keeps about one core
+                # busy; one process per core beyond this one and the plain student's, at least one),
+                # the same models as one after another
                 indices = list(range(1, config.distill.teachers))
                 jobs = []
                 if can_train_beside():
+                    beside = min(len(indices) - 1, max(1, (os.cpu_count() or 1) - 2))
                     jobs = [(index, BackgroundTraining(
                                 config.teacher, train.x, train.y, step=config.teacher_training, seed=100 + index,
                                 name=f"teacher_{index + 1}", work_dir=out_dir,
-                                log_path=out_dir / f"teacher_{index + 1}.log")) for index in indices[1:]]
-                    indices = indices[:1]
+                                log_path=out_dir / f"teacher_{index + 1}.log"))
+                            for index in indices[len(indices) - beside:]]
+                    indices = indices[:len(indices) - beside]
                 try:
                     for index in indices:
                         extra = train_float(config.teacher, x_train, y_train, step=config.teacher_training,
