@@ -242,7 +242,7 @@ MIC_SCRIPT = textwrap.dedent("""
     # overflows, as a real microphone would): then the stream is opened again, at most 3 times,
     # and every attempt is recorded
     result["listener_attempts"] = []
-    for attempt in range(3):
+    for _ in range(3):
         found = []
         mic = MicrophoneSource(buffer_ms=30000)
         listener = Listener(engine, mic, on_detection=found.append)

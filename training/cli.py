@@ -84,10 +84,14 @@ def run(config_path: str, *, out_dir: Path, cache_dir: Path, firmware_dir: Path 
     def can_train_beside() -> bool:
         return config.data.workers >= 2 and (os.cpu_count() or 1) >= 2 and strategy.num_replicas_in_sync == 1
 
+    def train_beside(arch, step, *, seed: int, name: str) -> BackgroundTraining:
+        """:func:`train_float` on the current training windows in a second process; its log is RUN/NAME.log."""
+        return BackgroundTraining(arch, train.x, train.y, step=step, seed=seed, name=name, work_dir=out_dir,
+                                  log_path=out_dir / f"{name}.log")
+
     def start_background():
         if can_train_beside():
-            job = BackgroundTraining(config.student, train.x, train.y, step=config.student_training, seed=2,
-                                     name="student_plain", work_dir=out_dir, log_path=out_dir / "student_plain.log")
+            job = train_beside(config.student, config.student_training, seed=2, name="student_plain")
             print(f"student (no distillation): training in a second process; its log: {job.log_path}")
             return job
         return None
@@ -139,22 +143,23 @@ def run(config_path: str, *, out_dir: Path, cache_dir: Path, firmware_dir: Path 
                 jobs = []
                 if can_train_beside():
                     beside = min(len(indices) - 1, max(1, (os.cpu_count() or 1) - 2))
-                    jobs = [(index, BackgroundTraining(
-                                config.teacher, train.x, train.y, step=config.teacher_training, seed=100 + index,
-                                name=f"teacher_{index + 1}", work_dir=out_dir,
-                                log_path=out_dir / f"teacher_{index + 1}.log"))
+                    jobs = [(index, train_beside(config.teacher, config.teacher_training, seed=100 + index,
+                                                 name=f"teacher_{index + 1}"))
                             for index in indices[len(indices) - beside:]]
                     indices = indices[:len(indices) - beside]
-                try:
+
+                def extra_teachers():
                     for index in indices:
-                        extra = train_float(config.teacher, x_train, y_train, step=config.teacher_training,
-                                            seed=100 + index, name=f"teacher_{index + 1}", verbose=verbose,
-                                            strategy=strategy)
-                        soft = soft + teacher_logits(extra, x_train)
-                        del extra
+                        yield train_float(config.teacher, x_train, y_train, step=config.teacher_training,
+                                          seed=100 + index, name=f"teacher_{index + 1}", verbose=verbose,
+                                          strategy=strategy)
                     for index, job in jobs:
-                        extra, seconds = job.result()
+                        model, seconds = job.result()
                         print(f"teacher_{index + 1}: {seconds:.0f} s in a second process")
+                        yield model
+
+                try:
+                    for extra in extra_teachers():
                         soft = soft + teacher_logits(extra, x_train)
                         del extra
                 except BaseException:
