@@ -19,6 +19,7 @@ from wakeword.errors import WakewordError
 
 from .mixing import SNR_REFERENCES
 from .report import condition_results
+from .sources import HALVES
 from .suite import DEFAULT_SNRS_DB, load_peer, run_suite
 
 
@@ -33,6 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="a peer model run through the same engine, e.g. microwakeword:alexa; repeatable")
     parser.add_argument("--positives", nargs="+", required=True, metavar="DIR",
                         help="folders of keyword clips, each named after its keyword")
+    parser.add_argument("--half", choices=HALVES, default="all",
+                        help="which clips of each positives folder: all, or one fixed half: 'dev' for choices "
+                             "(recipe, threshold rule, design), 'test' for reported figures (default: %(default)s)")
     parser.add_argument("--negatives", nargs="+", required=True, metavar="DIR",
                         help="folders of audio without the keyword (played back to back)")
     parser.add_argument("--noise", nargs="+", default=[], metavar="FILE|DIR",
@@ -81,7 +85,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         results = run_suite(models=models, positives=args.positives, negatives=args.negatives, noises=args.noise,
                             rirs=args.rir, snrs_db=args.snr, snr_reference=args.snr_reference, out_dir=args.out,
                             workers=args.workers, max_negative_hours=args.max_negative_hours, seed=args.seed,
-                            progress=not args.quiet, allow_unsigned=args.allow_unsigned)
+                            progress=not args.quiet, allow_unsigned=args.allow_unsigned,
+                            positives_half=args.half)
     except WakewordError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -212,7 +212,9 @@ def render_markdown(results: dict, figures: list[Path]) -> str:
     lines = ["# Wake word robustness report", ""]
     lines.append(f"- created {results['created']}, wall time {results.get('wall_s', 'n/a')} s, "
                  f"seed {results['settings']['seed']}")
+    half = results["settings"].get("positives_half", "all")
     lines.append("- positives: " + ", ".join(f"{p['label']} ({p['clips']} clips)" for p in inputs["positives"])
+                 + ("" if half == "all" else f", the {half} half of each folder")
                  + f"; each with {results['settings']['context_ms']} ms of silence before and after")
     lines.append(f"- negatives: {inputs['hours_negative']:.3f} h from "
                  + ", ".join(f"{Path(n['path']).name} ({n['files']} files)" for n in inputs["negatives"])

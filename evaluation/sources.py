@@ -6,6 +6,7 @@ memory does not grow with the length of a file or of a stream.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,6 +57,40 @@ def find_audio_files(path: str | os.PathLike, *, what: str) -> list[Path]:
     if not files:
         raise EvaluationError(f"{what} {path}: no audio files ({', '.join(AUDIO_SUFFIXES)}) found")
     return files
+
+
+#: which clips of a positives folder to use: every clip, or one of two fixed halves
+HALVES = ("all", "dev", "test")
+#: the salt of :func:`clip_half` (changing it would reshuffle every half: never do it for reported figures)
+HALF_SALT = "wakeword-dev-test-1"
+
+
+def clip_half(path: str | os.PathLike) -> str:
+    """The fixed half (``"dev"`` or ``"test"``) a keyword clip belongs to.
+
+    A stable hash of the clip's folder and file name (not its contents or location), so the same
+    recording is in the same half on every machine and adding clips never moves others. The dev half
+    is for every choice (recipe, threshold rule, design), the test half for reported figures only.
+
+    >>> clip_half("data/eval/positives/alexa/0.flac") == clip_half("/elsewhere/alexa/0.flac")
+    True
+    """
+    path = Path(path)
+    digest = hashlib.sha1(f"{HALF_SALT}/{path.parent.name}/{path.name}".encode("utf-8")).digest()
+    return "dev" if digest[0] < 128 else "test"
+
+
+def select_half(files: Sequence[str | os.PathLike], half: str) -> list:
+    """The ``files`` of one half (:func:`clip_half`), in input order; ``"all"`` keeps every file.
+
+    Raises
+    ------
+    EvaluationError
+        ``half`` is not one of :data:`HALVES`.
+    """
+    if half not in HALVES:
+        raise EvaluationError(f"half {half!r} is not one of {', '.join(HALVES)}")
+    return list(files) if half == "all" else [f for f in files if clip_half(f) == half]
 
 
 @dataclass(frozen=True)

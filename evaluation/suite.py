@@ -39,7 +39,7 @@ from .conditions import (CONTEXT_MS, POOLED_NOISE, Ambience, Condition, build_co
 from .metrics import (ALL_THRESHOLDS, PositiveTrial, ScoreStream, count_false_accepts, curve_from_counts,
                       frr_at_fa_per_hour, peak_window_mean, trial_hits, window_mean_histogram)
 from .mixing import NoiseMixer, check_snr_reference
-from .sources import (AudioInfo, Piece, find_audio_files, negative_shards, probe_audio, read_clip,
+from .sources import (HALVES, AudioInfo, Piece, find_audio_files, select_half, negative_shards, probe_audio, read_clip,
                       resolve_input)
 
 DEFAULT_SNRS_DB = (20.0, 10.0, 5.0, 0.0, -5.0)
@@ -228,8 +228,11 @@ def _probe_all(files: Sequence[Path]) -> list[AudioInfo]:
 
 
 def collect_inputs(*, positives: Sequence[str | os.PathLike], negatives: Sequence[str | os.PathLike],
-                   noises: Sequence[str | os.PathLike] = (), rirs: Sequence[str | os.PathLike] = ()) -> _Inputs:
+                   noises: Sequence[str | os.PathLike] = (), rirs: Sequence[str | os.PathLike] = (),
+                   positives_half: str = "all") -> _Inputs:
     """Find and header-check every input file; one clear error for the first bad input.
+
+    ``positives_half`` keeps one fixed half of each positives folder (:func:`evaluation.sources.clip_half`).
 
     Raises
     ------
@@ -244,9 +247,12 @@ def collect_inputs(*, positives: Sequence[str | os.PathLike], negatives: Sequenc
     for path in positives:
         resolved = resolve_input(path, what="positives")
         label = resolved.name if resolved.is_dir() else resolved.parent.name
-        infos = _probe_all(find_audio_files(resolved, what="positives"))
+        files = select_half(find_audio_files(resolved, what="positives"), positives_half)
+        if not files:
+            raise EvaluationError(f"positives {path}: no clip in its {positives_half} half")
+        infos = _probe_all(files)
         clips.extend((info, label) for info in infos)
-        positive_dirs.append({"path": str(path), "label": label, "clips": len(infos)})
+        positive_dirs.append({"path": str(path), "label": label, "clips": len(infos), "half": positives_half})
     negative_infos: list[AudioInfo] = []
     negative_dirs = []
     for path in negatives:
@@ -377,7 +383,7 @@ def run_suite(*, models: Sequence[str | os.PathLike | Bundle], positives: Sequen
               seed: int = 0, thresholds: Iterable[int] | None = None, context_ms: int = CONTEXT_MS,
               progress: bool = True, negative_shard_seconds: float = NEGATIVE_SHARD_SECONDS,
               positives_per_shard: int = POSITIVES_PER_SHARD, allow_unsigned: bool = False,
-              snr_reference: str = "speech") -> dict:
+              snr_reference: str = "speech", positives_half: str = "all") -> dict:
     """Evaluate models under every condition; write ``results.json``, ``report.md`` and PNGs.
 
     Parameters
@@ -385,6 +391,8 @@ def run_suite(*, models: Sequence[str | os.PathLike | Bundle], positives: Sequen
     models : sequence of bundle path/name, ``microwakeword:NAME`` or Bundle
     positives : folders (or files) of keyword clips; a folder's name is its keyword
         (see :func:`positive_keywords`).
+    positives_half : ``"all"``, or ``"dev"`` / ``"test"``: one fixed half of every positives
+        folder (:func:`evaluation.sources.clip_half`): choices on the dev half, figures on the test half.
     negatives : folders (or files) of audio without the keywords, played back to back.
     noises : noise files or folders (a folder is one noise type), for ``NOISE@SNRdB`` conditions.
     rirs : impulse-response files or folders, for ``reverb`` conditions.
@@ -415,12 +423,15 @@ def run_suite(*, models: Sequence[str | os.PathLike | Bundle], positives: Sequen
     if workers < 1:
         raise EvaluationError(f"workers={workers} must be >= 1")
     check_snr_reference(snr_reference)   # here, before any worker starts
+    if positives_half not in HALVES:
+        raise EvaluationError(f"positives_half {positives_half!r} is not one of {', '.join(HALVES)}")
     if max_negative_hours is not None and not max_negative_hours > 0:
         raise EvaluationError(f"max_negative_hours={max_negative_hours} must be > 0")
     if not models:
         raise EvaluationError("no model given (--bundle or --peer)")
     bundles = [load_model(m, allow_unsigned=allow_unsigned) for m in models]
-    inputs = collect_inputs(positives=positives, negatives=negatives, noises=noises, rirs=rirs)
+    inputs = collect_inputs(positives=positives, negatives=negatives, noises=noises, rirs=rirs,
+                            positives_half=positives_half)
     labels = sorted({label for _, label in inputs.positives})
     label_maps = [positive_keywords(b.manifest.keywords, labels) for b in bundles]
     for bundle, mapping in zip(bundles, label_maps):
@@ -470,7 +481,7 @@ def run_suite(*, models: Sequence[str | os.PathLike | Bundle], positives: Sequen
         "format": RESULTS_FORMAT,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "settings": {"seed": seed, "snrs_db": [float(s) for s in snrs_db], "snr_reference": snr_reference,
-                     "context_ms": context_ms,
+                     "context_ms": context_ms, "positives_half": positives_half,
                      "workers": workers, "max_negative_hours": max_negative_hours,
                      "thresholds": swept.tolist(), "fa_per_hour_targets": list(FA_PER_HOUR_TARGETS)},
         "inputs": {"positives": inputs.positive_dirs, "negatives": inputs.negative_dirs,

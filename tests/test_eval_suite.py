@@ -383,3 +383,45 @@ def test_cli_bad_inputs_exit_2_with_one_line(tiny_folder, tmp_path, capsys, prob
 def test_cli_without_a_model_exits_2(tiny_folder, capsys):
     assert main(["--positives", str(tiny_folder / "pos" / "alexa"), "--negatives", str(tiny_folder / "neg")]) == 2
     assert "no model" in capsys.readouterr().err
+
+
+def test_clip_halves_are_fixed_disjoint_and_about_even():
+    from evaluation.sources import clip_half, select_half
+
+    names = [f"/data/eval/positives/alexa/{i}.flac" for i in range(400)]
+    dev, test = select_half(names, "dev"), select_half(names, "test")
+    assert sorted(dev + test) == sorted(names) and not set(dev) & set(test)
+    assert 0.4 < len(dev) / len(names) < 0.6
+    # the half is a property of the clip's folder and name, not of where the folder lies
+    assert [clip_half(n.replace("/data/eval", "/mnt/copy")) for n in names] == [clip_half(n) for n in names]
+    # the folder is part of it: the same file names split differently in another keyword's folder
+    other = [clip_half(n.replace("/alexa/", "/jarvis/")) for n in names]
+    assert other != [clip_half(n) for n in names]
+    assert select_half(names, "all") == names
+    with pytest.raises(Exception, match="half 'train' is not one of"):
+        select_half(names, "train")
+
+
+def test_cli_half_scores_one_half_of_the_positives_and_records_it(tiny_folder, tmp_path):
+    import shutil
+
+    from evaluation.sources import clip_half
+
+    pos = tmp_path / "alexa"
+    pos.mkdir()
+    for i in range(8):
+        shutil.copy(tiny_folder / "pos" / "alexa" / "spoken.wav", pos / f"{i}.wav")
+    expected = {half: sum(clip_half(pos / f"{i}.wav") == half for i in range(8)) for half in ("dev", "test")}
+    assert expected["dev"] and expected["test"]
+    counts = {}
+    for half in ("dev", "test"):
+        out = tmp_path / half
+        assert main(["--peer", "microwakeword:alexa", "--positives", str(pos), "--negatives", str(tiny_folder / "neg"),
+                     "--half", half, "--out", str(out), "--quiet"]) == 0
+        results = json.loads((out / "results.json").read_text())
+        assert results["settings"]["positives_half"] == half
+        assert results["inputs"]["positives"][0]["half"] == half
+        counts[half] = results["inputs"]["positive_clips"]
+        assert results["models"]["microwakeword-alexa"]["conditions"]["clean"]["positives"] == counts[half]
+        assert f"the {half} half of each folder" in (out / "report.md").read_text()
+    assert counts == expected
