@@ -391,6 +391,7 @@ def test_keyword_clips_can_get_their_own_snr_range():
     range, every other window at augment.snr_db_range."""
     from training import data as data_module
     from training.config import DataConfig
+    from wakeword.config import from_dict
     from wakeword.errors import ConfigError
 
     only_noise = {"speed_probability": 0.0, "pitch_probability": 0.0, "vtlp_probability": 0.0,
@@ -399,7 +400,7 @@ def test_keyword_clips_can_get_their_own_snr_range():
     clip = (8000 * np.sin(2 * np.pi * 500 * np.arange(8000) / 16000)).astype(np.int16)
     levels = {}
     for positive_range in (None, (40.0, 40.0)):
-        data_module._init_worker(only_noise, [], [], 0, positive_range)
+        data_module._init_worker(from_dict(A.AugmentConfig, only_noise), [], [], 0, positive_range)
         for kind in (True, "positive"):
             windows = data_module._clip_window((clip, 98, (0, 0), 5, kind))
             levels[positive_range, kind] = float(windows[:20].mean())  # the lead-in: noise only

@@ -8,6 +8,7 @@ import pytest
 import soundfile as sf
 
 from training import mining
+from training.augment import AugmentConfig
 from training.config import MiningConfig, TrainConfig, KeywordConfig, DataConfig
 from training.data import WindowSet, real_speech_split
 from training.evaluate import window_scores
@@ -46,7 +47,7 @@ def _config(**mining_settings) -> TrainConfig:
 
 
 def _mine_one(model, path, *, min_score=0, peaks=4, gap_calls=10, augment=False, seed=0):
-    mining._init_miner({}, [], [], 0, model.model_bytes, to_dict(model.manifest.model))
+    mining._init_miner(AugmentConfig(), [], [], 0, model.model_bytes, to_dict(model.manifest.model))
     return mining._mine_recording((path, FRAMES, seed, augment, min_score, peaks, gap_calls))
 
 

@@ -53,7 +53,7 @@ def test_a_noise_target_that_costs_too_much_frr_gives_the_fewest_false_accepts_w
         assert (point.threshold, op["fa_per_hour_in_noise"]) == (threshold, fa_in_noise), budget
         assert op["noise_target_met"] is (threshold == 250) and op["noise_frr_capped"] is (threshold != 250)
     assert "costs more FRR" in ev.operating_point_metrics(
-        clean, ExportConfig(windows=(20,), noise_target_fa_per_hour=2.0),
+        clean, ExportConfig(windows=(20,), noise_target_fa_per_hour=2.0, noise_max_frr_increase=0.03),
         negative_hours=1.0, positives=10, noise_curves=noisy, noise_hours=1.0)[2]["threshold_choice"]
 
 
@@ -73,9 +73,35 @@ def test_unreachable_noise_target_keeps_the_fewest_false_accepts_in_noise():
     assert "not reachable" in metrics["threshold_choice"]
     # within 3 points of the best clean point (0%, window 20 at 150): 150 has fewer in noise than 100
     window, point, _ = ev.operating_point_metrics(
-        clean, ExportConfig(windows=(8, 20), noise_target_fa_per_hour=1.0),
+        clean, ExportConfig(windows=(8, 20), noise_target_fa_per_hour=1.0, noise_max_frr_increase=0.03),
         negative_hours=1.0, positives=10, noise_curves=noisy, noise_hours=1.0)
     assert (window, point.threshold) == (20, 150)
+
+
+def test_by_default_the_noise_target_holds_whatever_it_costs():
+    clean = {20: curve([0, 1, 2, 6], [1, 0, 0, 0])}
+    noisy = {20: curve([0, 1, 2, 6], [9, 4, 3, 0])}
+    # only 250 holds 2 FA/h in noise, 50 FRR points above the best clean point: taken all the same
+    window, point, metrics = ev.operating_point_metrics(clean, ExportConfig(), negative_hours=1.0, positives=10,
+                                                        noise_curves=noisy, noise_hours=1.0)
+    assert point.threshold == 250 and point.frr == pytest.approx(0.6)
+    assert metrics["operating_point"]["noise_target_met"] is True
+    assert "FRR points above" not in metrics["threshold_choice"]
+
+
+def test_real_recordings_measure_the_point_but_do_not_choose_it():
+    clean = {20: curve([0, 1, 3, 6], [1, 0, 0, 0])}
+    # real clips that would favour 100 (no false reject there, fewer than at 150)
+    real = {20: curve([0, 4, 5, 7], [1, 0, 0, 0], positives=8)}
+    alone = ev.operating_point_metrics(clean, ExportConfig(), negative_hours=1.0, positives=10)
+    window, point, metrics = ev.operating_point_metrics(clean, ExportConfig(), negative_hours=1.0, positives=10,
+                                                        real_curves=real, real_half="dev")
+    assert (window, point.threshold) == (alone[0], alone[1].threshold) == (20, 150)
+    op = metrics["operating_point"]
+    assert op["frr"] == pytest.approx(0.1) and op["positives"] == 10
+    assert op["real_frr"] == pytest.approx(0.5) and op["real_positives"] == 8 and op["real_positives_half"] == "dev"
+    assert "real_frr" not in alone[2]["operating_point"]
+    assert "no real recording of the keyword" in metrics["threshold_choice"]
 
 
 def test_noise_curves_must_match_the_clean_ones():
@@ -129,7 +155,7 @@ def test_noise_settings_are_checked(tmp_path):
     config.write_text(base)
     export = load_config(config).export
     assert (export.noise_target_fa_per_hour, export.noise_snr_db, export.noise_passes,
-            export.noise_max_frr_increase) == (2.0, 10.0, 2, 0.03)
+            export.noise_max_frr_increase) == (2.0, 10.0, 2, 1.0)
     for bad, name in (("noise_passes = -1", "noise_passes"), ("noise_passes = 50", "noise_passes"),
                       ("noise_max_frr_increase = 3.0", "noise_max_frr_increase"),
                       ("noise_target_fa_per_hour = -1.0", "noise_target_fa_per_hour"),

@@ -32,12 +32,15 @@ def tiny_run(tmp_path_factory):
                               "a lesson in excellent sound"]):
         subprocess.run(["flite", "-voice", "slt", "-t", text, "-o", str(out / "speech" / f"{i}.wav")], check=True)
     tiny = (ROOT / "configs" / "tiny.toml").read_text().replace(
-        "noise_windows = 60\n", 'noise_windows = 60\nreal_speech_dirs = ["speech"]\nspliced_positives_per_file = 2\n'
-        "spliced_negatives_per_file = 2\nsplice_max_segments = 6\n")
-    # hard negatives mined with the trained teacher from the real speech folder and the synthesized negatives
-    config.write_text(tiny + '\n[evaluation]\npositives_dirs = ["eval_pos"]\nnegatives_dirs = ["eval_neg"]\n'
-                      '\n[mining]\nenabled = true\npasses = 2\nmin_score = 0\nteacher_epochs = 1\n'
-                      'include_synthesized = true\n\n[distill]\nteachers = 3\n')
+        "spliced_positives_per_file = 0\nspliced_negatives_per_file = 0\n",
+        'real_speech_dirs = ["speech"]\nspliced_positives_per_file = 2\nspliced_negatives_per_file = 2\n'
+        "splice_max_segments = 6\n")
+    # hard negatives mined with the trained teacher from the real speech folder and the synthesized
+    # negatives, and three teachers
+    tiny = tiny.replace("[mining]\nenabled = false\n", "[mining]\nenabled = true\npasses = 2\nmin_score = 0\n"
+                        "teacher_epochs = 1\ninclude_synthesized = true\n").replace("teachers = 1", "teachers = 3")
+    assert "real_speech_dirs" in tiny and "teachers = 3" in tiny and "passes = 2" in tiny
+    config.write_text(tiny + '\n[evaluation]\npositives_dirs = ["eval_pos"]\nnegatives_dirs = ["eval_neg"]\n')
     result = run(str(config), out_dir=out / "out", cache_dir=out / "cache", firmware_dir=out / "firmware", verbose=0)
     return out, result
 
@@ -94,16 +97,25 @@ def test_ablation_table_and_firmware_sources(tiny_run):
     assert point["fa_per_hour_in_noise"] == in_noise[str(point["threshold"])] and point["noise_snr_db"] == 10.0
     frr, clean_fa = manifest.metrics["frr_by_threshold"], manifest.metrics["fa_per_hour_by_threshold"]
     meeting = [t for t in frr if clean_fa[t] <= 0.5]
-    if point["target_met"]:  # at most 3 FRR points above the best clean point
-        budget = [t for t in meeting if frr[t] <= min(frr[u] for u in meeting) + 0.03 + 1e-9]
-        assert str(point["threshold"]) in budget
-        if point["noise_target_met"]:
+    if point["target_met"]:
+        holding = [t for t in meeting if in_noise[t] <= 2.0]
+        if point["noise_target_met"]:  # the lowest FRR that holds both targets (no FRR cap by default)
             assert point["fa_per_hour_in_noise"] <= point["noise_target_fa_per_hour"] == 2.0
-        else:  # the fewest false accepts in noise within that budget
-            assert point["fa_per_hour_in_noise"] == min(in_noise[t] for t in budget)
-    assert all("real_fa_h_in_noise_at_0.5_fa_h" in r for r in rows)
-    # holding the false accepts in noise too can only cost FRR
-    assert all(r["real_frr_at_0.5_fa_h_holding_in_noise"] >= r["real_frr_at_0.5_fa_h"] for r in rows)
+            assert point["frr"] == min(frr[t] for t in holding)
+        else:  # the fewest false accepts in noise
+            assert not holding and point["fa_per_hour_in_noise"] == min(in_noise[t] for t in meeting)
+    # the FRR of the choice is measured on keyword clips the pipeline made and never trained on: the
+    # validation voices' synthesized clips and the validation speakers' spliced ones, each played clean
+    # and augmented; the real recordings only measure
+    heldout = manifest.training["data"]["heldout_positives"]
+    assert heldout["synthesized"] >= 1 and heldout["spliced"] == manifest.training["data"]["spliced_clips"]["val"]
+    assert point["positives"] == 2 * (heldout["synthesized"] + heldout["spliced"])
+    assert point["real_positives"] == 3 and 0 <= point["real_frr"] <= 1
+    assert "no real recording of the keyword" in manifest.metrics["threshold_choice"]
+    for r in rows:
+        assert {"threshold", "window", "heldout_frr", "fa_h", "fa_h_in_noise", "real_frr"} <= set(r), r
+        # the best real point picks its threshold on the real clips themselves: never worse
+        assert r["real_frr_at_0.5_fa_h"] <= r["real_frr"] or r["fa_h"] > 0.5
     assert [r["variant"] for r in rows] == ["float teacher", "float student", "student + distillation",
                                            "int8 PTQ (no QAT)", "int8 QAT"]
     # export.ship defaults to "ptq": exactly that row is the bundle
@@ -165,6 +177,22 @@ def test_reexport_can_keep_the_model_and_choose_only_the_threshold(tiny_run):
     assert point["threshold"] >= source.manifest.detector.threshold
 
 
+def test_the_threshold_needs_no_real_recording_of_the_keyword(tiny_run):
+    # the same model re-thresholded by a config without real keyword clips: the same operating point
+    from training.reexport import reexport
+
+    out, result = tiny_run
+    blind = out / "blind.toml"
+    blind.write_text((out / "tiny.toml").read_text().replace('positives_dirs = ["eval_pos"]\n', ""))
+    assert "eval_pos" not in blind.read_text()
+    reexport(Path(result["bundle"]), blind, out / "blind", out / "cache", keep_model=True)
+    source, again = load_bundle(result["bundle"]), load_bundle(out / "blind")
+    assert again.manifest.detector == source.manifest.detector
+    point = again.manifest.metrics["operating_point"]
+    assert "real_frr" not in point
+    assert point["frr"] == source.manifest.metrics["operating_point"]["frr"]
+
+
 def test_every_variant_is_kept_and_the_float_teacher_quantizes(tiny_run):
     # runs keep each variant's streaming model; a float one (here the teacher) becomes an int8 bundle
     from training.reexport import reexport
@@ -211,7 +239,7 @@ def test_teacher_count_is_checked(tmp_path):
 
     config = tmp_path / "c.toml"
     base = '[keyword]\nphrase = "alexa"\nname = "alexa"\n'
-    assert load_config_text(config, base).distill.teachers == 1
+    assert load_config_text(config, base).distill.teachers == 3  # the default recipe
     for bad in ("0", "9"):
         with pytest.raises(ConfigError, match=r"distill\.teachers must be in 1\.\.8, got " + bad):
             load_config_text(config, base + f"[distill]\nteachers = {bad}\n")

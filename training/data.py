@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from wakeword.audio import load_audio, to_int16
-from wakeword.config import FeatureConfig, from_dict, to_dict
+from wakeword.config import FeatureConfig, to_dict
 from wakeword.features import compute_features, features_to_float
 
 from .config import DataConfig, TrainConfig
@@ -41,7 +41,9 @@ LEAD_IN_SAMPLES = 16000
 POSITIVE_END_OFFSET_MS = (0, 300)
 NEGATIVE_END_OFFSET_MS = (0, 900)
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg")
-DATA_FORMAT_VERSION = 2
+DATA_FORMAT_VERSION = 3
+#: at most this many held-out synthesized keyword clips are kept for the operating point (spliced: all)
+HELDOUT_SYNTHESIZED_CLIPS = 200
 
 
 @dataclass
@@ -96,13 +98,13 @@ def audio_files(folders: tuple[str, ...], *, required: bool) -> list[Path]:
 _WORKER: dict = {}
 
 
-def _init_worker(augment: dict, noise_files: list[str], rir_files: list[str], seed: int,
+def _init_worker(config, noise_files: list[str], rir_files: list[str], seed: int,
                  positive_snr_db_range: tuple[float, float] | None = None) -> None:
-    from .augment import AugmentConfig, Augmenter
+    """Set up a worker's augmenters: ``config`` an :class:`training.augment.AugmentConfig`."""
+    from .augment import Augmenter
 
     noises = [load_audio(f).astype(np.float32) / 32768.0 for f in noise_files]
     rirs = [load_audio(f).astype(np.float32) / 32768.0 for f in rir_files]
-    config = from_dict(AugmentConfig, augment)
     _WORKER["augmenter"] = Augmenter(config, noises=noises, rirs=rirs, seed=seed)
     _WORKER["positive_augmenter"] = _WORKER["augmenter"] if positive_snr_db_range is None else Augmenter(
         dataclasses.replace(config, snr_db_range=tuple(positive_snr_db_range)), noises=noises, rirs=rirs, seed=seed)
@@ -208,7 +210,7 @@ def _cache_key(config: TrainConfig, extra: dict) -> str:
     if data.get("positive_snr_db_range") is None:  # unset: the same windows (and cache) as before it existed
         data.pop("positive_snr_db_range", None)
     payload = json.dumps({"v": DATA_FORMAT_VERSION, "keyword": config.keyword.phrase, "data": data,
-                          "augment": config.augment, "frames": config.student.receptive_field_frames, **extra},
+                          "augment": to_dict(config.augment), "frames": config.student.receptive_field_frames, **extra},
                          sort_keys=True, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
@@ -248,19 +250,66 @@ def _plan(config: TrainConfig, cache_dir: Path, rng: np.random.Generator) -> _Pl
     return _Plan(voices, val_ids, noise_files, rir_files, speech_files, splice_files, cache)
 
 
-def synthesized_negatives(config: TrainConfig, *, cache_dir: Path) -> dict[str, list[np.ndarray]]:
-    """The synthesized negative clips (confusable and general phrases, int16, not augmented) of the
-    windows :func:`build_windows` made for ``config``, by split (their voices' split)."""
+def _save_clips(path: Path, clips: list[np.ndarray], **columns: np.ndarray) -> None:
+    """int16 clips of any length (and per-clip ``columns``) in one ``.npz``, written atomically."""
+    tmp = path.with_name("." + path.name)
+    with open(tmp, "wb") as fh:
+        np.savez(fh, audio=np.concatenate(clips) if clips else np.zeros(0, np.int16),
+                 ends=np.cumsum([len(a) for a in clips]).astype(np.int64), **columns)
+    os.replace(tmp, path)
+
+
+def _load_clips(config: TrainConfig, cache_dir: Path, name: str, columns: tuple[str, ...]):
+    """The clips (and columns) :func:`_save_clips` stored under ``name`` in ``config``'s window cache."""
     cache = _plan(config, Path(cache_dir), np.random.default_rng(config.data.seed)).cache
-    path = cache / "synth_negatives.npz"
+    path = cache / name
     if not path.is_file():
         from wakeword.errors import ConfigError
 
-        raise ConfigError(f"{cache}: no synthesized negatives stored; build the windows first (build_windows)")
+        raise ConfigError(f"{cache}: no {name} stored; build the windows first (build_windows)")
     with np.load(path) as stored:
-        audio, ends, is_val = stored["audio"], stored["ends"], stored["validation"]
-    clips = np.split(audio, ends[:-1]) if len(ends) else []
+        audio, ends = stored["audio"], stored["ends"]
+        values = [stored[c] for c in columns]
+    return (np.split(audio, ends[:-1]) if len(ends) else []), values
+
+
+def synthesized_negatives(config: TrainConfig, *, cache_dir: Path) -> dict[str, list[np.ndarray]]:
+    """The synthesized negative clips (confusable and general phrases, int16, not augmented) of the
+    windows :func:`build_windows` made for ``config``, by split (their voices' split)."""
+    clips, (is_val,) = _load_clips(config, cache_dir, "synth_negatives.npz", ("validation",))
     return {"train": [c for c, v in zip(clips, is_val) if not v], "val": [c for c, v in zip(clips, is_val) if v]}
+
+
+def heldout_positives(config: TrainConfig, *, cache_dir: Path) -> tuple[list[np.ndarray], list[str]]:
+    """Keyword clips no model was trained on (int16, not augmented), and each one's source:
+    ``"synthesized"`` (validation voices, at most :data:`HELDOUT_SYNTHESIZED_CLIPS`) and ``"spliced"``
+    (the validation speakers' spliced clips), as :func:`build_windows` stored them for ``config``.
+    They stand in for real recordings of the keyword, which a user training a new phrase has not got."""
+    clips, (sources,) = _load_clips(config, cache_dir, "heldout_positives.npz", ("source",))
+    return clips, [str(s) for s in sources]
+
+
+#: silence (room tone) after each held-out keyword clip in its stream, so the detector's window can fill
+HELDOUT_TAIL_MS = 1000
+
+
+def heldout_positive_streams(config: TrainConfig, *, cache_dir: Path) -> tuple[list[np.ndarray], list[str]]:
+    """Feature streams of the held-out keyword clips (:func:`heldout_positives`), each played twice:
+    once over quiet room tone, once through the positives' training augmentation (noise, rooms, the
+    device), with :data:`HELDOUT_TAIL_MS` after it and a settled frontend; and each stream's kind
+    (``"synthesized"`` or ``"spliced"``, ``"+augmented"`` for the second copy). Seeded: the same
+    streams every time for the same config and cache."""
+    clips, sources = heldout_positives(config, cache_dir=cache_dir)
+    plan = _plan(config, Path(cache_dir), np.random.default_rng(config.data.seed))
+    rng = np.random.default_rng([config.data.seed, 13])
+    tasks, kinds = [], []
+    for clip, source in zip(clips, sources):
+        frames = -(-(len(clip) + HELDOUT_TAIL_MS * 16 + 4000) // FeatureConfig().step_samples)
+        for augment in (False, "positive"):
+            tasks.append((clip, frames, (HELDOUT_TAIL_MS, HELDOUT_TAIL_MS), int(rng.integers(2**31)), augment))
+            kinds.append(source + ("+augmented" if augment else ""))
+    init = (config.augment, plan.noise_files, plan.rir_files, config.data.seed, config.data.positive_snr_db_range)
+    return _run_clips(_clip_window, tasks, init_args=init, data=config.data, desc="held-out positives"), kinds
 
 
 def build_windows(config: TrainConfig, *, cache_dir: Path) -> tuple[WindowSet, WindowSet, dict]:
@@ -308,12 +357,8 @@ def build_windows(config: TrainConfig, *, cache_dir: Path) -> tuple[WindowSet, W
     neg_audio = run_jobs([j for _, j in neg_jobs], cache_dir=synth_cache, workers=data.workers,
                          backend=data.executor, address=data.ray_address)
     cache.mkdir(parents=True, exist_ok=True)  # kept for hard-negative mining (synthesized_negatives)
-    tmp = cache / ".synth_negatives.npz"
-    with open(tmp, "wb") as fh:
-        np.savez(fh, audio=np.concatenate(neg_audio) if neg_audio else np.zeros(0, np.int16),
-                 ends=np.cumsum([len(a) for a in neg_audio]).astype(np.int64),
-                 validation=np.array([j.voice.voice_id in val_ids for _, j in neg_jobs], bool))
-    os.replace(tmp, cache / "synth_negatives.npz")
+    _save_clips(cache / "synth_negatives.npz", neg_audio,
+                validation=np.array([j.voice.voice_id in val_ids for _, j in neg_jobs], bool))
 
     init = (config.augment, noise_files, rir_files, data.seed, data.positive_snr_db_range)
     splits: dict[str, list[WindowSet]] = {"train": [], "val": []}
@@ -362,6 +407,14 @@ def build_windows(config: TrainConfig, *, cache_dir: Path) -> tuple[WindowSet, W
         source = "spliced_positive" if label else "spliced_negative"
         add(split, _run_clips(_clip_window, tasks, init_args=init, data=data, desc=f"{source} {split}"),
             label, source)
+    # keyword clips of voices and speakers never trained on, for the operating point (heldout_positives)
+    heldout = [clip for clip, job in zip(pos_audio, pos_jobs) if job.voice.voice_id in val_ids]
+    if len(heldout) > HELDOUT_SYNTHESIZED_CLIPS:
+        keep = np.random.default_rng([data.seed, 3]).choice(len(heldout), HELDOUT_SYNTHESIZED_CLIPS, replace=False)
+        heldout = [heldout[i] for i in np.sort(keep)]
+    spliced_val = spliced.get(("val", 1), [])
+    _save_clips(cache / "heldout_positives.npz", heldout + spliced_val,
+                source=np.array(["synthesized"] * len(heldout) + ["spliced"] * len(spliced_val)))
     if speech_files:
         hop = max(1, data.real_speech_window_hop_ms // 10)
         for split in ("val", "train"):
@@ -386,7 +439,8 @@ def build_windows(config: TrainConfig, *, cache_dir: Path) -> tuple[WindowSet, W
              "train_examples": train.counts(), "validation_examples": val.counts(),
              "noise_files": len(noise_files), "rir_files": len(rir_files), "real_speech_files": len(speech_files),
              "spliced_clips": {split: len(clips) for (split, label), clips in spliced.items() if label},
-             "spliced_negative_clips": {split: len(clips) for (split, label), clips in spliced.items() if not label}}
+             "spliced_negative_clips": {split: len(clips) for (split, label), clips in spliced.items() if not label},
+             "heldout_positives": {"synthesized": len(heldout), "spliced": len(spliced_val)}}
     _save_split(cache, "train", train)
     _save_split(cache, "val", val)
     (cache / "stats.json").write_text(json.dumps(stats, indent=2))  # written last: the cache is complete
@@ -403,12 +457,13 @@ def _spliced_clips(config: TrainConfig, files: list[str], known_split: dict[str,
         return {}
     from .align import align_files
     from .confusables import confusable_phrases
-    from .splice import keyword_phones, near_misses, phrase_phones, splice_clips
+    from .phrase import pronounce
+    from .splice import near_misses, phrase_phones, splice_clips
 
-    target = keyword_phones(config.keyword.phrase)
+    # the keyword's phones: the dictionary's, a compound's, or espeak-ng's (training.phrase)
+    target = pronounce(config.keyword.phrase)
     if target is None:
-        print(f"warning: a word of {config.keyword.phrase!r} is not in the aligner's dictionary; "
-              "no spliced positives")
+        print(f"warning: {config.keyword.phrase!r} cannot be pronounced; no spliced positives")
         return {}
     wrong = near_misses(target, rng=rng, count=60)
     if data.spliced_negatives_per_file:

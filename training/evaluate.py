@@ -144,6 +144,67 @@ def model_scores(bundle: Bundle, frames: np.ndarray) -> tuple[np.ndarray, np.nda
     return t, scores
 
 
+@dataclasses.dataclass
+class ThresholdInputs:
+    """What a model's operating point is chosen on, and what measures it: feature frames computed
+    once and shared by every model variant (they all see identical frames).
+
+    The choice uses only what a user who trains a new phrase has: real negative recordings
+    (``negative_frames``, and the same in noise, ``noise_frames``) and keyword clips the pipeline made
+    itself (``heldout_frames``: synthesized voices and spliced speakers never trained on,
+    :func:`training.data.heldout_positive_streams`). Real recordings of the keyword (``real_frames``,
+    when the config names some) only measure the result.
+    """
+
+    negative_frames: np.ndarray
+    negative_hours: float
+    heldout_frames: list[np.ndarray]
+    heldout_kinds: list[str]
+    noise_frames: np.ndarray | None = None
+    noise_hours: float = 0.0
+    real_frames: list[np.ndarray] = dataclasses.field(default_factory=list)
+    #: the real clips' half of their folders ("all", "dev" or "test": evaluation.sources.clip_half)
+    real_half: str = "all"
+
+
+def threshold_inputs(config, *, cache_dir: Path) -> ThresholdInputs | None:
+    """:class:`ThresholdInputs` for ``config`` (its windows must be built: the held-out keyword clips
+    come from their cache), or None when it names no real negatives (``[evaluation] negatives_dirs``):
+    then no operating point can be chosen."""
+    from evaluation.sources import select_half
+
+    from .data import heldout_positive_streams
+
+    negatives = real_files(config.evaluation.negatives_dirs)
+    if not negatives:
+        return None
+    negative_frames, negative_hours = stream_frames(negatives, max_hours=config.evaluation.max_negative_hours,
+                                                    desc="negatives")
+    heldout, kinds = heldout_positive_streams(config, cache_dir=cache_dir)
+    noise_frames, noise_hours = threshold_noise_frames(config, negatives)
+    half = config.evaluation.positives_half
+    real = clip_frames(select_half(real_files(config.evaluation.positives_dirs), half))
+    return ThresholdInputs(negative_frames, negative_hours, heldout, kinds, noise_frames, noise_hours, real, half)
+
+
+def bundle_curves(bundle: Bundle, inputs: ThresholdInputs, *, keyword: str, detector: DetectorConfig,
+                  windows: tuple[int, ...]) -> dict:
+    """A bundle's DET curves by detector window (:func:`curves_by_window`) on ``inputs``: ``curves``
+    (held-out positives, clean negatives), ``noise_curves`` (held-out positives, negatives in noise;
+    None without them) and ``real_curves`` (real keyword clips, clean negatives; None without them)."""
+    def streams(frames_list):
+        return [score_stream(*model_scores(bundle, frames), frames=len(frames)) for frames in frames_list]
+
+    def curves(positives, negatives):
+        return curves_by_window(keyword, detector, positives=positives, negatives=negatives, windows=windows)
+
+    heldout = streams(inputs.heldout_frames)
+    clean = streams([inputs.negative_frames])[0]
+    return {"curves": curves(heldout, clean),
+            "noise_curves": None if inputs.noise_frames is None else curves(heldout, streams([inputs.noise_frames])[0]),
+            "real_curves": curves(streams(inputs.real_frames), clean) if inputs.real_frames else None}
+
+
 #: what every variant is scored on, set once per worker process by :func:`score_variants`
 _SHARED: dict = {}
 
@@ -155,37 +216,23 @@ def _share(shared: dict) -> None:
 
 def _score_variant(bundle: Bundle) -> dict:
     scores, index = window_scores(bundle, _SHARED["windows"], limit=_SHARED["limit"])
-    out = {"window_scores": scores, "window_index": index, "curves": None}
-    negatives = _SHARED["negative_frames"]
-    out["noise_curves"] = None
-    if negatives is not None:
-        neg = score_stream(*model_scores(bundle, negatives), frames=len(negatives))
-        pos = [score_stream(*model_scores(bundle, frames), frames=len(frames))
-               for frames in _SHARED["positive_frames"]]
-        out["curves"] = curves_by_window(_SHARED["keyword"], _SHARED["detector"], positives=pos, negatives=neg,
-                                         windows=_SHARED["detector_windows"])
-        noisy = _SHARED["noise_frames"]
-        if noisy is not None:
-            neg = score_stream(*model_scores(bundle, noisy), frames=len(noisy))
-            out["noise_curves"] = curves_by_window(_SHARED["keyword"], _SHARED["detector"], positives=pos,
-                                                   negatives=neg, windows=_SHARED["detector_windows"])
+    out = {"window_scores": scores, "window_index": index, "curves": None, "noise_curves": None, "real_curves": None}
+    if _SHARED["inputs"] is not None:
+        out.update(bundle_curves(bundle, _SHARED["inputs"], keyword=_SHARED["keyword"], detector=_SHARED["detector"],
+                                 windows=_SHARED["detector_windows"]))
     return out
 
 
 def score_variants(bundles: list[Bundle], windows: WindowSet, *, limit: int | None = None,
                    keyword: str = "", detector: DetectorConfig | None = None,
-                   detector_windows: tuple[int, ...] = (), negative_frames: np.ndarray | None = None,
-                   positive_frames: list[np.ndarray] = (), noise_frames: np.ndarray | None = None,
+                   detector_windows: tuple[int, ...] = (), inputs: ThresholdInputs | None = None,
                    workers: int = 1) -> list[dict]:
     """Each bundle's scores, one variant per worker process (the models are independent and each
     runs on one core): ``window_scores`` and ``window_index`` (:func:`window_scores` with ``limit``),
-    and when real frames are given ``curves``: :func:`curves_by_window` of ``keyword`` for each of
-    ``detector_windows``, from the negative stream and each positive clip's frames; with
-    ``noise_frames`` (the negatives in noise, :func:`noisy_stream_frames`) ``noise_curves`` the same
-    way from those (else None)."""
+    and with ``inputs`` the curves of :func:`bundle_curves` (``curves``, ``noise_curves``,
+    ``real_curves``; else None) for each of ``detector_windows``."""
     shared = {"windows": windows, "limit": limit, "keyword": keyword, "detector": detector or DetectorConfig(),
-              "detector_windows": tuple(detector_windows), "negative_frames": negative_frames,
-              "positive_frames": list(positive_frames), "noise_frames": noise_frames}
+              "detector_windows": tuple(detector_windows), "inputs": inputs}
     return map_clips(_score_variant, bundles, workers=workers, init=_share, init_args=(shared,), chunksize=1,
                      desc="variants scored")
 
@@ -285,9 +332,13 @@ def noise_held_point(curves: dict[int, DetCurve], noise_curves: dict[int, DetCur
 
 
 def operating_point_metrics(curves, export, *, negative_hours: float, positives: int, noise_curves=None,
-                            noise_hours: float = 0.0) -> tuple[int, object, dict]:
+                            noise_hours: float = 0.0, real_curves=None, real_half: str = "all"
+                            ) -> tuple[int, object, dict]:
     """The shipped operating point under ``export``'s rule (a :class:`training.config.ExportConfig`)
     and the manifest metrics that describe it.
+
+    ``curves`` pair the real negatives with ``positives`` keyword clips the pipeline made itself and
+    never trained on (:class:`ThresholdInputs`): the choice needs no recording of the keyword.
 
     Returns ``(window, point, metrics)``: the detector window and :class:`OperatingPoint` with the
     lowest FRR at ``<= export.target_fa_per_hour`` (see :func:`best_operating_point`), and the
@@ -296,7 +347,9 @@ def operating_point_metrics(curves, export, *, negative_hours: float, positives:
 
     With ``noise_curves`` (the same negatives in noise, :func:`threshold_noise_frames`) the point must
     also hold there (:func:`noise_held_point`, with ``export.noise_*``); the metrics then hold
-    ``fa_per_hour_in_noise_by_threshold`` and the operating point's FA/h in noise.
+    ``fa_per_hour_in_noise_by_threshold`` and the operating point's FA/h in noise. With
+    ``real_curves`` (real keyword recordings, ``real_half`` of their folders) the operating point
+    also records the FRR they measure at it (``real_frr``), which played no part in the choice.
     """
     target_fa_per_hour, windows = export.target_fa_per_hour, export.windows
     noise_target_fa_per_hour, noise_max_frr_increase = export.noise_target_fa_per_hour, export.noise_max_frr_increase
@@ -311,9 +364,11 @@ def operating_point_metrics(curves, export, *, negative_hours: float, positives:
     curve = curves[window]
     operating = {"threshold": point.threshold, "window": window, "frr": point.frr,
                  "fa_per_hour": point.fa_per_hour, "target_fa_per_hour": target_fa_per_hour,
-                 "target_met": met, "negative_hours": negative_hours, "positives": positives}
+                 "target_met": met, "negative_hours": negative_hours, "positives": positives,
+                 "positives_kind": "held-out synthesized voices and spliced speakers (never trained on)"}
     choice = (f"lowest FRR with FA/h <= {target_fa_per_hour} over detector windows {list(windows)} "
-              f"on {negative_hours:.2f} h of real negative speech"
+              f"on {negative_hours:.2f} h of real negative speech, FRR on {positives} keyword clips of voices "
+              "and speakers never trained on (no real recording of the keyword)"
               + ("" if met else "; not reachable: fewest false accepts instead"))
     metrics = {
         "fa_per_hour_by_threshold": {str(int(t)): float(f) for t, f in zip(curve.thresholds, curve.fa_per_hour)},
@@ -328,13 +383,18 @@ def operating_point_metrics(curves, export, *, negative_hours: float, positives:
                           "noise_target_met": info["noise_target_met"], "noise_frr_capped": info["frr_capped"],
                           "noise_max_frr_increase": noise_max_frr_increase,
                           "noise_hours": noise_hours, "noise_snr_db": noise_snr_db})
+        capped = met and noise_max_frr_increase < 1
         choice += (f", and FA/h <= {noise_target_fa_per_hour} on the same speech in the training noise at "
                    f"{noise_snr_db:g} dB SNR ({noise_hours:.2f} h)"
                    + (f", at most {100 * noise_max_frr_increase:g} FRR points above the best clean point"
-                      + ("" if info["noise_target_met"] else
-                         "; the noise target " + ("costs more FRR" if info["frr_capped"] else "is not reachable")
-                         + ": the fewest false accepts in noise within that FRR instead")
-                      if met else ""))
+                      if capped else "")
+                   + ("" if info["noise_target_met"] or not met else
+                      "; the noise target " + ("costs more FRR" if info["frr_capped"] else "is not reachable")
+                      + ": the fewest false accepts in noise" + (" within that FRR" if capped else "") + " instead"))
+    if real_curves is not None:
+        real = real_curves[window].at(point.threshold)
+        operating.update({"real_frr": real.frr, "real_positives": int(real_curves[window].positives),
+                          "real_positives_half": real_half})
     metrics["operating_point"] = operating
     metrics["threshold_choice"] = choice
     return window, point, metrics

@@ -52,7 +52,7 @@ class MiningResult:
     stats: dict
 
 
-def _init_miner(augment: dict, noise_files: list[str], rir_files: list[str], seed: int,
+def _init_miner(augment, noise_files: list[str], rir_files: list[str], seed: int,
                 model_bytes: bytes, spec: dict) -> None:
     data_module._init_worker(augment, noise_files, rir_files, seed)
     _MINER["runner"] = ModelRunner(model_bytes, from_dict(ModelSpec, spec), source="mining model")

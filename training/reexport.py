@@ -137,7 +137,7 @@ def reexport(bundle_path: Path, config_path: Path, out_dir: Path, cache_dir: Pat
         model_bytes = source.model_bytes
     else:
         weights = float_weights_from_int8(source.model_bytes, arch)
-        train, _val, _stats = build_windows(config, cache_dir=cache_dir)
+        train, _val, _stats = build_windows(config, cache_dir=cache_dir)  # the calibration sequences
         model_bytes = convert_streaming(StreamingTCN(weights, arch),
                                         representative=export.calibration_sequences(train.as_float()))
     same = ([np.array_equal(a, b) for a, b in zip(int8_weights(source.model_bytes), int8_weights(model_bytes))]
@@ -159,36 +159,26 @@ def reexport(bundle_path: Path, config_path: Path, out_dir: Path, cache_dir: Pat
     detector = source.manifest.detector
     metrics = dict(source.manifest.metrics)
     training = dict(source.manifest.training)
-    positives = ev.real_files(config.evaluation.positives_dirs)
-    negatives = ev.real_files(config.evaluation.negatives_dirs)
     report: dict = {"keep_model": keep_model,
                     "weights_identical_ops": int(sum(same)), "weight_ops": len(same), "arena_measured": arena_measured,
                     "size_bytes": len(model_bytes), "source_size_bytes": len(source.model_bytes)}
-    if positives and negatives:
-        negative_frames, negative_hours = ev.stream_frames(negatives, max_hours=config.evaluation.max_negative_hours,
-                                                           desc="negatives")
-        positive_frames = ev.clip_frames(positives)
-        old_scores = ev.model_scores(source, negative_frames)[1]
+    build_windows(config, cache_dir=cache_dir)  # the held-out keyword clips of the operating point (cached)
+    inputs = ev.threshold_inputs(config, cache_dir=cache_dir)
+    if inputs is not None:
+        old_scores = ev.model_scores(source, inputs.negative_frames)[1]
         new_bundle = bundle_of(detector, training, metrics)
-        new_t, new_scores = ev.model_scores(new_bundle, negative_frames)
+        new_scores = ev.model_scores(new_bundle, inputs.negative_frames)[1]
         diff = np.abs(old_scores.astype(int) - new_scores.astype(int))
         report.update({"score_max_abs_diff": int(diff.max()), "score_equal_fraction": float(np.mean(diff == 0)),
                        "score_mean_abs_diff": float(diff.mean())})
-        print(f"scores on {negative_hours:.2f} h of real negatives: equal {np.mean(diff == 0):.1%}, "
+        print(f"scores on {inputs.negative_hours:.2f} h of real negatives: equal {np.mean(diff == 0):.1%}, "
               f"mean |diff| {diff.mean():.3f}, max |diff| {diff.max()}")
-        neg = ev.score_stream(new_t, new_scores, frames=len(negative_frames))
-        pos = [ev.score_stream(*ev.model_scores(new_bundle, frames), frames=len(frames)) for frames in positive_frames]
-        curves = ev.curves_by_window(source.manifest.name, config.export.detector, positives=pos, negatives=neg,
-                                     windows=config.export.windows)
-        noise_frames, noise_hours = ev.threshold_noise_frames(config, negatives)
-        noise_curves = None
-        if noise_frames is not None:
-            noisy = ev.score_stream(*ev.model_scores(new_bundle, noise_frames), frames=len(noise_frames))
-            noise_curves = ev.curves_by_window(source.manifest.name, config.export.detector, positives=pos,
-                                               negatives=noisy, windows=config.export.windows)
+        curves = ev.bundle_curves(new_bundle, inputs, keyword=source.manifest.name, detector=config.export.detector,
+                                  windows=config.export.windows)
         window, point, chosen = ev.operating_point_metrics(
-            curves, config.export, negative_hours=negative_hours, positives=len(positives),
-            noise_curves=noise_curves, noise_hours=noise_hours)
+            curves["curves"], config.export, negative_hours=inputs.negative_hours,
+            positives=len(inputs.heldout_frames), noise_curves=curves["noise_curves"],
+            noise_hours=inputs.noise_hours, real_curves=curves["real_curves"], real_half=inputs.real_half)
         detector = dataclasses.replace(detector, threshold=point.threshold, window=window)
         metrics.update(chosen)
         report["operating_point"] = metrics["operating_point"]
