@@ -227,10 +227,13 @@ def render_markdown(results: dict, figures: list[Path]) -> str:
                      + SNR_REFERENCE_TEXT.get(reference, reference))
     if inputs["rir"]:
         lines.append("- impulse responses: " + ", ".join(Path(p).name for p in inputs["rir"]))
+    if results["settings"].get("detector_window") is not None:
+        lines.append(f"- every model's detector window replaced by {results['settings']['detector_window']} "
+                     "(`--window`)")
     lines += ["", "FRR and FA/h come from replaying the stored scores through the runtime's "
               "`StreamingDetector`; `FRR@x` is the lowest FRR among thresholds with at most x FA/h "
               "(no interpolation); latency is detection time minus end of speech (energy gate) at the "
-              "manifest threshold. `all noise@S` pools every noise type at S dB: their positive trials and negative "
+              "manifest threshold, and at the threshold of `FRR@0.5`. `all noise@S` pools every noise type at S dB: their positive trials and negative "
               "hours together under one threshold.", ""]
     for model, info in results["models"].items():
         lines.append(f"## {model}")
@@ -239,7 +242,7 @@ def render_markdown(results: dict, figures: list[Path]) -> str:
                      f"{info['threshold']}, window {info['window']}, refractory {info['refractory_ms']} ms")
         lines.append("")
         header = ["condition", "FRR@T", "FA/h@T (count)"] + [f"FRR@{t} FA/h" for t in targets] + \
-                 ["latency median / p90 (ms)"]
+                 ["latency median / p90 (ms)", "latency median @0.5 FA/h"]
         lines.append("| " + " | ".join(header) + " |")
         lines.append("|" + "---|" * len(header))
         for name, r in condition_results(info).items():
@@ -248,6 +251,7 @@ def render_markdown(results: dict, figures: list[Path]) -> str:
                    f"{_num(r['fa_per_hour_at_threshold'])} ({r['false_accepts_at_threshold']})"]
             row += [_pct(r["frr_at_fa_per_hour"][t]) for t in targets]
             row.append(f"{_num(lat['median'], '.0f')} / {_num(lat['p90'], '.0f')}")
+            row.append(_num(r.get("latency_ms_at_fa_per_hour", {}).get("0.5", {}).get("median"), ".0f"))
             lines.append("| " + " | ".join(row) + " |")
         lines.append("")
     by_noise = _noise_conditions(results)

@@ -18,6 +18,7 @@ for "noise at 10 dB" when the noise type is not known in advance.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import time
@@ -71,6 +72,13 @@ def load_model(spec: str | os.PathLike | Bundle, *, allow_unsigned: bool = False
     if isinstance(spec, str) and spec.split(":", 1)[0] in PEER_FAMILIES and ":" in spec:
         return load_peer(spec)
     return open_bundle(spec, allow_unsigned=allow_unsigned)
+
+
+def with_detector_window(bundle: Bundle, window: int) -> Bundle:
+    """The same model with another detector window (its threshold and the rest of its manifest kept)."""
+    detector = dataclasses.replace(bundle.manifest.detector, window=window)
+    return Bundle(bundle.source, dataclasses.replace(bundle.manifest, detector=detector), bundle.model_bytes,
+                  bundle.files)
 
 
 # ----------------------------------------------------------------------------- tasks
@@ -351,11 +359,16 @@ def _condition_result(acc: _Accumulator, thresholds: np.ndarray, manifest_thresh
     column = int(np.flatnonzero(thresholds == manifest_threshold)[0])
     hit_times = hits[:, column]
     latencies = (hit_times - speech_end)[hit_times >= 0]
-    at_target, threshold_at_target = {}, {}
+    at_target, threshold_at_target, latency_at_target = {}, {}, {}
     for target in FA_PER_HOUR_TARGETS:
         best = frr_at_fa_per_hour(curve, target)
         at_target[f"{target:g}"] = None if best is None else _finite(best.frr)
         threshold_at_target[f"{target:g}"] = None if best is None else best.threshold
+        if best is not None:
+            times = hits[:, int(np.flatnonzero(thresholds == best.threshold)[0])]
+            latency_at_target[f"{target:g}"] = latency_stats((times - speech_end)[times >= 0])
+        else:
+            latency_at_target[f"{target:g}"] = latency_stats([])
     return {
         "positives": int(curve.positives),
         "hours_negative": hours,
@@ -366,6 +379,7 @@ def _condition_result(acc: _Accumulator, thresholds: np.ndarray, manifest_thresh
         "frr_at_fa_per_hour": at_target,
         "threshold_at_fa_per_hour": threshold_at_target,
         "latency_ms": latency_stats(latencies),
+        "latency_ms_at_fa_per_hour": latency_at_target,
         "det": {"thresholds": thresholds.tolist(), "frr": [_finite(v) for v in curve.frr],
                 "fa_per_hour": [_finite(v) for v in curve.fa_per_hour],
                 "false_accepts": curve.false_accepts.tolist(), "false_rejects": curve.false_rejects.tolist()},
@@ -383,7 +397,8 @@ def run_suite(*, models: Sequence[str | os.PathLike | Bundle], positives: Sequen
               seed: int = 0, thresholds: Iterable[int] | None = None, context_ms: int = CONTEXT_MS,
               progress: bool = True, negative_shard_seconds: float = NEGATIVE_SHARD_SECONDS,
               positives_per_shard: int = POSITIVES_PER_SHARD, allow_unsigned: bool = False,
-              snr_reference: str = "speech", positives_half: str = "all") -> dict:
+              snr_reference: str = "speech", positives_half: str = "all",
+              detector_window: int | None = None) -> dict:
     """Evaluate models under every condition; write ``results.json``, ``report.md`` and PNGs.
 
     Parameters
@@ -393,6 +408,8 @@ def run_suite(*, models: Sequence[str | os.PathLike | Bundle], positives: Sequen
         (see :func:`positive_keywords`).
     positives_half : ``"all"``, or ``"dev"`` / ``"test"``: one fixed half of every positives
         folder (:func:`evaluation.sources.clip_half`): choices on the dev half, figures on the test half.
+    detector_window : replaces every model's detector window (model calls averaged), to measure what
+        the window costs in accuracy and latency; None keeps each manifest's.
     negatives : folders (or files) of audio without the keywords, played back to back.
     noises : noise files or folders (a folder is one noise type), for ``NOISE@SNRdB`` conditions.
     rirs : impulse-response files or folders, for ``reverb`` conditions.
@@ -430,6 +447,10 @@ def run_suite(*, models: Sequence[str | os.PathLike | Bundle], positives: Sequen
     if not models:
         raise EvaluationError("no model given (--bundle or --peer)")
     bundles = [load_model(m, allow_unsigned=allow_unsigned) for m in models]
+    if detector_window is not None:
+        if isinstance(detector_window, bool) or not isinstance(detector_window, int) or not 1 <= detector_window <= 255:
+            raise EvaluationError(f"detector_window={detector_window!r} must be an integer in 1..255")
+        bundles = [with_detector_window(b, detector_window) for b in bundles]
     inputs = collect_inputs(positives=positives, negatives=negatives, noises=noises, rirs=rirs,
                             positives_half=positives_half)
     labels = sorted({label for _, label in inputs.positives})
@@ -482,6 +503,7 @@ def run_suite(*, models: Sequence[str | os.PathLike | Bundle], positives: Sequen
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "settings": {"seed": seed, "snrs_db": [float(s) for s in snrs_db], "snr_reference": snr_reference,
                      "context_ms": context_ms, "positives_half": positives_half,
+                     "detector_window": detector_window,
                      "workers": workers, "max_negative_hours": max_negative_hours,
                      "thresholds": swept.tolist(), "fa_per_hour_targets": list(FA_PER_HOUR_TARGETS)},
         "inputs": {"positives": inputs.positive_dirs, "negatives": inputs.negative_dirs,

@@ -425,3 +425,28 @@ def test_cli_half_scores_one_half_of_the_positives_and_records_it(tiny_folder, t
         assert results["models"]["microwakeword-alexa"]["conditions"]["clean"]["positives"] == counts[half]
         assert f"the {half} half of each folder" in (out / "report.md").read_text()
     assert counts == expected
+
+
+def test_cli_window_replaces_every_detector_window_and_latency_is_given_at_the_targets(tiny_folder, tmp_path):
+    assert run_cli(tiny_folder, tmp_path / "w3", "--window", "3") == 0
+    assert run_cli(tiny_folder, tmp_path / "own") == 0
+    short = json.loads((tmp_path / "w3" / "results.json").read_text())
+    own = json.loads((tmp_path / "own" / "results.json").read_text())
+    assert short["settings"]["detector_window"] == 3 and own["settings"]["detector_window"] is None
+    assert short["models"]["microwakeword-alexa"]["window"] == 3 != own["models"]["microwakeword-alexa"]["window"]
+    assert "detector window replaced by 3" in (tmp_path / "w3" / "report.md").read_text()
+    for results in (short, own):
+        r = results["models"]["microwakeword-alexa"]["conditions"]["clean"]
+        assert set(r["latency_ms_at_fa_per_hour"]) == set(r["frr_at_fa_per_hour"])
+        for target, frr in r["frr_at_fa_per_hour"].items():
+            latency = r["latency_ms_at_fa_per_hour"][target]
+            # one latency per detected clip at that target's threshold
+            assert latency["count"] == round((1 - frr) * r["positives"]) if frr is not None else latency["count"] == 0
+    # the same scores, averaged over fewer calls: the detections come sooner
+    a = short["models"]["microwakeword-alexa"]["conditions"]["clean"]["latency_ms"]
+    b = own["models"]["microwakeword-alexa"]["conditions"]["clean"]["latency_ms"]
+    if a["count"] and b["count"]:
+        assert a["median"] <= b["median"]
+    assert main(["--peer", "microwakeword:alexa", "--positives", str(tiny_folder / "pos" / "alexa"),
+                 "--negatives", str(tiny_folder / "neg"), "--window", "0", "--out", str(tmp_path / "bad"),
+                 "--quiet"]) == 2
