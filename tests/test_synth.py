@@ -159,3 +159,25 @@ def test_bad_voices_are_config_errors():
             synthesize("hi", voice=Voice("flite", "nobody"))
     with pytest.raises(ConfigError, match="unknown synthesis engine"):
         list_voices(engines=("espeak",))
+
+
+def test_kokoro_pseudo_speakers_are_fixed_blends_and_speak_deterministically():
+    _engine_or_skip("kokoro")
+    from training import kokoro
+
+    names = kokoro.voice_names()
+    assert len(names) == kokoro.PSEUDO_SPEAKERS and names[:2] == ("style0", "style1") and names[5] == "mix05"
+    for name in names:
+        weights, accent = kokoro.voice_blend(name)
+        assert weights.shape == (5,) and abs(weights.sum() - 1) < 1e-9 and (weights >= 0).all()
+        assert accent in ("en-us", "en-gb")
+    assert {kokoro.voice_blend(n)[1] for n in names} == {"en-us", "en-gb"}
+    assert not np.allclose(kokoro.voice_blend("mix05")[0], kokoro.voice_blend("mix06")[0])
+    with pytest.raises(ConfigError, match="does not exist"):
+        kokoro.voice_blend("mix99")
+    voice = Voice("kokoro", "mix05")
+    first = synthesize("computer", voice=voice)
+    assert np.array_equal(first, synthesize("computer", voice=voice))  # no randomness in the model
+    assert not np.array_equal(first, synthesize("computer", voice=Voice("kokoro", "mix06")))
+    slow = synthesize("computer", voice=voice, rate_wpm=120)
+    assert len(slow) > 1.2 * len(first)

