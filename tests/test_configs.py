@@ -50,3 +50,30 @@ def test_augment_table_is_typed(tmp_path):
     config.write_text('[keyword]\nphrase = "alexa"\nname = "alexa"\n[augment]\nnoise_probability = 2.0\n')
     with pytest.raises(ConfigError, match="augment.noise_probability must be within 0..1"):
         load_config(config)
+
+
+def test_data_folders_may_name_single_recordings(tmp_path):
+    import numpy as np
+    import soundfile as sf
+
+    from training.data import audio_files
+
+    (tmp_path / "rooms").mkdir()
+    for name in ("hall", "kitchen", "office"):
+        sf.write(tmp_path / "rooms" / f"{name}.wav", np.zeros(160, np.int16), 16000, subtype="PCM_16")
+    (tmp_path / "rooms" / "notes.txt").write_text("not audio")
+    everything = audio_files((str(tmp_path / "rooms"),), required=True)
+    assert [p.stem for p in everything] == ["hall", "kitchen", "office"]
+    # two rooms for training, the third left for measurement
+    picked = audio_files((str(tmp_path / "rooms" / "office.wav"), str(tmp_path / "rooms" / "hall.wav")), required=True)
+    assert [p.stem for p in picked] == ["office", "hall"]
+    with pytest.raises(ConfigError, match="does not exist"):
+        audio_files((str(tmp_path / "rooms" / "notes.txt"),), required=True)
+
+
+def test_shipped_configs_leave_two_measured_rooms_for_measurement():
+    from training.data import audio_files
+
+    config = load_config(ROOT / "configs" / "alexa.toml")
+    trained = {p.stem for p in audio_files(config.data.rir_dirs, required=False)}
+    assert not trained & {"medium_room", "seminar_room_clap"}

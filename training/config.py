@@ -75,6 +75,7 @@ class DataConfig:
     #: as many augmented copies of negatives as of positives (3 of 4): noise alone never means keyword
     negative_augment_copies: int = 4
     real_speech_dirs: tuple[str, ...] = ()
+    #: folders (or single audio files) of background noise and of room impulse responses
     noise_dirs: tuple[str, ...] = ()
     rir_dirs: tuple[str, ...] = ()
     real_speech_window_hop_ms: int = 250

@@ -78,12 +78,17 @@ def window_samples(frames: int, features: FeatureConfig | None = None) -> int:
 
 
 def audio_files(folders: tuple[str, ...], *, required: bool) -> list[Path]:
-    """Every audio file under the given folders (sorted); missing folders warn or raise."""
+    """Every audio file under the given folders (sorted), and the audio files named directly
+    (a config may pick some recordings of a folder and leave the rest for measurement); missing
+    ones warn or raise."""
     from wakeword.errors import ConfigError
 
     files: list[Path] = []
     for folder in folders:
         path = Path(folder)
+        if path.is_file() and path.suffix.lower() in AUDIO_SUFFIXES:
+            files.append(path)
+            continue
         if not path.is_dir():
             if required:
                 raise ConfigError(f"data folder {folder} does not exist")
