@@ -40,6 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--window", type=int, default=None, metavar="N",
                         help="replace every model's detector window (model calls averaged) by N, to see what the "
                              "window costs in accuracy and latency (default: each manifest's)")
+    parser.add_argument("--no-cascade", action="store_true",
+                        help="measure a bundle that carries a verifier by its first stage only (by default it is "
+                             "also measured as a cascade, NAME+verifier)")
     parser.add_argument("--negatives", nargs="+", required=True, metavar="DIR",
                         help="folders of audio without the keyword (played back to back)")
     parser.add_argument("--noise", nargs="+", default=[], metavar="FILE|DIR",
@@ -89,7 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                             rirs=args.rir, snrs_db=args.snr, snr_reference=args.snr_reference, out_dir=args.out,
                             workers=args.workers, max_negative_hours=args.max_negative_hours, seed=args.seed,
                             progress=not args.quiet, allow_unsigned=args.allow_unsigned,
-                            positives_half=args.half, detector_window=args.window)
+                            positives_half=args.half, detector_window=args.window, cascade=not args.no_cascade)
     except WakewordError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

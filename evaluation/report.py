@@ -240,6 +240,14 @@ def render_markdown(results: dict, figures: list[Path]) -> str:
         lines.append("")
         lines.append(f"`{info['source']}`: keywords {', '.join(info['keywords'])}; manifest threshold "
                      f"{info['threshold']}, window {info['window']}, refractory {info['refractory_ms']} ms")
+        if "cascade" in info:
+            c = info["cascade"]
+            per_hour = c["candidates_per_hour"].get("clean")
+            lines.append(f"A cascade: the first stage at threshold {c['first_stage_threshold']} proposes, the "
+                         f"verifier (`{c['verifier_file']}`, mean of {c['verifier_window']} calls) confirms; thresholds "
+                         "below are the verifier's"
+                         + (f"; it ran {per_hour:.0f} times an hour on the clean negatives" if per_hour is not None
+                            else "") + ".")
         lines.append("")
         header = ["condition", "FRR@T", "FA/h@T (count)"] + [f"FRR@{t} FA/h" for t in targets] + \
                  ["latency median / p90 (ms)", "latency median @0.5 FA/h"]

@@ -39,6 +39,7 @@ from .conditions import (CONTEXT_MS, POOLED_NOISE, Ambience, Condition, build_co
                          noise_type_name, pooled_conditions, positive_seconds, render_negative, render_positive)
 from .metrics import (ALL_THRESHOLDS, PositiveTrial, ScoreStream, count_false_accepts, curve_from_counts,
                       frr_at_fa_per_hour, peak_window_mean, trial_hits, window_mean_histogram)
+from .cascade import cascade_false_accepts, cascade_first_hits
 from .mixing import NoiseMixer, check_snr_reference
 from .sources import (HALVES, AudioInfo, Piece, find_audio_files, select_half, negative_shards, probe_audio, read_clip,
                       resolve_input)
@@ -103,6 +104,8 @@ class _WorkerState:
     seed: int
     context_ms: int
     snr_reference: str = "speech"
+    #: per model: the bundle as a cascade (its verifier confirms; thresholds sweep the verifier's)
+    cascades: list[bool] = field(default_factory=list)
     engines: list[Engine] | None = None
     ambience: Ambience | None = None
 
@@ -119,18 +122,23 @@ def _state() -> _WorkerState:
     state = _STATE
     assert state is not None, "worker not initialised"
     if state.engines is None:
-        state.engines = [Engine(b, history_size=HISTORY_SIZE) for b in state.bundles]
+        cascades = state.cascades or [False] * len(state.bundles)
+        state.engines = [Engine(b, history_size=HISTORY_SIZE, cascade=c, verify_every_candidate=c)
+                         for b, c in zip(state.bundles, cascades)]
     if state.ambience is None:
         state.ambience = Ambience.load(noise_paths=state.noise_paths, rir_paths=state.rir_paths)
     return state
 
 
-def _run_engines(engines: Sequence[Engine], blocks: Iterable[np.ndarray]) -> tuple[list[ScoreStream], int]:
-    """Feed the same blocks to every engine (fresh streams); their scores and the sample count."""
+def _run_engines(engines: Sequence[Engine], blocks: Iterable[np.ndarray]
+                 ) -> tuple[list[ScoreStream], int, list[list[tuple[str, int, int, int]]]]:
+    """Feed the same blocks to every engine (fresh streams); their scores, the sample count, and
+    each cascade's candidates (``Engine.candidates``; empty for the others)."""
     for engine in engines:
         engine.reset()
     times: list[list[np.ndarray]] = [[] for _ in engines]
     scores: list[list[np.ndarray]] = [[] for _ in engines]
+    candidates: list[list[tuple[str, int, int, int]]] = [[] for _ in engines]
     samples = 0
     for block in blocks:
         samples += len(block)
@@ -138,6 +146,9 @@ def _run_engines(engines: Sequence[Engine], blocks: Iterable[np.ndarray]) -> tup
             chunk = block[start:start + FEED_SAMPLES]
             for i, engine in enumerate(engines):
                 engine.feed(chunk)
+                if engine.candidates:
+                    candidates[i] += engine.candidates
+                    engine.candidates.clear()
                 history = engine.score_history
                 if history:
                     if len(history) == history.maxlen:  # pragma: no cover - guarded by HISTORY_SIZE
@@ -154,7 +165,7 @@ def _run_engines(engines: Sequence[Engine], blocks: Iterable[np.ndarray]) -> tup
         else:
             streams.append(ScoreStream(np.zeros(0, np.int64), np.zeros((0, len(engine.keywords)), np.uint8),
                                        duration_ms))
-    return streams, samples
+    return streams, samples, candidates
 
 
 def _to_ms(samples: int) -> int:
@@ -169,14 +180,24 @@ def _run_task(task: _Task) -> dict:
     if task.kind == "negatives":
         blocks = render_negative(task.pieces, condition=task.condition, ambience=state.ambience, rng=rng,
                                  snr_reference=state.snr_reference)
-        streams, samples = _run_engines(state.engines, blocks)
+        streams, samples, candidates = _run_engines(state.engines, blocks)
         out = []
-        for bundle, stream in zip(state.bundles, streams):
+        for bundle, stream, found, engine in zip(state.bundles, streams, candidates, state.engines):
             detector = bundle.manifest.detector
+            if engine.verifier is None:
+                out.append({
+                    "false_accepts": count_false_accepts(stream, keywords=bundle.manifest.keywords, detector=detector,
+                                                         thresholds=state.thresholds),
+                    "histogram": window_mean_histogram(stream, window=detector.window),
+                })
+                continue
+            # a cascade: its detections are the candidates the verifier accepts, per verifier threshold
+            by_keyword = [[(t, v) for kw, t, _, v in found if kw == keyword] for keyword in bundle.manifest.keywords]
             out.append({
-                "false_accepts": count_false_accepts(stream, keywords=bundle.manifest.keywords, detector=detector,
-                                                     thresholds=state.thresholds),
-                "histogram": window_mean_histogram(stream, window=detector.window),
+                "false_accepts": sum(cascade_false_accepts(c, thresholds=state.thresholds,
+                                                           refractory_ms=detector.refractory_ms) for c in by_keyword),
+                "histogram": np.bincount([v for *_, v in found], minlength=256)[:256].astype(np.int64),
+                "candidates": len(found),
             })
         return {"kind": task.kind, "condition": task.condition.name, "duration_ms": samples * 1000 // SAMPLE_RATE_HZ,
                 "models": out, "seconds": task.seconds}
@@ -196,9 +217,10 @@ def _run_task(task: _Task) -> dict:
             offset += len(clip.samples)
             yield clip.samples
 
-    streams, _ = _run_engines(state.engines, blocks())
+    streams, _, candidates = _run_engines(state.engines, blocks())
     out = []
-    for bundle, stream, labels in zip(state.bundles, streams, state.label_keywords):
+    for bundle, stream, labels, found, engine in zip(state.bundles, streams, state.label_keywords, candidates,
+                                                      state.engines):
         keywords = bundle.manifest.keywords
         detector = bundle.manifest.detector
         hits, speech_end, peaks = [], [], []
@@ -209,9 +231,15 @@ def _run_task(task: _Task) -> dict:
             trial = PositiveTrial(stream.segment(_to_ms(start), _to_ms(end)), keyword,
                                   hit_start_ms=_to_ms(speech_start), hit_end_ms=_to_ms(end),
                                   speech_end_ms=_to_ms(speech_stop))
-            hits.append(trial_hits(trial, keywords=keywords, detector=detector, thresholds=state.thresholds))
+            if engine.verifier is None:
+                hits.append(trial_hits(trial, keywords=keywords, detector=detector, thresholds=state.thresholds))
+                peaks.append(peak_window_mean(trial, keywords=keywords, window=detector.window))
+            else:  # the cascade's candidates of this clip, replayed for every verifier threshold
+                mine = [(t, v) for kw, t, _, v in found if kw == keyword and _to_ms(start) < t <= _to_ms(end)]
+                hits.append(cascade_first_hits(mine, hit_start_ms=trial.hit_start_ms, hit_end_ms=trial.hit_end_ms,
+                                               thresholds=state.thresholds, refractory_ms=detector.refractory_ms))
+                peaks.append(max((v for t, v in mine if trial.hit_start_ms <= t <= trial.hit_end_ms), default=-1))
             speech_end.append(trial.speech_end_ms)
-            peaks.append(peak_window_mean(trial, keywords=keywords, window=detector.window))
         out.append({"hits": np.asarray(hits, dtype=np.int64).reshape(len(hits), len(state.thresholds)),
                     "speech_end_ms": np.asarray(speech_end, dtype=np.int64),
                     "peaks": np.asarray(peaks, dtype=np.int64)})
@@ -332,6 +360,7 @@ class _Accumulator:
     false_accepts: np.ndarray | None = None
     histogram: np.ndarray = field(default_factory=lambda: np.zeros(256, np.int64))
     duration_ms: int = 0
+    candidates: int = 0   # a cascade's first-stage candidates on the negatives (verifier runs)
 
 
 def _pool(parts: Sequence[_Accumulator]) -> _Accumulator:
@@ -345,6 +374,7 @@ def _pool(parts: Sequence[_Accumulator]) -> _Accumulator:
             out.false_accepts = a.false_accepts if out.false_accepts is None else out.false_accepts + a.false_accepts
         out.histogram = out.histogram + a.histogram
         out.duration_ms += a.duration_ms
+        out.candidates += a.candidates
     return out
 
 
@@ -398,7 +428,7 @@ def run_suite(*, models: Sequence[str | os.PathLike | Bundle], positives: Sequen
               progress: bool = True, negative_shard_seconds: float = NEGATIVE_SHARD_SECONDS,
               positives_per_shard: int = POSITIVES_PER_SHARD, allow_unsigned: bool = False,
               snr_reference: str = "speech", positives_half: str = "all",
-              detector_window: int | None = None) -> dict:
+              detector_window: int | None = None, cascade: bool = True) -> dict:
     """Evaluate models under every condition; write ``results.json``, ``report.md`` and PNGs.
 
     Parameters
@@ -410,6 +440,10 @@ def run_suite(*, models: Sequence[str | os.PathLike | Bundle], positives: Sequen
         folder (:func:`evaluation.sources.clip_half`): choices on the dev half, figures on the test half.
     detector_window : replaces every model's detector window (model calls averaged), to measure what
         the window costs in accuracy and latency; None keeps each manifest's.
+    cascade : a bundle with a verifier (``manifest.verifier``) is also measured as a cascade,
+        ``NAME+verifier`` (:mod:`wakeword.cascade`): its thresholds are the verifier's, the first
+        stage runs at ``first_stage_threshold``, and ``cascade.candidates_per_hour`` says how often
+        the verifier ran on the negatives.
     negatives : folders (or files) of audio without the keywords, played back to back.
     noises : noise files or folders (a folder is one noise type), for ``NOISE@SNRdB`` conditions.
     rirs : impulse-response files or folders, for ``reverb`` conditions.
@@ -451,6 +485,9 @@ def run_suite(*, models: Sequence[str | os.PathLike | Bundle], positives: Sequen
         if isinstance(detector_window, bool) or not isinstance(detector_window, int) or not 1 <= detector_window <= 255:
             raise EvaluationError(f"detector_window={detector_window!r} must be an integer in 1..255")
         bundles = [with_detector_window(b, detector_window) for b in bundles]
+    # a bundle with a verifier is measured twice: its first stage alone, and as a cascade ("NAME+verifier")
+    cascades = [False] * len(bundles) + [True] * sum(cascade and b.manifest.verifier is not None for b in bundles)
+    bundles = bundles + [b for b in bundles if cascade and b.manifest.verifier is not None]
     inputs = collect_inputs(positives=positives, negatives=negatives, noises=noises, rirs=rirs,
                             positives_half=positives_half)
     labels = sorted({label for _, label in inputs.positives})
@@ -459,8 +496,10 @@ def run_suite(*, models: Sequence[str | os.PathLike | Bundle], positives: Sequen
         if not mapping:
             raise EvaluationError(f"model {bundle.name} (keywords {', '.join(bundle.manifest.keywords)}): "
                                   f"no positives folder is named after one of its keywords (folders: {', '.join(labels)})")
-    swept = np.asarray(sorted(set(ALL_THRESHOLDS if thresholds is None else thresholds)
-                              | {b.manifest.detector.threshold for b in bundles}), dtype=np.int64)
+    manifest_thresholds = [b.manifest.verifier.threshold if c else b.manifest.detector.threshold
+                           for b, c in zip(bundles, cascades)]
+    swept = np.asarray(sorted(set(ALL_THRESHOLDS if thresholds is None else thresholds) | set(manifest_thresholds)),
+                       dtype=np.int64)
     if swept[0] < 1 or swept[-1] > 255:
         raise EvaluationError("thresholds must be in 1..255")
     conditions = build_conditions(noise_names=inputs.noise_names, snrs_db=[float(s) for s in snrs_db],
@@ -478,10 +517,11 @@ def run_suite(*, models: Sequence[str | os.PathLike | Bundle], positives: Sequen
             tasks.append(_Task("negatives", condition, i, sum(p.seconds for p in pieces), pieces=tuple(pieces)))
     tasks.sort(key=lambda t: -t.seconds)  # longest first: better load balance
 
-    names = _unique_names(bundles)
+    names = _unique_names(bundles[:cascades.count(False)])
+    names += [f"{name}+verifier" for name, b in zip(list(names), bundles) if b.manifest.verifier is not None and cascade]
     acc = {(m, c.name): _Accumulator() for m in range(len(bundles)) for c in conditions}
     state = _WorkerState(bundles, label_maps, inputs.noise_paths, inputs.rir_paths, swept, seed, context_ms,
-                         snr_reference)
+                         snr_reference, cascades)
 
     def collect(result: dict) -> None:
         for m, part in enumerate(result["models"]):
@@ -490,6 +530,7 @@ def run_suite(*, models: Sequence[str | os.PathLike | Bundle], positives: Sequen
                 a.false_accepts = part["false_accepts"] if a.false_accepts is None else a.false_accepts + part["false_accepts"]
                 a.histogram += part["histogram"]
                 a.duration_ms += result["duration_ms"]
+                a.candidates += part.get("candidates", 0)
             else:
                 a.hits.append(part["hits"])
                 a.speech_end_ms.append(part["speech_end_ms"])
@@ -515,16 +556,22 @@ def run_suite(*, models: Sequence[str | os.PathLike | Bundle], positives: Sequen
         "models": {},
     }
     for m, (bundle, name) in enumerate(zip(bundles, names)):
-        detector = bundle.manifest.detector
+        detector, threshold = bundle.manifest.detector, manifest_thresholds[m]
         results["models"][name] = {
             "source": bundle.source, "keywords": list(bundle.manifest.keywords),
-            "threshold": detector.threshold, "window": detector.window, "refractory_ms": detector.refractory_ms,
+            "threshold": threshold, "window": detector.window, "refractory_ms": detector.refractory_ms,
             "positive_folders": label_maps[m],
-            "conditions": {c.name: _condition_result(acc[(m, c.name)], swept, detector.threshold)
-                           for c in conditions},
-            "pooled": {p.name: _condition_result(_pool([acc[(m, name)] for name in p.members]), swept,
-                                                 detector.threshold) for p in pooled},
+            "conditions": {c.name: _condition_result(acc[(m, c.name)], swept, threshold) for c in conditions},
+            "pooled": {p.name: _condition_result(_pool([acc[(m, name)] for name in p.members]), swept, threshold)
+                       for p in pooled},
         }
+        if cascades[m]:  # thresholds sweep the verifier's; the first stage runs at its own
+            verifier = bundle.manifest.verifier
+            results["models"][name]["cascade"] = {
+                "first_stage_threshold": verifier.first_stage_threshold, "verifier_window": verifier.window,
+                "verifier_file": verifier.model.file,
+                "candidates_per_hour": {c.name: acc[(m, c.name)].candidates / (acc[(m, c.name)].duration_ms / 3.6e6)
+                                        for c in conditions if acc[(m, c.name)].duration_ms}}
     results["wall_s"] = round(time.perf_counter() - started, 2)
     if out_dir is not None:
         from .report import write_outputs

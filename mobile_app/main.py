@@ -366,7 +366,8 @@ class WakewordApp(App):
         self.stop_listening()
         try:
             bundle = choice.load(allow_unsigned=self.options.allow_unsigned)
-            engine = Engine(bundle, history_size=4000)
+            # a bundle with a verifier runs as a cascade here (the phone's second stage)
+            engine = Engine(bundle, history_size=4000, cascade=bundle.manifest.verifier is not None)
         except WakewordError as exc:
             self.set_state(f"cannot load {choice.label}", error=True)
             self.footer.text = str(exc)[:200]
@@ -374,10 +375,10 @@ class WakewordApp(App):
         self.choice, self.engine = choice, engine
         if self.model_spinner.text != choice.label:
             self.model_spinner.text = choice.label
-        default = engine.manifest.detector.threshold
+        default = engine.manifest.detector.threshold if engine.verifier is None else engine.manifest.verifier.threshold
         saved = self._settings["thresholds"].get(choice.ref)
         threshold = saved if isinstance(saved, int) and 1 <= saved <= 255 else default
-        engine.detector.set_threshold(threshold)
+        self._apply_threshold(threshold)
         lo, hi = sensitivity.sensitivity_range(default)
         self._updating_slider = True
         self.slider.min, self.slider.max = lo, hi
@@ -396,11 +397,19 @@ class WakewordApp(App):
         if self._updating_slider or self.engine is None:
             return
         threshold = sensitivity.sensitivity_to_threshold(value)
-        self.engine.detector.set_threshold(threshold)       # a plain int store: safe while the worker runs
+        self._apply_threshold(threshold)
         self._show_threshold(threshold)
         if self.choice is not None:
             self._settings["thresholds"][self.choice.ref] = threshold
             self._save_settings()
+
+    def _apply_threshold(self, threshold: int) -> None:
+        """The slider's threshold: the detector's, or with a cascade the verifier's (plain int stores:
+        safe while the worker runs)."""
+        if self.engine.verifier is None:
+            self.engine.detector.set_threshold(threshold)
+        else:
+            self.engine.set_verifier_threshold(threshold)
 
     def set_threshold(self, threshold: int) -> None:
         """Move the slider to ``threshold`` (which updates the engine)."""
@@ -408,9 +417,14 @@ class WakewordApp(App):
 
     def _show_threshold(self, threshold: int) -> None:
         metrics = self.engine.manifest.metrics if self.engine is not None else {}
+        cascade = self.engine is not None and self.engine.verifier is not None
+        if cascade:  # the label describes the cascade at this verifier threshold
+            metrics = metrics.get("cascade", {})
         self.sensitivity_value.text = f"{sensitivity.threshold_to_sensitivity(threshold)}"
-        self.sensitivity_label.text = sensitivity.describe_threshold(metrics, threshold)
-        self.graph.threshold = threshold
+        self.sensitivity_label.text = (("verified \u00b7 " if cascade else "")
+                                       + sensitivity.describe_threshold(metrics, threshold))
+        # the graph shows the first stage's scores: its line is the first stage's threshold
+        self.graph.threshold = self.engine.detector.thresholds[0] if cascade else threshold
 
     # ------------------------------------------------------------------ listening
     @property
@@ -533,8 +547,13 @@ class WakewordApp(App):
         EnrollmentPopup(self).open()
 
     def apply_calibration(self, result: enroll.Calibration) -> None:
-        if result.ok:
+        if not result.ok:
+            return
+        if self.engine.verifier is None:
             self.set_threshold(result.threshold)
+        else:  # enrollment calibrates the first stage; the slider keeps the verifier's threshold
+            self.engine.detector.set_threshold(result.threshold)
+            self._show_threshold(self.engine.verifier_threshold)
 
 
 class EnrollmentPopup(Popup):

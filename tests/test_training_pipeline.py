@@ -130,6 +130,32 @@ def test_ablation_table_and_firmware_sources(tiny_run):
     assert (out / "firmware" / "model_data.cc").stat().st_size > 5 * manifest.model.size_bytes
 
 
+def test_the_cascade_is_chosen_on_the_same_data_and_ships_only_when_it_helps(tiny_run):
+    out, result = tiny_run
+    bundle = load_bundle(result["bundle"])
+    cascade = bundle.manifest.metrics["cascade"]
+    alone = bundle.manifest.metrics["operating_point"]
+    assert cascade["first_stage_alone"] == alone and cascade["verifier"] == "float teacher"
+    if not cascade["met"]:
+        assert bundle.manifest.verifier is None and not cascade["shipped"]
+        return
+    target = bundle.manifest.training["config"]["export"]
+    assert cascade["fa_per_hour"] <= target["target_fa_per_hour"]
+    assert cascade["fa_per_hour_in_noise"] <= target["noise_target_fa_per_hour"]
+    assert cascade["positives"] == alone["positives"] and 0 <= cascade["real_frr"] <= 1
+    if cascade["shipped"]:  # it misses fewer held-out clips than the first stage alone
+        assert cascade["frr"] < alone["frr"]
+        verifier = bundle.manifest.verifier
+        assert (verifier.threshold, verifier.first_stage_threshold, verifier.window) == (
+            cascade["threshold"], cascade["first_stage_threshold"], cascade["window"])
+        assert bundle.verifier_bytes == (out / "out" / "variants" / "float_teacher.tflite").read_bytes()
+        assert cascade["verifier_ms_per_candidate"] > 0
+        engine = Engine(bundle, cascade=True)
+        engine.feed(np.zeros(16000, np.int16))
+    else:
+        assert bundle.manifest.verifier is None and cascade["frr"] >= alone["frr"]
+
+
 def test_rerun_uses_the_caches(tiny_run, tmp_path):
     """Synthesized clips and feature windows are cached by content hash: a rerun skips the data stage work."""
     from training.config import load_config

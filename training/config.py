@@ -289,6 +289,23 @@ class ExportConfig:
 
 
 @dataclass(frozen=True)
+class CascadeConfig:
+    """The second stage for phones and desktops (:mod:`wakeword.cascade`): the float teacher
+    confirms each first-stage candidate. The first stage's threshold and the verifier's are chosen
+    together, on the same negatives (clean, and in noise) and held-out keyword clips as the
+    one-stage operating point and under the same targets; the bundle gets the verifier only when
+    the cascade misses fewer of those clips than the first stage alone."""
+
+    enabled: bool = True
+    #: verifier calls averaged at the candidate (at most the detector's window: shorter windows cut it)
+    window: int = 10
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.window <= 255:
+            raise ConfigError(f"cascade.window must be in 1..255, got {self.window}")
+
+
+@dataclass(frozen=True)
 class EvalConfig:
     """Real recordings the trainer never trains on.
 
@@ -332,6 +349,7 @@ class TrainConfig:
     mining: MiningConfig = field(default_factory=MiningConfig)
     budget: BudgetConfig = field(default_factory=BudgetConfig)
     export: ExportConfig = field(default_factory=ExportConfig)
+    cascade: CascadeConfig = field(default_factory=CascadeConfig)
     evaluation: EvalConfig = field(default_factory=EvalConfig)
 
     def __post_init__(self) -> None:

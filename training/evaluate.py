@@ -191,7 +191,9 @@ def bundle_curves(bundle: Bundle, inputs: ThresholdInputs, *, keyword: str, dete
                   windows: tuple[int, ...]) -> dict:
     """A bundle's DET curves by detector window (:func:`curves_by_window`) on ``inputs``: ``curves``
     (held-out positives, clean negatives), ``noise_curves`` (held-out positives, negatives in noise;
-    None without them) and ``real_curves`` (real keyword clips, clean negatives; None without them)."""
+    None without them) and ``real_curves`` (real keyword clips, clean negatives; None without them);
+    and the score ``streams`` they come from (``clean``, ``noise``, ``heldout``, ``real``), for the
+    cascade (:func:`cascade_operating_point`)."""
     def streams(frames_list):
         return [score_stream(*model_scores(bundle, frames), frames=len(frames)) for frames in frames_list]
 
@@ -200,9 +202,11 @@ def bundle_curves(bundle: Bundle, inputs: ThresholdInputs, *, keyword: str, dete
 
     heldout = streams(inputs.heldout_frames)
     clean = streams([inputs.negative_frames])[0]
-    return {"curves": curves(heldout, clean),
-            "noise_curves": None if inputs.noise_frames is None else curves(heldout, streams([inputs.noise_frames])[0]),
-            "real_curves": curves(streams(inputs.real_frames), clean) if inputs.real_frames else None}
+    noisy = None if inputs.noise_frames is None else streams([inputs.noise_frames])[0]
+    real = streams(inputs.real_frames)
+    return {"curves": curves(heldout, clean), "noise_curves": None if noisy is None else curves(heldout, noisy),
+            "real_curves": curves(real, clean) if real else None,
+            "streams": {"clean": clean, "noise": noisy, "heldout": heldout, "real": real}}
 
 
 #: what every variant is scored on, set once per worker process by :func:`score_variants`
@@ -216,7 +220,8 @@ def _share(shared: dict) -> None:
 
 def _score_variant(bundle: Bundle) -> dict:
     scores, index = window_scores(bundle, _SHARED["windows"], limit=_SHARED["limit"])
-    out = {"window_scores": scores, "window_index": index, "curves": None, "noise_curves": None, "real_curves": None}
+    out = {"window_scores": scores, "window_index": index, "curves": None, "noise_curves": None, "real_curves": None,
+           "streams": None}
     if _SHARED["inputs"] is not None:
         out.update(bundle_curves(bundle, _SHARED["inputs"], keyword=_SHARED["keyword"], detector=_SHARED["detector"],
                                  windows=_SHARED["detector_windows"]))
@@ -398,3 +403,88 @@ def operating_point_metrics(curves, export, *, negative_hours: float, positives:
     metrics["operating_point"] = operating
     metrics["threshold_choice"] = choice
     return window, point, metrics
+
+
+def cascade_operating_point(stage1: dict, verifier: dict, config, *, window: int, negative_hours: float,
+                            noise_hours: float, first_stage: dict | None = None) -> dict:
+    """The cascade's thresholds (first stage and verifier) under ``config.export``'s targets.
+
+    ``stage1`` and ``verifier`` are the ``streams`` of :func:`bundle_curves` for the shipped model
+    and the verifier (the same calls of the same streams); ``window`` is the shipped detector window
+    (the verifier's, ``config.cascade.window``, is cut to it). Every first-stage threshold of
+    :data:`DEFAULT_THRESHOLDS` and every verifier threshold is tried: the pair with the lowest FRR
+    on the held-out keyword clips whose FA/h is at most ``export.target_fa_per_hour`` on the clean
+    negatives and ``export.noise_target_fa_per_hour`` on them in noise (on a tie the higher first-
+    stage threshold: the verifier runs less often). ``first_stage`` (the first stage alone's
+    ``operating_point`` manifest entry) is copied beside it for comparison.
+
+    Returns a dict: ``met`` (some pair holds both targets) and, when met, ``first_stage_threshold``,
+    ``threshold``, ``window``, ``frr`` (held-out), ``fa_per_hour``, ``fa_per_hour_in_noise``,
+    ``candidates_per_hour`` and ``candidates_per_hour_in_noise`` (how often the verifier runs),
+    ``real_frr`` and ``real_positives`` (when real keyword clips were given), and the curves over
+    the verifier threshold at that first-stage threshold (``fa_per_hour_by_threshold``,
+    ``fa_per_hour_in_noise_by_threshold``, ``frr_by_threshold``: the app's sensitivity label).
+    """
+    from evaluation.cascade import candidates_from_streams, cascade_curve
+
+    export = config.export
+    detector = dataclasses.replace(export.detector, window=window)
+    window = min(config.cascade.window, window)
+    thresholds = DEFAULT_THRESHOLDS
+
+    def candidates(name: str) -> list[dict[int, list]]:
+        return [candidates_from_streams(a, b, keyword_index=0, detector=detector, first_stage_thresholds=thresholds,
+                                        verifier_window=window)
+                for a, b in zip(stage1[name], verifier[name])]
+
+    def trials(found, streams):
+        return lambda t1: [(0, s.duration_ms, c[t1]) for s, c in zip(streams, found)]
+
+    refractory = detector.refractory_ms
+    clean = candidates_from_streams(stage1["clean"], verifier["clean"], keyword_index=0, detector=detector,
+                                    first_stage_thresholds=thresholds, verifier_window=window)
+    noisy = (candidates_from_streams(stage1["noise"], verifier["noise"], keyword_index=0, detector=detector,
+                                     first_stage_thresholds=thresholds, verifier_window=window)
+             if stage1["noise"] is not None else None)
+    heldout = trials(candidates("heldout"), stage1["heldout"])
+    real = trials(candidates("real"), stage1["real"]) if stage1["real"] else None
+    best = None
+    for t1 in thresholds:
+        fa = cascade_curve([], [clean[t1]], hours=negative_hours, refractory_ms=refractory, thresholds=thresholds)
+        ok = fa.fa_per_hour <= export.target_fa_per_hour
+        if noisy is not None:
+            fa_noise = cascade_curve([], [noisy[t1]], hours=noise_hours, refractory_ms=refractory,
+                                     thresholds=thresholds)
+            ok &= fa_noise.fa_per_hour <= export.noise_target_fa_per_hour
+        if not ok.any():
+            continue
+        frr = cascade_curve(heldout(t1), [], hours=0.0, refractory_ms=refractory, thresholds=thresholds).frr
+        for i in np.flatnonzero(ok):
+            key = (float(frr[i]), -t1, -int(thresholds[i]))
+            if best is None or key < best[0]:
+                best = (key, t1, i)
+    out: dict = {"met": best is not None, "window": window, "verifier": "float teacher",
+                 "first_stage_alone": first_stage or {}}
+    if best is None:
+        return out
+    _, t1, i = best
+    t2 = int(thresholds[i])
+
+    def by_threshold(values) -> dict[str, float]:  # the app's sensitivity label reads these
+        return {str(int(t)): float(v) for t, v in zip(thresholds, values)}
+
+    fa = cascade_curve([], [clean[t1]], hours=negative_hours, refractory_ms=refractory, thresholds=thresholds)
+    frr = cascade_curve(heldout(t1), [], hours=0.0, refractory_ms=refractory, thresholds=thresholds).frr
+    out.update({"first_stage_threshold": int(t1), "threshold": t2, "frr": best[0][0],
+                "fa_per_hour": float(fa.fa_per_hour[i]), "positives": len(stage1["heldout"]),
+                "candidates_per_hour": len(clean[t1]) / negative_hours,
+                "fa_per_hour_by_threshold": by_threshold(fa.fa_per_hour), "frr_by_threshold": by_threshold(frr)})
+    if noisy is not None:
+        in_noise = cascade_curve([], [noisy[t1]], hours=noise_hours, refractory_ms=refractory, thresholds=thresholds)
+        out.update({"fa_per_hour_in_noise": float(in_noise.fa_per_hour[i]),
+                    "candidates_per_hour_in_noise": len(noisy[t1]) / noise_hours,
+                    "fa_per_hour_in_noise_by_threshold": by_threshold(in_noise.fa_per_hour)})
+    if real is not None:
+        measured = cascade_curve(real(t1), [], hours=0.0, refractory_ms=refractory, thresholds=[t2])
+        out.update({"real_frr": float(measured.frr[0]), "real_positives": len(stage1["real"])})
+    return out

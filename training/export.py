@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from wakeword.bundle import sha256_hex
-from wakeword.config import FORMAT_VERSION, DetectorConfig, FeatureConfig, Manifest, ModelSpec
+from wakeword.config import FORMAT_VERSION, DetectorConfig, FeatureConfig, Manifest, ModelSpec, VerifierConfig
 from wakeword.errors import ConfigError
 from wakeword.model import describe_model
 from wakeword.model_slot import HEADER_BYTES, model_slot_for_manifest
@@ -119,8 +119,10 @@ def check_budget(*, size_bytes: int, arena_bytes: int, macs_per_second: int, bud
 
 
 def model_spec(model_bytes: bytes, *, receptive_field_frames: int, kind: str = "streaming",
-               stride_frames: int | None = None, arena_bytes: int = 0, macs_per_inference: int = 0) -> ModelSpec:
-    """How the runtime drives ``model_bytes`` (shapes, dtypes, quantization and ops read from it).
+               stride_frames: int | None = None, arena_bytes: int = 0, macs_per_inference: int = 0,
+               file: str = "model.tflite") -> ModelSpec:
+    """How the runtime drives ``model_bytes`` (shapes, dtypes, quantization and ops read from it),
+    stored in the bundle as ``file``.
 
     ``stride_frames`` is needed for window models (a streaming model's stride is its input length).
     """
@@ -128,7 +130,7 @@ def model_spec(model_bytes: bytes, *, receptive_field_frames: int, kind: str = "
     if stride_frames is None:
         stride_frames = info["input_shape"][1]
     return ModelSpec(
-        file="model.tflite", sha256=sha256_hex(model_bytes), kind=kind,
+        file=file, sha256=sha256_hex(model_bytes), kind=kind,
         input_shape=tuple(info["input_shape"]), output_shape=tuple(info["output_shape"]),
         input_dtype=info["input_dtype"], output_dtype=info["output_dtype"],
         input_scale=info["input_scale"], input_zero_point=info["input_zero_point"],
@@ -142,16 +144,18 @@ def model_spec(model_bytes: bytes, *, receptive_field_frames: int, kind: str = "
 def build_manifest(model_bytes: bytes, *, name: str, version: str, keywords: tuple[str, ...],
                    receptive_field_frames: int, macs_per_inference: int, arena_bytes: int,
                    detector: DetectorConfig, training: dict[str, Any], metrics: dict[str, Any],
-                   kind: str = "streaming", stride_frames: int | None = None) -> Manifest:
+                   kind: str = "streaming", stride_frames: int | None = None,
+                   verifier: VerifierConfig | None = None) -> Manifest:
     """The manifest of an exported model; shapes, dtypes, quantization and ops are read from it.
 
-    ``stride_frames`` is needed for window models (a streaming model's stride is its input length).
+    ``stride_frames`` is needed for window models (a streaming model's stride is its input length);
+    ``verifier`` is the cascade's second stage, if any (its file goes into the bundle beside the model).
     """
     spec = model_spec(model_bytes, receptive_field_frames=receptive_field_frames, kind=kind,
                       stride_frames=stride_frames, arena_bytes=arena_bytes, macs_per_inference=macs_per_inference)
     return Manifest(format_version=FORMAT_VERSION, name=name, version=version, keywords=keywords,
                     features=FeatureConfig(), model=spec, detector=detector, training=training, metrics=metrics,
-                    created=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
+                    created=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), verifier=verifier)
 
 
 def arena_with_margin(measured: int) -> int:

@@ -151,7 +151,7 @@ def reexport(bundle_path: Path, config_path: Path, out_dir: Path, cache_dir: Pat
             model_bytes, name=source.manifest.name, version=config.keyword.version,
             keywords=source.manifest.keywords, receptive_field_frames=arch.receptive_field_frames,
             macs_per_inference=arch.macs_per_call(), arena_bytes=arena, detector=detector, training=training,
-            metrics=metrics)
+            metrics=metrics, verifier=source.manifest.verifier)  # a cascade's second stage is kept as it was
         return Bundle(source=str(out_dir), manifest=manifest, model_bytes=model_bytes, files={})
 
     if config.keyword.version != source.manifest.version:
@@ -185,7 +185,9 @@ def reexport(bundle_path: Path, config_path: Path, out_dir: Path, cache_dir: Pat
     training["arena_measured_bytes"] = arena_measured
     training["reexported_from"] = {"model_sha256": sha256_hex(source.model_bytes), "tool": "training/reexport.py",
                                    "report": report}
-    save_bundle(out_dir, bundle_of(detector, training, metrics).manifest, model_bytes)
+    verifier_file = {} if source.manifest.verifier is None else {
+        source.manifest.verifier.model.file: source.verifier_bytes}
+    save_bundle(out_dir, bundle_of(detector, training, metrics).manifest, model_bytes, extra_files=verifier_file)
     print(json.dumps(report, indent=2))
     return report
 

@@ -42,6 +42,8 @@ class Bundle:
     manifest: Manifest
     model_bytes: bytes
     files: dict[str, bytes]
+    #: the second stage's model (``manifest.verifier``), or None
+    verifier_bytes: bytes | None = None
 
     @property
     def name(self) -> str:
@@ -140,18 +142,25 @@ def load_bundle(path_or_name: str | os.PathLike, *, trust: TrustPolicy | None = 
     if MANIFEST_NAME not in members:
         raise BundleError(f"{path}: no {MANIFEST_NAME} in the bundle")
     manifest = parse_manifest(members[MANIFEST_NAME], source=f"{path}/{MANIFEST_NAME}")
-    spec = manifest.model
+    model_bytes = _checked_member(members, manifest.model, path)
+    verifier_bytes = None if manifest.verifier is None else _checked_member(members, manifest.verifier.model, path)
+    return Bundle(source=str(path), manifest=manifest, model_bytes=model_bytes, files=members,
+                  verifier_bytes=verifier_bytes)
+
+
+def _checked_member(members: dict[str, bytes], spec, path: Path) -> bytes:
+    """The bytes of the model file ``spec`` names, checked against its size and sha256."""
     if spec.file not in members:
         raise BundleError(f"{path}: the manifest names model file {spec.file!r}, which is missing")
-    model_bytes = members[spec.file]
-    if len(model_bytes) != spec.size_bytes:
-        raise BundleError(f"{path}: {spec.file} is {len(model_bytes)} bytes but the manifest says {spec.size_bytes} "
+    data = members[spec.file]
+    if len(data) != spec.size_bytes:
+        raise BundleError(f"{path}: {spec.file} is {len(data)} bytes but the manifest says {spec.size_bytes} "
                           "(truncated or replaced)")
-    digest = sha256_hex(model_bytes)
+    digest = sha256_hex(data)
     if digest != spec.sha256:
         raise BundleError(f"{path}: {spec.file} sha256 {digest} does not match the manifest's {spec.sha256} "
                           "(corrupt or tampered)")
-    return Bundle(source=str(path), manifest=manifest, model_bytes=model_bytes, files=members)
+    return data
 
 
 def open_bundle(path_or_name: str | os.PathLike, *, allow_unsigned: bool = False,
@@ -172,7 +181,10 @@ def open_bundle(path_or_name: str | os.PathLike, *, allow_unsigned: bool = False
 
 
 def manifest_bytes(manifest: Manifest) -> bytes:
-    return (json.dumps(to_dict(manifest), indent=2, sort_keys=False) + "\n").encode("utf-8")
+    data = to_dict(manifest)
+    if data["verifier"] is None:  # a one-stage manifest reads as it did before cascades existed
+        del data["verifier"]
+    return (json.dumps(data, indent=2, sort_keys=False) + "\n").encode("utf-8")
 
 
 def save_bundle(out_dir: str | os.PathLike, manifest: Manifest, model_bytes: bytes, *,
@@ -183,6 +195,11 @@ def save_bundle(out_dir: str | os.PathLike, manifest: Manifest, model_bytes: byt
     """
     if sha256_hex(model_bytes) != manifest.model.sha256 or len(model_bytes) != manifest.model.size_bytes:
         raise BundleError("save_bundle: the manifest's sha256/size do not describe the model bytes")
+    if manifest.verifier is not None:
+        spec, data = manifest.verifier.model, (extra_files or {}).get(manifest.verifier.model.file)
+        if data is None or sha256_hex(data) != spec.sha256 or len(data) != spec.size_bytes:
+            raise BundleError(f"save_bundle: the verifier's {spec.file} is missing from extra_files or does not "
+                              "match the manifest")
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))

@@ -26,7 +26,7 @@ def _load(args: argparse.Namespace) -> Bundle:
 
 
 def _load_engine(args: argparse.Namespace, threshold: int | None) -> Engine:
-    engine = Engine(_load(args))
+    engine = Engine(_load(args), cascade=args.cascade)
     if threshold is not None:
         engine.detector.set_threshold(threshold)
     return engine
@@ -66,13 +66,26 @@ def cmd_info(args: argparse.Namespace) -> int:
           f"refractory {m.detector.refractory_ms} ms")
     point = m.metrics.get("operating_point")
     if isinstance(point, dict):
-        print(f"measured    FRR {point.get('frr', float('nan')):.1%} at {point.get('fa_per_hour', float('nan')):.2f} "
-              f"false accepts/h (threshold {point.get('threshold')}, window {point.get('window')}; "
-              f"{point.get('positives')} real clips, {point.get('negative_hours', 0):.2f} h of negatives)")
+        clips = (f"{point.get('positives')} held-out keyword clips" if "positives_kind" in point
+                 else f"{point.get('positives')} real clips")
+        print(f"expected    {point.get('fa_per_hour', float('nan')):.2f} false accepts/h on real speech, "
+              f"FRR {point.get('frr', float('nan')):.1%} (threshold {point.get('threshold')}, window "
+              f"{point.get('window')}; {clips}, {point.get('negative_hours', 0):.2f} h of negatives)")
         if isinstance(point.get("fa_per_hour_in_noise"), (int, float)):
-            print(f"in noise    {point['fa_per_hour_in_noise']:.2f} false accepts/h on the same negatives with "
+            print(f"in noise    {point['fa_per_hour_in_noise']:.2f} false accepts/h on the same speech with "
                   f"training noise at {point.get('noise_snr_db', float('nan')):g} dB SNR "
                   f"({point.get('noise_hours', 0):.2f} h; target {point.get('noise_target_fa_per_hour')})")
+        if isinstance(point.get("real_frr"), (int, float)):
+            print(f"real clips  FRR {point['real_frr']:.1%} on {point.get('real_positives')} recordings of the "
+                  f"keyword ({point.get('real_positives_half')} half; they measured it, they did not choose it)")
+    if m.verifier is not None:
+        cascade = m.metrics.get("cascade", {})
+        print(f"cascade     verifier {m.verifier.model.file} ({m.verifier.model.size_bytes} bytes): first stage "
+              f"{m.verifier.first_stage_threshold}, verifier {m.verifier.threshold} over {m.verifier.window} calls"
+              + (f"; expected {cascade['fa_per_hour']:.2f} false accepts/h, "
+                 f"{cascade.get('fa_per_hour_in_noise', float('nan')):.2f} in noise, FRR {cascade['frr']:.1%}"
+                 if "fa_per_hour" in cascade else "")
+              + " (wakeword detect/listen --cascade)")
     for key, value in m.metrics.items():
         if not isinstance(value, (dict, list)):
             print(f"metric      {key} = {value}")
@@ -157,6 +170,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     for name in ("detect", "listen", "info"):
         _add_trust_options(sub.choices[name])
+    for name in ("detect", "listen"):
+        sub.choices[name].add_argument(
+            "--cascade", action="store_true",
+            help="confirm each detection with the bundle's verifier (the second stage, for phones and desktops; "
+                 "--threshold then sets the first stage's)")
 
     try:
         from .cli_update import add_update_subcommands

@@ -234,6 +234,42 @@ class ModelSpec:
         return self.output_shape[1]
 
 
+@dataclass(frozen=True)
+class VerifierConfig:
+    """The second stage of a cascade (phones and desktops; the microcontroller runs the first alone).
+
+    A larger model from the same training run confirms each first-stage detection: it is run from
+    a fresh state over the ``context_frames`` feature frames that end at the triggering model call,
+    and the detection stands when the mean of its last ``window`` scores is at least ``threshold``.
+    With the verifier on, the first stage runs at ``first_stage_threshold`` (lower than the
+    detector's own threshold, which is the first stage alone's operating point).
+
+    model : ModelSpec of the verifier's file (a streaming model on the same features and stride).
+    """
+
+    model: ModelSpec
+    threshold: int
+    window: int
+    first_stage_threshold: int
+
+    def __post_init__(self) -> None:
+        _check(1 <= self.threshold <= 255, f"verifier.threshold={self.threshold} must be in 1..255")
+        _check(1 <= self.first_stage_threshold <= 255,
+               f"verifier.first_stage_threshold={self.first_stage_threshold} must be in 1..255")
+        _check(1 <= self.window <= 255, f"verifier.window={self.window} must be in 1..255")
+        _check(self.model.kind == "streaming", "verifier.model must be a streaming model")
+        _check(self.model.receptive_field_frames > 0,
+               "verifier.model.receptive_field_frames must be known (> 0): it sets the context replayed per candidate")
+
+    @property
+    def context_frames(self) -> int:
+        """Frames replayed on each trigger: the receptive field of the first of the ``window`` calls
+        and every call after it (a multiple of the stride, so the calls fall where the stream's do)."""
+        stride = self.model.stride_frames
+        frames = self.model.receptive_field_frames + (self.window - 1) * stride
+        return -(-frames // stride) * stride
+
+
 FORMAT_VERSION = 1
 
 
@@ -251,6 +287,8 @@ class Manifest:
     training: dict[str, Any] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)
     created: str = ""
+    #: the optional second stage (:class:`VerifierConfig`); None: the first stage alone
+    verifier: VerifierConfig | None = None
 
     def __post_init__(self) -> None:
         _check(self.format_version == FORMAT_VERSION,
@@ -266,6 +304,12 @@ class Manifest:
         parts = self.version.split(".")
         _check(len(parts) == 3 and all(p.isascii() and p.isdigit() and len(p) <= 6 for p in parts),
                f"version={self.version!r} must be MAJOR.MINOR.PATCH")
+        if self.verifier is not None:
+            v = self.verifier.model
+            _check(v.file != self.model.file, "verifier.model.file must differ from model.file")
+            _check(v.stride_frames == self.model.stride_frames and v.input_shape[2] == self.model.input_shape[2],
+                   "the verifier must take the model's features at the model's stride")
+            _check(v.keyword_count == self.model.keyword_count, "the verifier must score the model's keywords")
 
     @property
     def version_tuple(self) -> tuple[int, int, int]:

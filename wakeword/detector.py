@@ -35,14 +35,21 @@ class Detection:
         frame of the triggering model call.
     score : int
         Window mean of the uint8 scores at the trigger (0..255; probability * 256).
+    verifier_score : int or None
+        With a cascade, the verifier's window mean that confirmed it (0..255).
     """
 
     keyword: str
     t_ms: int
     score: int
+    #: the second stage's score when a verifier confirmed it (:mod:`wakeword.cascade`), else None
+    verifier_score: int | None = None
 
     def to_dict(self) -> dict:
-        return {"keyword": self.keyword, "t_ms": self.t_ms, "score": self.score}
+        out = {"keyword": self.keyword, "t_ms": self.t_ms, "score": self.score}
+        if self.verifier_score is not None:
+            out["verifier_score"] = self.verifier_score
+        return out
 
 
 class _KeywordState:

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections import deque
 from typing import Sequence
@@ -14,9 +15,10 @@ import numpy as np
 
 from .audio import load_audio
 from .bundle import Bundle, open_bundle
+from .cascade import CascadeGate, Verifier
 from .config import DetectorConfig
 from .detector import Detection, StreamingDetector
-from .errors import AudioError
+from .errors import AudioError, BundleError
 from .features import FeatureExtractor
 from .model import ModelRunner
 
@@ -37,20 +39,84 @@ class Engine:
     exact_kernels : bool
         Run the model on LiteRT's reference-matching kernels (what TFLite Micro matches within
         1 LSB) instead of the faster XNNPACK kernels (a few LSB different).
+    cascade : bool
+        Confirm every detection with the bundle's verifier (:mod:`wakeword.cascade`): the first
+        stage then runs at ``verifier.first_stage_threshold`` (or ``thresholds``) and a detection
+        carries its ``verifier_score``. The bundle must have a verifier.
+    verify_every_candidate : bool
+        (with ``cascade``) run the verifier on every first-stage candidate, also those inside a
+        refractory period, and keep them all in :attr:`candidates`: what an evaluation needs to
+        replay :func:`wakeword.cascade.cascade_events` at other verifier thresholds. The
+        detections returned are the same.
     """
 
     def __init__(self, bundle: Bundle, *, detector: DetectorConfig | None = None,
                  thresholds: Sequence[int] | None = None, history_size: int = 2000,
-                 exact_kernels: bool = False) -> None:
+                 exact_kernels: bool = False, cascade: bool = False, verify_every_candidate: bool = False) -> None:
         self.bundle = bundle
         self.manifest = bundle.manifest
         self.keywords = self.manifest.keywords
         self.features = FeatureExtractor(self.manifest.features)
         self.model = ModelRunner(bundle.model_bytes, self.manifest.model, source=bundle.source,
                                  exact_kernels=exact_kernels)
-        self.detector = StreamingDetector(self.keywords, detector or self.manifest.detector, thresholds=thresholds)
+        config = detector or self.manifest.detector
+        self.verifier: Verifier | None = None
+        self.verify_every_candidate = verify_every_candidate
+        #: with a cascade, every candidate the verifier scored: (keyword, t_ms, first-stage score, verifier score)
+        self.candidates: list[tuple[str, int, int, int]] = []
+        if cascade:
+            spec = self.manifest.verifier
+            if spec is None or bundle.verifier_bytes is None:
+                raise BundleError(f"{bundle.source}: the bundle has no verifier, so it cannot run as a cascade")
+            self.verifier = Verifier(bundle.verifier_bytes, spec, source=f"{bundle.source}/{spec.model.file}",
+                                     exact_kernels=exact_kernels)
+            self._gate_settings = {"threshold": spec.threshold, "refractory_ms": config.refractory_ms}
+            # the first stage proposes; the refractory period follows accepted detections only
+            config = dataclasses.replace(config, threshold=spec.first_stage_threshold, refractory_ms=0)
+        self.detector = StreamingDetector(self.keywords, config, thresholds=thresholds)
         self.score_history: deque[tuple[int, np.ndarray]] = deque(maxlen=history_size)
         self.samples_seen = 0
+        self._reset_cascade()
+
+    def _reset_cascade(self) -> None:
+        if self.verifier is None:
+            return
+        self._gates = {kw: CascadeGate(**self._gate_settings) for kw in self.keywords}
+        self._frames = np.zeros((0, self.manifest.features.channels), np.uint16)
+        self._frames_end = 0  # stream index after the newest kept frame
+        self.candidates.clear()
+
+    @property
+    def verifier_threshold(self) -> int | None:
+        """The cascade's verifier threshold (None without a cascade)."""
+        return None if self.verifier is None else self._gate_settings["threshold"]
+
+    def set_verifier_threshold(self, threshold: int) -> None:
+        """The cascade's verifier threshold (1..255) for every keyword (the app's slider with a cascade)."""
+        if self.verifier is None:
+            raise BundleError("set_verifier_threshold: this engine runs no cascade")
+        if isinstance(threshold, bool) or not isinstance(threshold, int) or not 1 <= threshold <= 255:
+            raise ValueError(f"verifier threshold {threshold!r} must be an integer in 1..255")
+        self._gate_settings["threshold"] = threshold
+        for gate in self._gates.values():
+            gate.threshold = threshold
+
+    def _confirm(self, hits: list[Detection], frame_index: int) -> list[Detection]:
+        """The first-stage ``hits`` of the call ending at ``frame_index`` that the verifier confirms."""
+        confirmed = []
+        end = frame_index + 1 - (self._frames_end - len(self._frames))  # in self._frames
+        scores = None
+        for hit in hits:
+            gate = self._gates[hit.keyword]
+            if gate.skips(hit.t_ms) and not self.verify_every_candidate:
+                continue
+            if scores is None:
+                scores = self.verifier.score(self._frames[:end])
+            score = int(scores[self.keywords.index(hit.keyword)])
+            self.candidates.append((hit.keyword, hit.t_ms, hit.score, score))
+            if gate.offer(hit.t_ms, score):
+                confirmed.append(dataclasses.replace(hit, verifier_score=score))
+        return confirmed
 
     @classmethod
     def from_bundle(cls, bundle: str | os.PathLike | Bundle, *, allow_unsigned: bool = False,
@@ -68,6 +134,7 @@ class Engine:
         self.detector.reset()
         self.score_history.clear()
         self.samples_seen = 0
+        self._reset_cascade()
 
     @property
     def stream_ms(self) -> int:
@@ -84,6 +151,10 @@ class Engine:
         frames = self.features.process(samples)
         if not len(frames):
             return []
+        if self.verifier is not None:  # the verifier's context: the newest frames of the stream
+            keep = self.verifier.config.context_frames + len(frames)
+            self._frames = np.concatenate([self._frames, frames])[-keep:]
+            self._frames_end += len(frames)
         found: list[Detection] = []
         frame_end_ms = self.manifest.features.frame_end_ms
         push = self.detector.push
@@ -93,7 +164,7 @@ class Engine:
             history((t_ms, scores))
             hits = push(scores, t_ms)
             if hits:
-                found.extend(hits)
+                found.extend(hits if self.verifier is None else self._confirm(hits, frame_index))
         return found
 
     def process_samples(self, samples: np.ndarray) -> list[Detection]:
