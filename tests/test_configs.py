@@ -77,3 +77,22 @@ def test_shipped_configs_leave_two_measured_rooms_for_measurement():
     config = load_config(ROOT / "configs" / "alexa.toml")
     trained = {p.stem for p in audio_files(config.data.rir_dirs, required=False)}
     assert not trained & {"medium_room", "seminar_room_clap"}
+
+
+def test_a_table_changes_only_the_keys_it_names(tmp_path):
+    from training.config import RECIPE_AUGMENT, TrainConfig, KeywordConfig
+
+    recipe = TrainConfig(keyword=KeywordConfig(phrase="alexa", name="alexa"))
+    config = tmp_path / "c.toml"
+    config.write_text('[keyword]\nphrase = "alexa"\nname = "alexa"\n[teacher]\ndilations = [1, 2]\n'
+                      '[student]\ndilations = [1, 2]\n[augment]\nnoise_probability = 0.5\n[qat_training]\nepochs = 1\n')
+    loaded = load_config(config)
+    assert loaded.teacher.dilations == (1, 2) and loaded.teacher.channels == recipe.teacher.channels == 48
+    assert loaded.student.channels == recipe.student.channels == 40
+    assert loaded.augment.noise_probability == 0.5
+    assert loaded.augment.clatter_probability == RECIPE_AUGMENT.clatter_probability == 0.3
+    assert loaded.augment.vtlp_probability == RECIPE_AUGMENT.vtlp_probability
+    assert loaded.qat_training.epochs == 1 and loaded.qat_training.learning_rate == recipe.qat_training.learning_rate
+    config.write_text('[keyword]\nphrase = "alexa"\nname = "alexa"\n[teacher]\nchanels = 8\n')
+    with pytest.raises(ConfigError, match="unknown key.*teacher.chanels"):
+        load_config(config)

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from wakeword.config import DetectorConfig, from_dict
+from wakeword.config import DetectorConfig, from_dict, to_dict
 from wakeword.errors import ConfigError
 
 from .augment import AugmentConfig
@@ -385,6 +385,19 @@ def load_config(path: str | Path) -> TrainConfig:
                     value = [p.replace("{name}", name) if isinstance(p, str) else p for p in value]
                 raw[section][key] = list(_resolve(tuple(value), base))
     try:
-        return from_dict(TrainConfig, raw)
+        return from_dict(TrainConfig, _over_recipe(raw))
     except ConfigError as exc:
         raise ConfigError(f"{path}: {exc}") from exc
+
+
+def _over_recipe(raw: dict) -> dict:
+    """``raw`` laid over the default recipe, table by table: a table names only what it changes (a
+    config's ``[teacher] dilations`` keeps the recipe's 48 channels, ``[augment] noise_probability``
+    its pitch and clatter). Unknown keys stay unknown (from_dict refuses them)."""
+    def merge(default, given):
+        if isinstance(default, dict) and isinstance(given, dict):
+            return {**default, **{k: merge(default.get(k), v) for k, v in given.items()}}
+        return given
+
+    recipe = to_dict(TrainConfig(keyword=KeywordConfig(phrase="recipe", name="recipe")))
+    return {key: merge(recipe.get(key), value) if key != "keyword" else value for key, value in raw.items()}
