@@ -450,3 +450,21 @@ def test_cli_window_replaces_every_detector_window_and_latency_is_given_at_the_t
     assert main(["--peer", "microwakeword:alexa", "--positives", str(tiny_folder / "pos" / "alexa"),
                  "--negatives", str(tiny_folder / "neg"), "--window", "0", "--out", str(tmp_path / "bad"),
                  "--quiet"]) == 2
+
+
+def test_results_page_pools_the_runs_of_each_model(tiny_folder, tmp_path):
+    from evaluation.results_page import main as page_main
+
+    for seed in ("0", "1"):
+        assert run_cli(tiny_folder, tmp_path / f"run{seed}", "--seed", seed) == 0
+    files = [tmp_path / f"run{seed}" / "results.json" for seed in ("0", "1")]
+    assert page_main([str(tmp_path / "page.md"), *map(str, files), "--title", "Two runs", "--note", "a note"]) == 0
+    page = (tmp_path / "page.md").read_text()
+    runs = [json.loads(f.read_text())["models"]["microwakeword-alexa"] for f in files]
+    noise = [r["conditions"]["hum@10dB"]["frr_at_fa_per_hour"]["0.5"] for r in runs]  # the one noise type
+    row = next(line for line in page.splitlines() if line.startswith("| microwakeword-alexa |"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[1] == "2" and cells[2] == "2"
+    assert cells[4].startswith(f"{100 * np.mean(noise):.1f}%")
+    assert page.startswith("# Two runs") and "- a note" in page and str(files[1]) in page
+    assert page_main([str(tmp_path / "bad.md"), str(tmp_path / "missing.json")]) == 2

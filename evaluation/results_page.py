@@ -1,0 +1,128 @@
+"""One results table from several suite runs (``results.json`` of :func:`evaluation.suite.run_suite`).
+
+    python -m evaluation.results_page docs/results.md RUN/results.json ... [--title T] [--note TEXT ...]
+
+Each file is one run of the suite (one training run of our bundle, and the peers beside it, on
+the same clips). A model that appears in several files (the same bundle name, e.g. two training
+runs of ``alexa``) becomes one row whose figures are the mean and the range over those runs. The
+columns: FRR at 0.5 false accepts an hour clean, with every noise pooled at the SNR given, and in
+reverberation; then at the manifest's own threshold the FRR and false accepts an hour, clean and
+in pooled noise; and the median latency at the manifest threshold.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from . import EvaluationError
+from .report import condition_results
+
+
+def _load(path: Path) -> dict:
+    try:
+        return json.loads(Path(path).read_text())
+    except (OSError, ValueError) as exc:
+        raise EvaluationError(f"{path}: not a readable results.json ({exc})") from exc
+
+
+def _spread(values: Sequence[float | None], *, percent: bool = True, digits: int = 1) -> str:
+    """``mean (min-max)`` of the values given (``n/a`` without any)."""
+    found = [v for v in values if v is not None]
+    if not found:
+        return "n/a"
+    scale, unit = (100.0, "%") if percent else (1.0, "")
+    mean = f"{np.mean(found) * scale:.{digits}f}{unit}"
+    if len(found) == 1:
+        return mean
+    return f"{mean} ({min(found) * scale:.{digits}f}-{max(found) * scale:.{digits}f})"
+
+
+def model_rows(results: Sequence[dict], *, snr_db: float) -> list[dict]:
+    """One row per model name over all ``results`` (in first-seen order): its runs' figures."""
+    pooled_name = f"all noise@{snr_db:g}dB"
+    rows: dict[str, dict] = {}
+    for run in results:
+        for name, info in run["models"].items():
+            conditions = condition_results(info)
+            row = rows.setdefault(name, {"model": name, "runs": 0, "clean": [], "noise": [], "reverb": [],
+                                         "clean_at_t": [], "clean_fa_at_t": [], "noise_at_t": [], "noise_fa_at_t": [],
+                                         "latency": [], "threshold": [], "positives": []})
+            row["runs"] += 1
+            row["threshold"].append(info["threshold"])
+            clean = conditions.get("clean")
+            # every noise type pooled at that SNR, or the one noise type there is
+            alone = [c for n, c in conditions.items() if n.endswith(f"@{snr_db:g}dB") and "+" not in n]
+            noise = conditions.get(pooled_name) or (alone[0] if len(alone) == 1 else None)
+            reverb = conditions.get("reverb")
+            row["clean"].append(clean["frr_at_fa_per_hour"]["0.5"] if clean else None)
+            row["noise"].append(noise["frr_at_fa_per_hour"]["0.5"] if noise else None)
+            row["reverb"].append(reverb["frr_at_fa_per_hour"]["0.5"] if reverb else None)
+            row["clean_at_t"].append(clean["frr_at_threshold"] if clean else None)
+            row["clean_fa_at_t"].append(clean["fa_per_hour_at_threshold"] if clean else None)
+            row["noise_at_t"].append(noise["frr_at_threshold"] if noise else None)
+            row["noise_fa_at_t"].append(noise["fa_per_hour_at_threshold"] if noise else None)
+            row["latency"].append(clean["latency_ms"]["median"] if clean else None)
+            row["positives"].append(clean["positives"] if clean else None)
+    return list(rows.values())
+
+
+def render(results: Sequence[dict], *, sources: Sequence[str], title: str, notes: Sequence[str] = (),
+           snr_db: float = 10.0) -> str:
+    """The markdown page."""
+    rows = model_rows(results, snr_db=snr_db)
+    halves = sorted({r["settings"].get("positives_half", "all") for r in results})
+    hours = sorted({round(r["inputs"]["hours_negative"], 2) for r in results})
+    lines = [f"# {title}", ""]
+    lines += [f"- {len(results)} suite runs; positives: the {' / '.join(halves)} half of each keyword's clips; "
+              f"negatives: {', '.join(f'{h:g}' for h in hours)} h of real speech (one false accept = "
+              f"{1 / hours[0]:.2f} FA/h, so \"at 0.5 FA/h\" means none at all)",
+              f"- FRR columns: mean over a model's runs (range in brackets); noise is every noise type pooled at "
+              f"{snr_db:g} dB; \"at T\" is the manifest's own threshold (a cascade's: its verifier's)", ""]
+    lines += [f"- {note}" for note in notes]
+    if notes:
+        lines.append("")
+    header = ["model", "runs", "clips", "clean @0.5 FA/h", f"noise {snr_db:g} dB @0.5 FA/h", "reverb @0.5 FA/h",
+              "clean at T: FRR, FA/h", f"noise {snr_db:g} dB at T: FRR, FA/h", "median latency at T (ms)"]
+    lines.append("| " + " | ".join(header) + " |")
+    lines.append("|" + "---|" * len(header))
+    for row in rows:
+        positives = sorted({p for p in row["positives"] if p is not None})
+        lines.append("| " + " | ".join([
+            row["model"], str(row["runs"]), "/".join(map(str, positives)) or "n/a",
+            _spread(row["clean"]), _spread(row["noise"]), _spread(row["reverb"]),
+            f"{_spread(row['clean_at_t'])}, {_spread(row['clean_fa_at_t'], percent=False, digits=2)}",
+            f"{_spread(row['noise_at_t'])}, {_spread(row['noise_fa_at_t'], percent=False, digits=2)}",
+            _spread(row["latency"], percent=False, digits=0)]) + " |")
+    lines += ["", "Sources:", ""] + [f"- `{source}`" for source in sources] + [""]
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m evaluation.results_page", description=__doc__.splitlines()[0])
+    parser.add_argument("out", type=Path, help="markdown file to write")
+    parser.add_argument("results", nargs="+", type=Path, help="results.json files of suite runs")
+    parser.add_argument("--title", default="Results")
+    parser.add_argument("--note", action="append", default=[], help="a line under the title (repeatable)")
+    parser.add_argument("--snr", type=float, default=10.0, help="the SNR of the pooled noise column (default 10)")
+    args = parser.parse_args(argv)
+    try:
+        results = [_load(path) for path in args.results]
+        page = render(results, sources=[str(p) for p in args.results], title=args.title, notes=args.note,
+                      snr_db=args.snr)
+    except (EvaluationError, KeyError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(page)
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
