@@ -63,7 +63,9 @@ class KeywordConfig:
 class DataConfig:
     """What to synthesize and which real folders to mix in."""
 
-    engines: tuple[str, ...] = ("espeak-ng", "flite", "festival")
+    #: synthesis engines (an engine that is not installed adds no voices). kokoro, the neural one, took
+    #: computer's real FRR at 0.5 FA/h (dev half, suite) from 20.4% to 4.9% clean, 46.6% to 28.6% in noise
+    engines: tuple[str, ...] = ("espeak-ng", "flite", "festival", "kokoro")
     max_voices: int = 300
     positive_variants_per_voice: int = 3
     #: rate/pitch variants for each voice of an engine with few voices (flite, festival): every such
