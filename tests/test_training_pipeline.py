@@ -52,7 +52,7 @@ def test_bundle_is_deployable(tiny_run):
     assert manifest.keywords == ("alexa",)
     assert manifest.model.kind == "streaming" and manifest.model.input_dtype == "int8"
     assert manifest.model.tflm_arena_bytes > 0 and manifest.model.macs_per_inference > 0
-    assert manifest.training["data"]["voices"] >= 2
+    assert manifest.training["data"]["voices"] >= 2 and manifest.training["seed"] == 0
     # keyword clips spliced from the real speech folder's phones, in training and validation (split by file)
     spliced = manifest.training["data"]["spliced_clips"]
     assert spliced["train"] >= 2 and spliced["val"] >= 1, spliced

@@ -50,8 +50,15 @@ def _format_table(rows: list[dict], columns: list[tuple[str, str]]) -> str:
     return "\n".join(lines)
 
 
-def run(config_path: str, *, out_dir: Path, cache_dir: Path, firmware_dir: Path | None, verbose: int) -> dict:
+def run(config_path: str, *, out_dir: Path, cache_dir: Path, firmware_dir: Path | None, verbose: int,
+        seed: int = 0) -> dict:
+    """Train, export and measure the wake word of ``config_path``. ``seed`` moves every training
+    seed (model initialisation, batch order, mining passes), not the data: runs of one recipe
+    with seeds 0, 1, ... show its spread on the same windows."""
     from training.config import load_config
+
+    def run_seed(base: int) -> int:
+        return base + 1000 * seed
 
     config = load_config(config_path)
     from training.phrase import require_trainable
@@ -96,7 +103,7 @@ def run(config_path: str, *, out_dir: Path, cache_dir: Path, firmware_dir: Path 
 
     def start_background():
         if can_train_beside():
-            job = train_beside(config.student, config.student_training, seed=2, name="student_plain")
+            job = train_beside(config.student, config.student_training, seed=run_seed(2), name="student_plain")
             print(f"student (no distillation): training in a second process; its log: {job.log_path}")
             return job
         return None
@@ -111,8 +118,8 @@ def run(config_path: str, *, out_dir: Path, cache_dir: Path, firmware_dir: Path 
         if not rounds:
             background = start_background()
         with timer.stage("teacher"):
-            teacher = train_float(config.teacher, x_train, y_train, step=config.teacher_training, seed=1,
-                                  name="teacher", verbose=verbose, strategy=strategy)
+            teacher = train_float(config.teacher, x_train, y_train, step=config.teacher_training,
+                                  seed=run_seed(1), name="teacher", verbose=verbose, strategy=strategy)
         for round_index in range(rounds):
             suffix = f", round {round_index + 1}" if round_index else ""
             with timer.stage(f"hard negatives{suffix}"):
@@ -120,7 +127,7 @@ def run(config_path: str, *, out_dir: Path, cache_dir: Path, firmware_dir: Path 
                                                   representative=None)
                 spec = export.model_spec(teacher_bytes, receptive_field_frames=config.teacher.receptive_field_frames)
                 mined = mine_hard_negatives(config, model_bytes=teacher_bytes, spec=spec,
-                                            splits=recordings, seed=round_index)
+                                            splits=recordings, seed=run_seed(round_index))
                 mining_stats[f"round {round_index + 1}"] = mined.stats
                 train = WindowSet.concatenate([train, mined.train])
                 val = WindowSet.concatenate([val, mined.val])
@@ -131,12 +138,13 @@ def run(config_path: str, *, out_dir: Path, cache_dir: Path, firmware_dir: Path 
                 with timer.stage(f"teacher, with hard negatives{suffix}"):
                     step = dataclasses.replace(config.teacher_training, epochs=config.mining.teacher_epochs,
                                                learning_rate=config.mining.teacher_learning_rate)
-                    teacher = continue_training(teacher, x_train, y_train, step=step, seed=5 + round_index,
-                                                verbose=verbose, strategy=strategy)
+                    teacher = continue_training(teacher, x_train, y_train, step=step,
+                                                seed=run_seed(5 + round_index), verbose=verbose, strategy=strategy)
         if background is None:
             with timer.stage("student (no distillation)"):
-                student_plain = train_float(config.student, x_train, y_train, step=config.student_training, seed=2,
-                                            name="student_plain", verbose=verbose, strategy=strategy)
+                student_plain = train_float(config.student, x_train, y_train, step=config.student_training,
+                                            seed=run_seed(2), name="student_plain", verbose=verbose,
+                                            strategy=strategy)
         soft = teacher_logits(teacher, x_train)
         if config.distill.teachers > 1:
             with timer.stage("more teachers"):
@@ -148,15 +156,15 @@ def run(config_path: str, *, out_dir: Path, cache_dir: Path, firmware_dir: Path 
                 jobs = []
                 if can_train_beside():
                     beside = min(len(indices) - 1, max(1, (os.cpu_count() or 1) - 2))
-                    jobs = [(index, train_beside(config.teacher, config.teacher_training, seed=100 + index,
-                                                 name=f"teacher_{index + 1}"))
+                    jobs = [(index, train_beside(config.teacher, config.teacher_training,
+                                                 seed=run_seed(100 + index), name=f"teacher_{index + 1}"))
                             for index in indices[len(indices) - beside:]]
                     indices = indices[:len(indices) - beside]
 
                 def extra_teachers():
                     for index in indices:
                         yield train_float(config.teacher, x_train, y_train, step=config.teacher_training,
-                                          seed=100 + index, name=f"teacher_{index + 1}", verbose=verbose,
+                                          seed=run_seed(100 + index), name=f"teacher_{index + 1}", verbose=verbose,
                                           strategy=strategy)
                     for index, job in jobs:
                         model, seconds = job.result()
@@ -174,14 +182,14 @@ def run(config_path: str, *, out_dir: Path, cache_dir: Path, firmware_dir: Path 
                 soft = soft / np.float32(config.distill.teachers)
         with timer.stage("student (distilled)"):
             student = train_distilled(config.student, x_train, y_train, soft, step=config.student_training,
-                                      distill=config.distill, seed=3, verbose=verbose, strategy=strategy)
+                                      distill=config.distill, seed=run_seed(3), verbose=verbose, strategy=strategy)
         if config.prune.enabled:
             with timer.stage("pruning"):
                 student = prune(student, x_train, y_train, config=config.prune, step=config.student_training,
                                 verbose=verbose, strategy=strategy)
         with timer.stage("quantization-aware training"):
             qat = quantization_aware(student, x_train, y_train, soft, step=config.qat_training, distill=config.distill,
-                                     seed=4, verbose=verbose, strategy=strategy)
+                                     seed=run_seed(4), verbose=verbose, strategy=strategy)
 
         if background is not None:
             with timer.stage("student (no distillation), rest of its training"):
@@ -293,7 +301,7 @@ def run(config_path: str, *, out_dir: Path, cache_dir: Path, firmware_dir: Path 
                       "phrase_check": {"phones": list(phrase_check.phones or ()), "syllables": phrase_check.syllables,
                                        "sources": list(phrase_check.sources),
                                        "warnings": list(phrase_check.warnings)},
-                      "stage_seconds": timer.times,
+                      "stage_seconds": timer.times, "seed": seed,
                       "concurrent_stage_seconds": concurrent_seconds,
                       "arena_measured_bytes": arena_measured, "shipped_variant": shipped_name,
                       "pipeline": "teacher -> " + (f"hard negatives and more teacher epochs (x{rounds}) -> "
@@ -391,10 +399,12 @@ def main(argv=None) -> int:
     parser.add_argument("--sign-key", type=Path, default=None,
                         help="sign the bundle with this Ed25519 private key (see `wakeword keygen`)")
     parser.add_argument("--verbose", type=int, default=2, help="Keras verbosity (0, 1, 2)")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="training seed (the data stays the same): another run of the same recipe")
     args = parser.parse_args(argv)
     try:
         result = run(args.config, out_dir=args.out, cache_dir=args.cache, firmware_dir=args.firmware_dir,
-                     verbose=args.verbose)
+                     verbose=args.verbose, seed=args.seed)
         if args.sign_key is not None:
             from wakeword.signing import sign_bundle
 
