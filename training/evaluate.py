@@ -159,7 +159,6 @@ class ThresholdInputs:
     negative_frames: np.ndarray
     negative_hours: float
     heldout_frames: list[np.ndarray]
-    heldout_kinds: list[str]
     noise_frames: np.ndarray | None = None
     noise_hours: float = 0.0
     real_frames: list[np.ndarray] = dataclasses.field(default_factory=list)
@@ -180,11 +179,11 @@ def threshold_inputs(config, *, cache_dir: Path) -> ThresholdInputs | None:
         return None
     negative_frames, negative_hours = stream_frames(negatives, max_hours=config.evaluation.max_negative_hours,
                                                     desc="negatives")
-    heldout, kinds = heldout_positive_streams(config, cache_dir=cache_dir)
+    heldout, _kinds = heldout_positive_streams(config, cache_dir=cache_dir)
     noise_frames, noise_hours = threshold_noise_frames(config, negatives)
     half = config.evaluation.positives_half
     real = clip_frames(select_half(real_files(config.evaluation.positives_dirs), half))
-    return ThresholdInputs(negative_frames, negative_hours, heldout, kinds, noise_frames, noise_hours, real, half)
+    return ThresholdInputs(negative_frames, negative_hours, heldout, noise_frames, noise_hours, real, half)
 
 
 def bundle_curves(bundle: Bundle, inputs: ThresholdInputs, *, keyword: str, detector: DetectorConfig,
