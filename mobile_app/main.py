@@ -1,6 +1,6 @@
 """The wakeword app (Kivy): live detection with a score graph, sensitivity, enrollment.
 
-Desktop:  ``python -m mobile_app.main [--model microwakeword:alexa] [--replay FILE]``
+Desktop:  ``wakeword-app [--bundle microwakeword:alexa] [--replay FILE]`` (or ``python -m mobile_app.main``)
 Android:  built by buildozer from this folder (see README.md).
 
 Audio comes from an :class:`wakeword.mic.AudioSource` (PortAudio microphone on desktop,
@@ -43,8 +43,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="wakeword-app", description="Wake word detection app (Kivy).")
     p.add_argument("--allow-unsigned", action="store_true",
                    help="also load bundles without a signature (your own freshly trained ones)")
-    p.add_argument("--model", default=os.environ.get("WAKEWORD_APP_MODEL"),
-                   help="model to select: built-in name, bundle path or microwakeword:NAME")
+    p.add_argument("--bundle", default=os.environ.get("WAKEWORD_APP_BUNDLE"),
+                   help="bundle to select: built-in name, bundle path or microwakeword:NAME")
     p.add_argument("--device", default=None, help="input device index or name")
     p.add_argument("--buffer-ms", type=int, default=5000, help="microphone ring buffer (ms)")
     p.add_argument("--replay", default=None, help="start in file replay mode with this audio file")
@@ -279,7 +279,7 @@ class WakewordApp(App):
         return root
 
     def on_start(self):
-        wanted = self.options.model
+        wanted = self.options.bundle
         try:
             if wanted:
                 choice = catalog.find_choice(self.choices, wanted)

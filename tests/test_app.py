@@ -233,7 +233,7 @@ def _run_app(tmp_path: Path, clip: np.ndarray, *extra: str) -> dict:
                WAKEWORD_BUNDLE_DIR=str(tmp_path / "no_user_bundles"))
     env.pop("ALSA_CONFIG_PATH", None)
     out = tmp_path / "result.json"
-    cmd = [sys.executable, "-m", "mobile_app.main", "--model", "microwakeword:alexa", "--buffer-ms", "30000",
+    cmd = [sys.executable, "-m", "mobile_app.main", "--bundle", "microwakeword:alexa", "--buffer-ms", "30000",
            "--test-script", str(out), "--timeout", "20", *extra]
     if shutil.which("xvfb-run"):
         cmd = ["xvfb-run", "-a", "-s", "-screen 0 1024x1024x24", *cmd]
@@ -277,3 +277,15 @@ def test_app_file_replay_mode(tmp_path):
     result = _run_app(tmp_path, silent, "--replay", str(wav))
     assert [e["keyword"] for e in result["log_entries"]] == ["alexa"]
     assert "replay.wav" in result["footer"]
+
+
+def test_the_console_script_reads_the_command_line():
+    # wakeword-app runs mobile_app.main as the program: its options (here --help) come from argv
+    out = subprocess.run([sys.executable, "-c", "import sys; sys.argv = ['wakeword-app', '--help']; "
+                          "from mobile_app.launch import main; main()"],
+                         capture_output=True, text=True, timeout=120, env={**os.environ, "KIVY_NO_ARGS": "1"})
+    assert out.returncode == 0 and "--bundle" in out.stdout and "wakeword-app" in out.stdout
+    from importlib.metadata import entry_points
+
+    scripts = {e.name: e.value for e in entry_points(group="console_scripts")}
+    assert scripts["wakeword-app"] == "mobile_app.launch:main"
