@@ -203,6 +203,40 @@ def test_reexport_can_keep_the_model_and_choose_only_the_threshold(tiny_run):
     assert point["threshold"] >= source.manifest.detector.threshold
 
 
+def test_reexport_chooses_the_cascade_again_for_the_new_first_stage(tiny_run):
+    # a bundle whose verifier (the run's float teacher) carries arbitrary thresholds, re-thresholded
+    # for another detector window: the cascade is chosen again on the same data, or dropped with a reason
+    import dataclasses
+
+    from training import export
+    from training.reexport import reexport
+    from wakeword.bundle import save_bundle
+    from wakeword.config import VerifierConfig
+
+    out, result = tiny_run
+    source = load_bundle(result["bundle"])
+    teacher = (out / "out" / "variants" / "float_teacher.tflite").read_bytes()
+    spec = export.model_spec(teacher, receptive_field_frames=source.manifest.model.receptive_field_frames,
+                             file="verifier.tflite")
+    arbitrary = VerifierConfig(model=spec, threshold=3, window=2, first_stage_threshold=5)
+    save_bundle(out / "with_verifier", dataclasses.replace(source.manifest, verifier=arbitrary), source.model_bytes,
+                extra_files={"verifier.tflite": teacher})
+    shorter = out / "window8.toml"
+    shorter.write_text((out / "tiny.toml").read_text() + "\n[export]\nwindows = [8]\n")
+    report = reexport(out / "with_verifier", shorter, out / "window8", out / "cache", keep_model=True)
+    again = load_bundle(out / "window8")
+    cascade = again.manifest.metrics["cascade"]
+    assert again.manifest.detector.window == 8 and cascade["first_stage_alone"]["window"] == 8
+    assert report["cascade"]["met"] == cascade["met"]
+    if cascade["shipped"]:
+        verifier = again.manifest.verifier
+        assert verifier.window <= 8 and verifier.model.sha256 == spec.sha256 and again.verifier_bytes == teacher
+        assert (verifier.threshold, verifier.first_stage_threshold) == (cascade["threshold"],
+                                                                       cascade["first_stage_threshold"])
+    else:
+        assert again.manifest.verifier is None and again.verifier_bytes is None and cascade["why_not"]
+
+
 def test_the_threshold_needs_no_real_recording_of_the_keyword(tiny_run):
     # the same model re-thresholded by a config without real keyword clips: the same operating point
     from training.reexport import reexport

@@ -291,8 +291,12 @@ def run(config_path: str, *, out_dir: Path, cache_dir: Path, firmware_dir: Path 
             metrics.update(chosen)
         verifier, extra_files = None, {}
         if config.cascade.enabled and shipped_metrics is not None:
-            verifier, extra_files, metrics["cascade"] = _cascade(config, models, dict(zip(models, scored)),
-                                                                 shipped_name, inputs, metrics["operating_point"])
+            scored_by_name = dict(zip(models, scored))
+            teacher_arch, teacher_bytes = models["float teacher"]
+            verifier, extra_files, metrics["cascade"] = ev.choose_cascade(
+                config, stage1_streams=scored_by_name[shipped_name]["streams"],
+                verifier_streams=scored_by_name["float teacher"]["streams"], verifier_bytes=teacher_bytes,
+                verifier_arch=teacher_arch, inputs=inputs, first_stage=metrics["operating_point"])
         manifest = export.build_manifest(
             shipped_bytes, name=keyword, version=config.keyword.version, keywords=(keyword,),
             receptive_field_frames=shipped_arch.receptive_field_frames,
@@ -353,40 +357,6 @@ def run(config_path: str, *, out_dir: Path, cache_dir: Path, firmware_dir: Path 
           f", total {sum(timer.times.values()):.0f}")
     print(f"bundle: {bundle_dir} (sha256 {sha256_hex(shipped_bytes)[:16]}...)")
     return {"bundle": str(bundle_dir), "ablation": rows, "stage_seconds": timer.times}
-
-
-def _cascade(config, models: dict, scored: dict, shipped_name: str, inputs, first_stage: dict):
-    """The cascade's operating point (:func:`training.evaluate.cascade_operating_point`, the float
-    teacher as verifier) and, when it misses fewer held-out keyword clips than the first stage
-    alone, the verifier for the bundle: ``(VerifierConfig or None, extra bundle files, metrics)``."""
-    import time
-
-    from training import evaluate as ev
-    from training import export
-    from wakeword.cascade import Verifier
-    from wakeword.config import VerifierConfig
-
-    point = ev.cascade_operating_point(scored[shipped_name]["streams"], scored["float teacher"]["streams"], config,
-                                       window=first_stage["window"], negative_hours=inputs.negative_hours,
-                                       noise_hours=inputs.noise_hours, first_stage=first_stage)
-    if not point["met"]:
-        return None, {}, {**point, "shipped": False, "why_not": "no pair of thresholds holds the false-accept targets"}
-    if point["frr"] >= first_stage["frr"]:
-        return None, {}, {**point, "shipped": False, "why_not": "it misses no fewer held-out clips than the first stage"}
-    arch, model_bytes = models["float teacher"]
-    verifier = VerifierConfig(
-        model=export.model_spec(model_bytes, receptive_field_frames=arch.receptive_field_frames,
-                                macs_per_inference=arch.macs_per_call(), file="verifier.tflite"),
-        threshold=point["threshold"], window=point["window"], first_stage_threshold=point["first_stage_threshold"])
-    # what one confirmation costs here (the verifier runs on candidates only)
-    runner, context = Verifier(model_bytes, verifier), inputs.negative_frames[:verifier.context_frames]
-    runner.score(context)
-    start = time.perf_counter()
-    for _ in range(10):
-        runner.score(context)
-    point["verifier_ms_per_candidate"] = (time.perf_counter() - start) * 100
-    point["verifier_cpu_seconds_per_hour"] = point["verifier_ms_per_candidate"] * point["candidates_per_hour"] / 1000
-    return verifier, {"verifier.tflite": model_bytes}, {**point, "shipped": True}
 
 
 def main(argv=None) -> int:

@@ -487,3 +487,38 @@ def cascade_operating_point(stage1: dict, verifier: dict, config, *, window: int
         measured = cascade_curve(real(t1), [], hours=0.0, refractory_ms=refractory, thresholds=[t2])
         out.update({"real_frr": float(measured.frr[0]), "real_positives": len(stage1["real"])})
     return out
+
+
+def choose_cascade(config, *, stage1_streams: dict, verifier_streams: dict, verifier_bytes: bytes, verifier_arch,
+                   inputs: ThresholdInputs, first_stage: dict):
+    """The cascade for a bundle: its operating point (:func:`cascade_operating_point`, the streams of
+    :func:`bundle_curves` for the first stage and the verifier) and, when it misses fewer held-out
+    keyword clips than the first stage alone (``first_stage``: its ``operating_point`` entry), the
+    verifier for the bundle. Returns ``(VerifierConfig or None, extra bundle files, metrics)``."""
+    import time
+
+    from wakeword.cascade import Verifier
+    from wakeword.config import VerifierConfig
+
+    from . import export
+
+    point = cascade_operating_point(stage1_streams, verifier_streams, config, window=first_stage["window"],
+                                    negative_hours=inputs.negative_hours, noise_hours=inputs.noise_hours,
+                                    first_stage=first_stage)
+    if not point["met"]:
+        return None, {}, {**point, "shipped": False, "why_not": "no pair of thresholds holds the false-accept targets"}
+    if point["frr"] >= first_stage["frr"]:
+        return None, {}, {**point, "shipped": False, "why_not": "it misses no fewer held-out clips than the first stage"}
+    verifier = VerifierConfig(
+        model=export.model_spec(verifier_bytes, receptive_field_frames=verifier_arch.receptive_field_frames,
+                                macs_per_inference=verifier_arch.macs_per_call(), file="verifier.tflite"),
+        threshold=point["threshold"], window=point["window"], first_stage_threshold=point["first_stage_threshold"])
+    # what one confirmation costs here (the verifier runs on candidates only)
+    runner, context = Verifier(verifier_bytes, verifier), inputs.negative_frames[:verifier.context_frames]
+    runner.score(context)
+    start = time.perf_counter()
+    for _ in range(10):
+        runner.score(context)
+    point["verifier_ms_per_candidate"] = (time.perf_counter() - start) * 100
+    point["verifier_cpu_seconds_per_hour"] = point["verifier_ms_per_candidate"] * point["candidates_per_hour"] / 1000
+    return verifier, {"verifier.tflite": verifier_bytes}, {**point, "shipped": True}

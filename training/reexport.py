@@ -116,6 +116,23 @@ def _source_bundle(path: Path, config, arch) -> Bundle:
     return Bundle(source=str(path), manifest=manifest, model_bytes=model_bytes, files={})
 
 
+def _cascade_again(config, source: Bundle, *, new_bundle_streams: dict, inputs, first_stage: dict):
+    """:func:`training.evaluate.choose_cascade` for a re-exported bundle, with the source's verifier
+    (the float teacher of its run: ``config.teacher``'s architecture)."""
+    spec = source.manifest.verifier.model
+    verifier = Bundle(source=f"{source.source}/{spec.file}", model_bytes=source.verifier_bytes, files={},
+                      manifest=export.build_manifest(
+                          source.verifier_bytes, name=source.manifest.name, version=source.manifest.version,
+                          keywords=source.manifest.keywords, receptive_field_frames=spec.receptive_field_frames,
+                          macs_per_inference=spec.macs_per_inference, arena_bytes=0,
+                          detector=config.export.detector, training={}, metrics={}))
+    streams = ev.bundle_curves(verifier, inputs, keyword=source.manifest.name, detector=config.export.detector,
+                               windows=config.export.windows)["streams"]
+    return ev.choose_cascade(config, stage1_streams=new_bundle_streams, verifier_streams=streams,
+                             verifier_bytes=source.verifier_bytes, verifier_arch=config.teacher, inputs=inputs,
+                             first_stage=first_stage)
+
+
 def reexport(bundle_path: Path, config_path: Path, out_dir: Path, cache_dir: Path, *, arch_name: str = "student",
              keep_model: bool = False) -> dict:
     """Convert ``bundle_path`` (a bundle, or a float/int8 ``.tflite`` from a run's ``variants/``) again.
@@ -146,12 +163,12 @@ def reexport(bundle_path: Path, config_path: Path, out_dir: Path, cache_dir: Pat
     arena_measured = export.measure_arena_bytes(model_bytes, stride_frames=arch.stride_frames)
     arena = export.arena_with_margin(arena_measured)
 
-    def bundle_of(detector, training: dict, metrics: dict) -> Bundle:
+    def bundle_of(detector, training: dict, metrics: dict, verifier=None) -> Bundle:
         manifest = export.build_manifest(
             model_bytes, name=source.manifest.name, version=config.keyword.version,
             keywords=source.manifest.keywords, receptive_field_frames=arch.receptive_field_frames,
             macs_per_inference=arch.macs_per_call(), arena_bytes=arena, detector=detector, training=training,
-            metrics=metrics, verifier=source.manifest.verifier)  # a cascade's second stage is kept as it was
+            metrics=metrics, verifier=verifier)
         return Bundle(source=str(out_dir), manifest=manifest, model_bytes=model_bytes, files={})
 
     if config.keyword.version != source.manifest.version:
@@ -164,6 +181,9 @@ def reexport(bundle_path: Path, config_path: Path, out_dir: Path, cache_dir: Pat
                     "size_bytes": len(model_bytes), "source_size_bytes": len(source.model_bytes)}
     build_windows(config, cache_dir=cache_dir)  # the held-out keyword clips of the operating point (cached)
     inputs = ev.threshold_inputs(config, cache_dir=cache_dir)
+    # a cascade's second stage stays as it was, unless it is chosen again below
+    verifier = source.manifest.verifier
+    extra_files = {} if verifier is None else {verifier.model.file: source.verifier_bytes}
     if inputs is not None:
         old_scores = ev.model_scores(source, inputs.negative_frames)[1]
         new_bundle = bundle_of(detector, training, metrics)
@@ -182,12 +202,19 @@ def reexport(bundle_path: Path, config_path: Path, out_dir: Path, cache_dir: Pat
         detector = dataclasses.replace(detector, threshold=point.threshold, window=window)
         metrics.update(chosen)
         report["operating_point"] = metrics["operating_point"]
+        if source.verifier_bytes is not None:  # the cascade is chosen again too, with the same verifier
+            metrics.pop("cascade", None)
+            verifier, extra_files = None, {}
+            if config.cascade.enabled:
+                verifier, extra_files, metrics["cascade"] = _cascade_again(
+                    config, source, new_bundle_streams=curves["streams"], inputs=inputs,
+                    first_stage=metrics["operating_point"])
+                report["cascade"] = {k: v for k, v in metrics["cascade"].items() if not k.endswith("by_threshold")}
     training["arena_measured_bytes"] = arena_measured
     training["reexported_from"] = {"model_sha256": sha256_hex(source.model_bytes), "tool": "training/reexport.py",
                                    "report": report}
-    verifier_file = {} if source.manifest.verifier is None else {
-        source.manifest.verifier.model.file: source.verifier_bytes}
-    save_bundle(out_dir, bundle_of(detector, training, metrics).manifest, model_bytes, extra_files=verifier_file)
+    save_bundle(out_dir, bundle_of(detector, training, metrics, verifier).manifest, model_bytes,
+                extra_files=extra_files)
     print(json.dumps(report, indent=2))
     return report
 
