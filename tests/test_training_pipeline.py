@@ -143,8 +143,9 @@ def test_the_cascade_is_chosen_on_the_same_data_and_ships_only_when_it_helps(tin
     assert cascade["fa_per_hour"] <= target["target_fa_per_hour"]
     assert cascade["fa_per_hour_in_noise"] <= target["noise_target_fa_per_hour"]
     assert cascade["positives"] == alone["positives"] and 0 <= cascade["real_frr"] <= 1
-    if cascade["shipped"]:  # it misses fewer held-out clips than the first stage alone
-        assert cascade["frr"] < alone["frr"]
+    gain = bundle.manifest.training["config"]["cascade"]["min_frr_gain"]
+    if cascade["shipped"]:  # it misses enough fewer held-out clips than the first stage alone
+        assert cascade["frr"] <= alone["frr"] - gain + 1e-9
         verifier = bundle.manifest.verifier
         assert (verifier.threshold, verifier.first_stage_threshold, verifier.window) == (
             cascade["threshold"], cascade["first_stage_threshold"], cascade["window"])
@@ -153,7 +154,8 @@ def test_the_cascade_is_chosen_on_the_same_data_and_ships_only_when_it_helps(tin
         engine = Engine(bundle, cascade=True)
         engine.feed(np.zeros(16000, np.int16))
     else:
-        assert bundle.manifest.verifier is None and cascade["frr"] >= alone["frr"]
+        assert bundle.manifest.verifier is None and cascade["frr"] > alone["frr"] - gain
+        assert "points fewer held-out clips" in cascade["why_not"]
 
 
 def test_rerun_uses_the_caches(tiny_run, tmp_path):
@@ -287,7 +289,7 @@ def test_detector_windows_setting_is_checked(tmp_path):
 
     config = tmp_path / "c.toml"
     base = '[keyword]\nphrase = "alexa"\nname = "alexa"\n'
-    assert load_config_text(config, base).export.windows == (20,)
+    assert load_config_text(config, base).export.windows == (8, 10, 14, 20)  # the default recipe
     for bad in ("[]", "[0, 20]", "[300]"):
         with pytest.raises(ConfigError, match=r"export\.windows"):
             load_config_text(config, base + f"[export]\nwindows = {bad}\n")

@@ -494,7 +494,8 @@ def choose_cascade(config, *, stage1_streams: dict, verifier_streams: dict, veri
     """The cascade for a bundle: its operating point (:func:`cascade_operating_point`, the streams of
     :func:`bundle_curves` for the first stage and the verifier) and, when it misses fewer held-out
     keyword clips than the first stage alone (``first_stage``: its ``operating_point`` entry), the
-    verifier for the bundle. Returns ``(VerifierConfig or None, extra bundle files, metrics)``."""
+    verifier for the bundle (by at least ``config.cascade.min_frr_gain``). Returns
+    ``(VerifierConfig or None, extra bundle files, metrics)``."""
     import time
 
     from wakeword.cascade import Verifier
@@ -507,8 +508,10 @@ def choose_cascade(config, *, stage1_streams: dict, verifier_streams: dict, veri
                                     first_stage=first_stage)
     if not point["met"]:
         return None, {}, {**point, "shipped": False, "why_not": "no pair of thresholds holds the false-accept targets"}
-    if point["frr"] >= first_stage["frr"]:
-        return None, {}, {**point, "shipped": False, "why_not": "it misses no fewer held-out clips than the first stage"}
+    gain = config.cascade.min_frr_gain
+    if point["frr"] > first_stage["frr"] - gain + 1e-9:
+        return None, {}, {**point, "shipped": False,
+                          "why_not": f"it misses less than {100 * gain:g} points fewer held-out clips than the first stage"}
     verifier = VerifierConfig(
         model=export.model_spec(verifier_bytes, receptive_field_frames=verifier_arch.receptive_field_frames,
                                 macs_per_inference=verifier_arch.macs_per_call(), file="verifier.tflite"),
