@@ -92,3 +92,11 @@ def test_runtime_never_imports_tensorflow(alexa_clip):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"
+
+
+def test_import_wakeword_loads_no_interpreter_until_an_engine_is_built():
+    code = ("import sys, wakeword; assert not any(m.startswith(('ai_edge_litert', 'tflite_runtime')) "
+            "for m in sys.modules), 'LiteRT loaded at import'; wakeword.Engine.from_bundle('alexa'); "
+            "assert any(m.startswith(('ai_edge_litert', 'tflite_runtime')) for m in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr

@@ -20,6 +20,7 @@ scale 1/256 and zero point 0 is used as is.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -28,15 +29,21 @@ from .config import ModelSpec
 from .errors import BundleError
 from .features import FEATURE_RAW_PER_UNIT
 
-try:  # the runtime interpreter
-    from ai_edge_litert.interpreter import Interpreter, OpResolverType
-except ImportError:  # pragma: no cover - fallback for platforms without ai-edge-litert
-    from tflite_runtime.interpreter import Interpreter, OpResolverType  # type: ignore[no-redef]
-
 _DTYPES = {"int8": np.int8, "uint8": np.uint8, "float32": np.float32}
 
 
-def make_interpreter(model_bytes: bytes, *, source: str = "model", exact: bool = True) -> Interpreter:
+@functools.lru_cache(maxsize=1)
+def _litert():
+    """LiteRT's ``(Interpreter, OpResolverType)``, imported on first use: ``import wakeword`` stays
+    light until a model is loaded."""
+    try:
+        from ai_edge_litert.interpreter import Interpreter, OpResolverType
+    except ImportError:  # pragma: no cover - fallback for platforms without ai-edge-litert
+        from tflite_runtime.interpreter import Interpreter, OpResolverType  # type: ignore[no-redef]
+    return Interpreter, OpResolverType
+
+
+def make_interpreter(model_bytes: bytes, *, source: str = "model", exact: bool = True):
     """A single-threaded LiteRT interpreter.
 
     exact : bool
@@ -44,6 +51,7 @@ def make_interpreter(model_bytes: bytes, *, source: str = "model", exact: bool =
         1 LSB (use for comparisons). False: with the XNNPACK delegate, about 3x faster per call
         for our streaming models, but a few LSB away from the reference kernels.
     """
+    Interpreter, OpResolverType = _litert()
     resolver = OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES if exact else OpResolverType.BUILTIN
     try:
         interpreter = Interpreter(
