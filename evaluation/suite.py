@@ -420,6 +420,15 @@ def _condition_result(acc: _Accumulator, thresholds: np.ndarray, manifest_thresh
 
 # ----------------------------------------------------------------------------- the suite
 
+def _promised(manifest, threshold: int, window: int) -> dict | None:
+    """The manifest's ``operating_point`` when it describes ``threshold`` and ``window`` (a bundle the
+    trainer made and the suite runs unchanged), else None."""
+    point = manifest.metrics.get("operating_point") if isinstance(manifest.metrics, dict) else None
+    if not isinstance(point, dict) or point.get("threshold") != threshold or point.get("window") != window:
+        return None
+    return point
+
+
 def run_suite(*, models: Sequence[str | os.PathLike | Bundle], positives: Sequence[str | os.PathLike],
               negatives: Sequence[str | os.PathLike], noises: Sequence[str | os.PathLike] = (),
               rirs: Sequence[str | os.PathLike] = (), snrs_db: Sequence[float] = DEFAULT_SNRS_DB,
@@ -561,6 +570,8 @@ def run_suite(*, models: Sequence[str | os.PathLike | Bundle], positives: Sequen
             "source": bundle.source, "keywords": list(bundle.manifest.keywords),
             "threshold": threshold, "window": detector.window, "refractory_ms": detector.refractory_ms,
             "positive_folders": label_maps[m],
+            # what the trainer promised at this operating point (evaluation.results_page compares)
+            "promised": _promised(bundle.manifest, threshold, detector.window) if not cascades[m] else None,
             "conditions": {c.name: _condition_result(acc[(m, c.name)], swept, threshold) for c in conditions},
             "pooled": {p.name: _condition_result(_pool([acc[(m, name)] for name in p.members]), swept, threshold)
                        for p in pooled},

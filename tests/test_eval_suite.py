@@ -468,3 +468,29 @@ def test_results_page_pools_the_runs_of_each_model(tiny_folder, tmp_path):
     assert cells[4].startswith(f"{100 * np.mean(noise):.1f}%")
     assert page.startswith("# Two runs") and "- a note" in page and str(files[1]) in page
     assert page_main([str(tmp_path / "bad.md"), str(tmp_path / "missing.json")]) == 2
+
+
+def test_results_page_sets_each_manifest_promise_beside_its_measurement(tiny_folder, tmp_path):
+    from evaluation.results_page import main as page_main
+    from wakeword.bundle import open_bundle
+
+    manifest = open_bundle("alexa").manifest
+    point = manifest.metrics["operating_point"]
+    assert run_cli(tiny_folder, tmp_path / "run", "--bundle", "alexa", "--workers", "1") == 0
+    model = json.loads((tmp_path / "run" / "results.json").read_text())["models"]["alexa"]
+    assert model["promised"] == point  # the suite records the trainer's promise at this threshold
+    # another detector window is another operating point: no promise to compare with
+    assert run_cli(tiny_folder, tmp_path / "other", "--bundle", "alexa", "--workers", "1", "--window", "8") == 0
+    other = json.loads((tmp_path / "other" / "results.json").read_text())["models"]["alexa"]
+    assert other["promised"] is None and other["window"] == 8
+    files = [str(tmp_path / "run" / "results.json"), str(tmp_path / "other" / "results.json")]
+    assert page_main([str(tmp_path / "page.md"), *files]) == 0
+    page = (tmp_path / "page.md").read_text()
+    rows = [line for line in page.split("## What each manifest promised")[1].splitlines()
+            if line.startswith("| alexa |")]
+    assert len(rows) == 1  # the --window run is left out; the peer has no promise
+    cells = [c.strip() for c in rows[0].strip("|").split("|")]
+    assert cells[1] == f"{point['threshold']}, {point['window']}"
+    assert cells[2] == f"{100 * point['frr']:.1f}%"
+    assert cells[3] == f"{100 * model['conditions']['clean']['frr_at_threshold']:.1f}%"
+    assert cells[6] == f"{point['fa_per_hour_in_noise']:.2f}"
