@@ -1,4 +1,4 @@
-// Generated from alexa 0.7.0 manifest.json by training/export.py. Do not edit.
+// Generated from alexa 0.8.0 manifest.json by training/export.py. Do not edit.
 #pragma once
 #include <cstdint>
 
@@ -11,11 +11,11 @@ constexpr int kStrideFrames = 3;
 constexpr int kReceptiveFieldFrames = 137;
 constexpr int kKeywordCount = 1;
 constexpr const char* kKeywords[kKeywordCount] = {"alexa"};
-constexpr float kInputScale = 0.10033700615167618f;
+constexpr float kInputScale = 0.10049019753932953f;
 constexpr int kInputZeroPoint = -128;
 constexpr float kOutputScale = 0.00390625f;
 constexpr int kOutputZeroPoint = 0;
-constexpr uint8_t kDetectionThreshold = 192;
+constexpr uint8_t kDetectionThreshold = 210;
 constexpr int kDetectionWindow = 20;
 constexpr uint32_t kRefractoryMs = 2000;
 constexpr int kTensorArenaBytes = 17664;
