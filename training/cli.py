@@ -1,4 +1,4 @@
-"""``wakeword-train CONFIG.toml``: a wake word from its text to a deployable bundle.
+"""``wakeword-train CONFIG.toml`` (or ``--phrase "hey mirror"``): a wake word from its text to a deployable bundle.
 
 Stages (each timed): data -> teacher (-> hard negatives mined with it, more teacher epochs on
 them: ``[mining]``) -> student (plain and distilled) -> QAT (-> pruning) -> int8 streaming export
@@ -50,22 +50,25 @@ def _format_table(rows: list[dict], columns: list[tuple[str, str]]) -> str:
     return "\n".join(lines)
 
 
-def run(config_path: str, *, out_dir: Path, cache_dir: Path, firmware_dir: Path | None, verbose: int,
+def run(config_path, *, out_dir: Path, cache_dir: Path, firmware_dir: Path | None, verbose: int,
         seed: int = 0) -> dict:
     """Train, export and measure the wake word of ``config_path``. ``seed`` moves every training
     seed (model initialisation, batch order, mining passes), not the data: runs of one recipe
     with seeds 0, 1, ... show its spread on the same windows."""
-    from training.config import load_config
+    from training.config import TrainConfig, load_config
 
     def run_seed(base: int) -> int:
         return base + 1000 * seed
 
-    config = load_config(config_path)
+    config = config_path if isinstance(config_path, TrainConfig) else load_config(config_path)
     from training.phrase import require_trainable
+    from training.quickstart import missing_data
 
     # before any work: a phrase the synthesizers cannot say stops here, a risky one is named with its cost
     phrase_check = require_trainable(config.keyword.phrase)
     print(phrase_check.summary(), flush=True)
+    for lack in missing_data(config):
+        print(f"note: {lack}", flush=True)
     from training import evaluate as ev
     from training import export
     from training.data import WindowSet, build_windows
@@ -359,10 +362,60 @@ def run(config_path: str, *, out_dir: Path, cache_dir: Path, firmware_dir: Path 
     return {"bundle": str(bundle_dir), "ablation": rows, "stage_seconds": timer.times}
 
 
+def _folder_options(parser: argparse.ArgumentParser) -> None:
+    from training.quickstart import FOLDERS
+
+    for option, (table, key, meaning) in FOLDERS.items():
+        parser.add_argument(f"--{option}", nargs="+", default=[], metavar="DIR",
+                            help=f"{meaning} ([{table}] {key})")
+
+
+def init_main(argv) -> int:
+    """``wakeword-train init NAME``: write a commented config to edit."""
+    from training.quickstart import config_text, write_config
+
+    parser = argparse.ArgumentParser(prog="wakeword-train init",
+                                     description="Write a commented training config for a new wake word.")
+    parser.add_argument("name", help="keyword name (a-z, 0-9, _), e.g. hey_mirror")
+    parser.add_argument("--phrase", default=None, help="what is said (default: the name's words)")
+    parser.add_argument("--version", default="0.1.0")
+    parser.add_argument("--out", type=Path, default=None, help="config file to write (default configs/NAME.toml)")
+    parser.add_argument("--force", action="store_true", help="overwrite an existing file")
+    _folder_options(parser)
+    args = parser.parse_args(argv)
+    name = args.name
+    out = args.out or Path("configs") / f"{name}.toml"
+    folders = {k: getattr(args, k) for k in ("speech", "noise", "rir", "negatives", "positives")}
+    text = config_text(name, phrase=args.phrase, version=args.version, folders=folders, base=out.parent)
+    write_config(out, text, force=args.force)
+    print(f"wrote {out}: edit it, then  wakeword-train {out} --out runs/{name}")
+    return 0
+
+
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="wakeword-train", description=__doc__.splitlines()[0])
-    parser.add_argument("config", help="training config (TOML)")
-    parser.add_argument("--out", type=Path, default=Path("runs/latest"), help="output folder")
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if argv[:1] == ["init"]:
+            return init_main(argv[1:])
+        return train_main(argv)
+    except WakewordError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def train_main(argv) -> int:
+    parser = argparse.ArgumentParser(
+        prog="wakeword-train", description=__doc__.splitlines()[0],
+        epilog="wakeword-train init NAME [--phrase ...] writes a commented config to start from.")
+    parser.add_argument("config", nargs="?", default=None, help="training config (TOML); or give --phrase")
+    parser.add_argument("--phrase", default=None,
+                        help="train this phrase with the default recipe and the folders given below, no config")
+    parser.add_argument("--name", default=None, help="with --phrase: the keyword name (default from the phrase)")
+    _folder_options(parser)
+    parser.add_argument("--out", type=Path, default=None, help="output folder (default runs/NAME)")
     parser.add_argument("--cache", type=Path, default=Path("cache"), help="cache for synthesized audio and features")
     parser.add_argument("--firmware-dir", type=Path, default=None,
                         help="also write model_data.cc/h and model_settings.h here (e.g. firmware/generated)")
@@ -372,19 +425,28 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=0,
                         help="training seed (the data stays the same): another run of the same recipe")
     args = parser.parse_args(argv)
-    try:
-        result = run(args.config, out_dir=args.out, cache_dir=args.cache, firmware_dir=args.firmware_dir,
-                     verbose=args.verbose, seed=args.seed)
-        if args.sign_key is not None:
-            from wakeword.signing import sign_bundle
+    from training.config import load_config
+    from training.quickstart import config_for_phrase
 
-            sign_bundle(result["bundle"], args.sign_key)
-            print(f"signed {result['bundle']} with {args.sign_key}")
-        else:
-            print("the bundle is unsigned: load it with --allow-unsigned, or sign it (wakeword sign)")
-    except WakewordError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    folders = {k: getattr(args, k) for k in ("speech", "noise", "rir", "negatives", "positives")}
+    if (args.config is None) == (args.phrase is None):
+        parser.error("give a config file or --phrase (not both)")
+    if args.config is not None and (args.name or any(folders.values())):
+        parser.error("--name and the folder options go with --phrase; a config names its own folders")
+    if args.config is not None:
+        config = load_config(args.config)
+    else:
+        config = config_for_phrase(args.phrase, name=args.name, folders=folders)
+    out = args.out or Path("runs") / config.keyword.name
+    result = run(config, out_dir=out, cache_dir=args.cache, firmware_dir=args.firmware_dir,
+                 verbose=args.verbose, seed=args.seed)
+    if args.sign_key is not None:
+        from wakeword.signing import sign_bundle
+
+        sign_bundle(result["bundle"], args.sign_key)
+        print(f"signed {result['bundle']} with {args.sign_key}")
+    else:
+        print("the bundle is unsigned: load it with --allow-unsigned, or sign it (wakeword sign)")
     return 0
 
 
