@@ -136,7 +136,7 @@ def config_text(name: str, *, phrase: str | None = None, version: str = "0.1.0",
             paths = folders.get(option) or ()
             lines.append(f"{key} = {_toml_list(shown(paths))}" if paths else f"# {key} = [\"path/to/folder\"]")
         if table == "data":
-            lines += [f"# processes for synthesis, augmentation and features (or executor = \"ray\")",
+            lines += ["# processes for synthesis, augmentation and features (or executor = \"ray\")",
                       f"# workers = {recipe.data.workers}"]
         else:
             lines += ["# which half of each positives folder measures (\"all\", \"dev\", \"test\")",
