@@ -1,6 +1,6 @@
 # Two commands on a fresh Debian/Ubuntu machine:
 #   make demo   train, export and evaluate the default wake word on data made on the spot
-#   make test   run the whole test suite
+#   make test   run the whole test suite (and build the docs)
 # Both set up the Debian packages (as root or with sudo), .venv and the Python
 # dependencies first, and redo nothing that is already done.
 
@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml setup.py $(wildcard csrc/
 DEMO_CONFIG ?= configs/alexa.toml
 DEMO_OUT ?= runs/alexa
 
-.PHONY: setup system demo test firmware-check bench clean
+.PHONY: setup system demo test firmware-check docs bench clean
 
 system:
 	@bash scripts/system_packages.sh
@@ -20,7 +20,7 @@ system:
 $(STAMP): pyproject.toml setup.py $(wildcard csrc/*.cc)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e ".[train,app,dev,distributed]"
+	$(PY) -m pip install -q -e ".[train,app,dev,distributed,docs]"
 	@rm -f $(VENV)/.installed-* && touch $@
 
 setup: system $(STAMP)
@@ -28,8 +28,14 @@ setup: system $(STAMP)
 demo: setup
 	$(PY) -m training.cli $(DEMO_CONFIG) --out $(DEMO_OUT)
 
-test: setup firmware-check
+test: setup firmware-check docs
 	KIVY_NO_ARGS=1 $(PY) -m pytest -q tests
+
+# the documentation site (site/): MkDocs, warnings as errors; the generated pages must be current
+docs: setup
+	$(PY) -m training.config_doc --check docs/config.md
+	$(PY) -m training.cli_doc --check docs/cli.md
+	$(VENV)/bin/mkdocs build --strict --quiet
 
 firmware-check: setup
 	$(MAKE) -C firmware check
@@ -39,4 +45,4 @@ bench: setup
 	$(PY) bench/engine_speed.py
 
 clean:
-	rm -rf runs build *.egg-info
+	rm -rf runs build site *.egg-info

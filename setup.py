@@ -1,4 +1,8 @@
-"""Build of the one C extension, ``wakeword._frontend`` (everything else is in pyproject.toml).
+"""Build of the one C extension, ``wakeword._frontend``, and the package list (everything else is
+in pyproject.toml).
+
+The ``datasets/`` folder installs as the package ``wakeword_datasets``: a package called
+``datasets`` would shadow the well-known one of that name.
 
 It is TFLite Micro's audio frontend (vendored in csrc/microfrontend, Apache-2.0, with the
 16-bit kissfft it uses, BSD-3-Clause) behind a batch interface: one call per audio chunk
@@ -8,7 +12,7 @@ succeeds and ``wakeword.features`` falls back to pymicro-features, which wraps t
 
 from pathlib import Path
 
-from setuptools import Extension, setup
+from setuptools import Extension, find_packages, setup
 
 FRONTEND = Path("csrc/microfrontend")
 LIB = FRONTEND / "tensorflow/lite/experimental/microfrontend/lib"
@@ -21,6 +25,8 @@ SOURCES = ["csrc/wakeword_frontend.cc"] + [
 ]
 
 setup(
+    packages=find_packages(include=["wakeword*", "training*", "evaluation*", "mobile_app*"]) + ["wakeword_datasets"],
+    package_dir={"wakeword_datasets": "datasets"},
     ext_modules=[
         Extension(
             "wakeword._frontend",

@@ -1,4 +1,4 @@
-"""Command line: ``python -m datasets {list,fetch,split,record}``."""
+"""Command line: ``wakeword-data {list,fetch,split,record}`` (the datasets/ folder installs as the package ``wakeword_datasets``)."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ def _split(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m datasets", description=__doc__)
+    parser = argparse.ArgumentParser(prog="wakeword-data", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("list", help="show the recipes, their licences and archives")

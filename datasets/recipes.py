@@ -234,7 +234,7 @@ def _download_hint(recipe: Recipe, remote: RemoteFile, mirror: Path | None) -> s
     where = f"{mirror}/{remote.filename}" if mirror is not None else f"MIRROR/{remote.filename}"
     also = f" (or {remote.mirrors[0]})" if remote.mirrors else ""
     return (f"Download {remote.url}{also} on a machine with internet access, save it as {where}, then run: "
-            f"python -m datasets fetch {recipe.name} --dest DEST --mirror {mirror if mirror is not None else 'MIRROR'}")
+            f"wakeword-data fetch {recipe.name} --dest DEST --mirror {mirror if mirror is not None else 'MIRROR'}")
 
 
 def locate_in_mirror(recipe: Recipe, remote: RemoteFile, *, mirror: str | os.PathLike | None) -> Path:

@@ -11,8 +11,8 @@ writing anything.
 
 Examples
 --------
-    python -m datasets record --keyword "hey nova" --out recordings/alice --count 20
-    python -m datasets record --keyword "hey nova" --out /tmp/t --count 3 --source take.wav --countdown 0 --no-wait
+    wakeword-data record --keyword "hey nova" --out recordings/alice --count 20
+    wakeword-data record --keyword "hey nova" --out /tmp/t --count 3 --source take.wav --countdown 0 --no-wait
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """One results table from several suite runs (``results.json`` of :func:`evaluation.suite.run_suite`).
 
-    python -m evaluation.results_page docs/results.md RUN/results.json ... [--title T] [--note TEXT ...]
+    wakeword-results docs/results.md RUN/results.json ... [--title T] [--note TEXT ...]
 
 Each file is one run of the suite (one training run of our bundle, and the peers beside it, on
 the same clips). A model that appears in several files (the same bundle name, e.g. two training
@@ -167,7 +167,7 @@ def render(results: Sequence[dict], *, sources: Sequence[str], title: str, notes
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m evaluation.results_page", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="wakeword-results", description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path, help="markdown file to write")
     parser.add_argument("results", nargs="+", type=Path, help="results.json files of suite runs")
     parser.add_argument("--title", default="Results")

@@ -1,7 +1,7 @@
 """The wakeword app (Kivy): live detection with a score graph, sensitivity, enrollment.
 
 Desktop:  ``wakeword-app [--bundle microwakeword:alexa] [--replay FILE]`` (or ``python -m mobile_app.main``)
-Android:  built by buildozer from this folder (see README.md).
+Android:  built by buildozer from this folder (see docs/app.md).
 
 Audio comes from an :class:`wakeword.mic.AudioSource` (PortAudio microphone on desktop,
 ``android_source.AndroidMicSource`` on Android, or file replay); inference runs on the
@@ -31,31 +31,14 @@ if __package__ in (None, ""):                        # run as a script (buildoze
     import catalog  # type: ignore[no-redef]
     import enroll  # type: ignore[no-redef]
     import sensitivity  # type: ignore[no-redef]
+    from options import parse_args  # type: ignore[no-redef]
 else:
     from . import catalog, enroll, sensitivity
+    from .options import parse_args
 
 APP_TITLE = "wakeword"
 GRAPH_FPS = 15
 MAX_GRAPH_POINTS = 400
-
-
-def parse_args(argv=None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="wakeword-app", description="Wake word detection app (Kivy).")
-    p.add_argument("--allow-unsigned", action="store_true",
-                   help="also load bundles without a signature (your own freshly trained ones)")
-    p.add_argument("--bundle", default=os.environ.get("WAKEWORD_APP_BUNDLE"),
-                   help="bundle to select: built-in name, bundle path or microwakeword:NAME")
-    p.add_argument("--device", default=None, help="input device index or name")
-    p.add_argument("--buffer-ms", type=int, default=5000, help="microphone ring buffer (ms)")
-    p.add_argument("--replay", default=None, help="start in file replay mode with this audio file")
-    p.add_argument("--size", default=os.environ.get("WAKEWORD_APP_SIZE", "480x860"), help="window WIDTHxHEIGHT (desktop)")
-    p.add_argument("--test-script", default=os.environ.get("WAKEWORD_APP_TEST_SCRIPT"),
-                   help="unattended test run; write its result JSON here")
-    p.add_argument("--screenshot", default=None, help="test run: save a screenshot PNG here")
-    p.add_argument("--timeout", type=float, default=30.0, help="test run: seconds to wait for a detection")
-    p.add_argument("--test-target-threshold", type=int, default=200,
-                   help="test run: threshold to reach by dragging the sensitivity slider")
-    return p.parse_args(argv)
 
 
 OPTIONS = parse_args(None if __name__ == "__main__" else [])   # window size is needed before Kivy starts

@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from datasets import RECIPES, Recipe, RemoteFile, fetch, get_recipe, read_manifest, split_files, write_manifest
-from datasets.__main__ import main
-from datasets.record import FileSource, next_index, record_takes
-from datasets.split import assign_split, speaker_from_name
+from wakeword_datasets import RECIPES, Recipe, RemoteFile, fetch, get_recipe, read_manifest, split_files, write_manifest
+from wakeword_datasets.__main__ import main
+from wakeword_datasets.record import FileSource, next_index, record_takes
+from wakeword_datasets.split import assign_split, speaker_from_name
 from wakeword.errors import AudioError, ConfigError
 
 SR = 16000

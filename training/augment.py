@@ -684,40 +684,61 @@ class AugmentConfig:
     stop partway), microphone band limit, gain, clipping to [-1, 1].
     """
 
+    #: share of clips played faster or slower (pitch moves with it)
     speed_probability: float = 0.3
+    #: speed factor
     speed_range: tuple[float, float] = (0.9, 1.1)
+    #: share of clips shifted in pitch (length kept)
     pitch_probability: float = 0.2
+    #: pitch shift in semitones
     pitch_semitones_range: tuple[float, float] = (-2.0, 2.0)
+    #: share of clips with vocal-tract-length perturbation (another speaker's formants)
     vtlp_probability: float = 0.3
+    #: VTLP warp factor
     vtlp_alpha_range: tuple[float, float] = (0.9, 1.1)
+    #: share of clips shifted in time within their window
     time_shift_probability: float = 0.0
+    #: shift in ms
     time_shift_ms_range: tuple[float, float] = (-100.0, 100.0)
+    #: share of clips played in a room (a measured impulse response, or a simulated one)
     reverb_probability: float = 0.4
     #: share of reverberated clips that use a simulated room (always, when no RIR is given)
     simulated_rir_probability: float = 0.5
+    #: reverberation time of a simulated room (s)
     rt60_s_range: tuple[float, float] = (0.15, 0.8)
     #: measured impulse responses are cut this long (a hall's tail lasts 2 s and more)
     rir_max_seconds: float = MAX_RIR_SECONDS
+    #: direct-to-reverberant ratio of a simulated room (dB)
     drr_db_range: tuple[float, float] = (0.0, 15.0)
+    #: share of clips mixed with noise
     noise_probability: float = 0.8
+    #: SNR of that noise (dB, active speech power over noise power)
     snr_db_range: tuple[float, float] = (0.0, 20.0)
     #: share of noisy clips that get synthetic coloured noise (always, when no noise is given)
     colored_noise_probability: float = 0.2
     #: share of noisy clips whose noise starts or stops partway through (:func:`level_step`): its
     #: level steps from ``noise_step_db_range`` (re the rest) over a ramp of ``noise_step_ramp_ms_range``
     noise_step_probability: float = 0.0
+    #: see noise_step_probability
     noise_step_db_range: tuple[float, float] = (-40.0, -10.0)
+    #: see noise_step_probability
     noise_step_ramp_ms_range: tuple[float, float] = (5.0, 200.0)
     #: share of noisy clips that also get knocks and clinks (:func:`clatter_noise`) on top of the
     #: background noise, at an SNR from ``clatter_snr_db_range`` (the knocks' power over the whole clip).
     #: Off by default: it helped alexa in noise, and made computer and jarvis (keywords that open on a
     #: burst) worse
     clatter_probability: float = 0.0
+    #: see clatter_probability
     clatter_snr_db_range: tuple[float, float] = (5.0, 25.0)
+    #: knocks per second
     clatter_rate_hz_range: tuple[float, float] = (1.0, 8.0)
+    #: share of clips band-limited like a small microphone
     band_limit_probability: float = 0.2
+    #: low cut-off (Hz)
     band_low_hz_range: tuple[float, float] = (50.0, 400.0)
+    #: high cut-off (Hz)
     band_high_hz_range: tuple[float, float] = (3000.0, 7500.0)
+    #: gain applied to every clip (dB; clipped to full scale after)
     gain_db_range: tuple[float, float] = (-12.0, 3.0)
     #: crop/pad at the start so the output keeps the input length (the end stays aligned)
     keep_length: bool = True

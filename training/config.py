@@ -50,8 +50,11 @@ DISTRIBUTE = ("auto", "none", "mirrored")
 
 @dataclass(frozen=True)
 class KeywordConfig:
+    #: what is said, in words (the synthesizers read it; digits and symbols are refused)
     phrase: str
+    #: the keyword's name: names the bundle, its files and the firmware's symbols (a-z, 0-9, _)
     name: str
+    #: the bundle's version (semantic versioning; `wakeword update` installs only newer ones)
     version: str = "1.0.0"
 
     def __post_init__(self) -> None:
@@ -66,28 +69,40 @@ class DataConfig:
     #: synthesis engines (an engine that is not installed adds no voices). kokoro, the neural one, took
     #: computer's real FRR at 0.5 FA/h (dev half, suite) from 20.4% to 4.9% clean, 46.6% to 28.6% in noise
     engines: tuple[str, ...] = ("espeak-ng", "flite", "festival", "kokoro")
+    #: at most this many synthesized voices (over all engines; a share of them held out for validation)
     max_voices: int = 300
+    #: rate/pitch variants of the phrase for each voice of an engine with many voices (espeak-ng, kokoro)
     positive_variants_per_voice: int = 3
     #: rate/pitch variants for each voice of an engine with few voices (flite, festival): every such
     #: voice is always used, as a whole speaker group, and gets this many variants
     rare_voice_variants: int = 80
+    #: augmented copies (noise, room, gain, ...) of every keyword clip
     positive_augment_copies: int = 4
+    #: synthesized phrases that sound like the keyword (negatives): this many
     confusable_phrases: int = 200
+    #: synthesized everyday phrases (negatives): this many
     general_phrases: int = 200
     #: as many augmented copies of negatives as of positives (3 of 4): noise alone never means keyword
     negative_augment_copies: int = 4
+    #: folders (or files) of real speech without the phrase: negative windows, hard negatives, and the
+    #: speakers keyword clips are spliced from
     real_speech_dirs: tuple[str, ...] = ()
     #: folders (or single audio files) of background noise and of room impulse responses
     noise_dirs: tuple[str, ...] = ()
+    #: see noise_dirs
     rir_dirs: tuple[str, ...] = ()
+    #: negative windows are cut from the real speech every this many ms
     real_speech_window_hop_ms: int = 250
     #: the SNR range (dB, active speech over noise) of the keyword clips' noise, when it should differ
     #: from ``augment.snr_db_range`` (every negative keeps that one): e.g. [5, 25] leaves the
     #: noisiest mixes (0-5 dB) to negatives only, so "barely heard" does not mean "keyword"
     positive_snr_db_range: tuple[float, float] | None = None
+    #: at most this many real-speech training windows (a fifth of it for validation), drawn at random
     max_real_speech_windows: int = 16000
+    #: windows of noise or silence alone (negatives)
     noise_windows: int = 800
-    #: keyword clips spliced from the phones of each real speech file (real voices; 0: none), see training.splice
+    #: keyword clips spliced from the phones of each real speech file (real voices; 0: none), see
+    #: training.splice
     spliced_positives_per_file: int = 3
     #: near misses and confusables spliced from the same speakers' phones, per file (negatives; 0: none)
     spliced_negatives_per_file: int = 6
@@ -95,13 +110,19 @@ class DataConfig:
     splice_speech_dirs: tuple[str, ...] = ()
     #: at most this many runs of consecutive phones make one spliced clip (fewer joins: more natural)
     splice_max_segments: int = 4
+    #: share of the synthesized voices (and real speakers) kept for validation and the threshold's held-out
+    #: keyword clips
     validation_voice_fraction: float = 0.2
+    #: a data folder that does not exist is an error (default: skipped with a warning)
     require_data_dirs: bool = False
+    #: processes for synthesis, augmentation and features (or Ray CPUs with executor = "ray")
     workers: int = 2
+    #: seed of every data choice (voices, phrases, augmentation); the data cache is keyed on it
     seed: int = 1234
     #: where the per-clip data steps run: "process" (a pool of ``workers``) or "ray"
     executor: Literal["process", "ray"] = "process"
-    #: Ray cluster to connect to ("auto", "HOST:6379", "ray://HOST:10001"); "": RAY_ADDRESS, else a local instance
+    #: Ray cluster to connect to ("auto", "HOST:6379", "ray://HOST:10001"); "": RAY_ADDRESS, else a local
+    #: instance
     ray_address: str = ""
 
     def __post_init__(self) -> None:
@@ -130,10 +151,15 @@ class DataConfig:
 class SpecAugmentConfig:
     """Time and channel masks on feature windows while training (not at export)."""
 
+    #: mask features while training
     enabled: bool = True
+    #: time masks per window
     time_masks: int = 2
+    #: each time mask covers up to this many frames (10 ms each)
     time_mask_frames: int = 10
+    #: channel masks per window
     freq_masks: int = 2
+    #: each channel mask covers up to this many of the 40 channels
     freq_mask_channels: int = 5
 
 
@@ -141,8 +167,11 @@ class SpecAugmentConfig:
 class StepConfig:
     """One training step (teacher, student, qat)."""
 
+    #: passes over the training windows
     epochs: int = 10
+    #: windows per batch (the global batch when training is distributed)
     batch_size: int = 128
+    #: Adam's learning rate at the start (cosine decay to zero over the step)
     learning_rate: float = 3e-3
     spec_augment: SpecAugmentConfig = field(default_factory=SpecAugmentConfig)
     #: hard labels become 1 - s/2 and s/2: keeps logits where the uint8 output can still rank them
@@ -164,7 +193,9 @@ class StepConfig:
 
 @dataclass(frozen=True)
 class DistillConfig:
+    #: softmax temperature of the teachers' logits the students learn
     temperature: float = 2.0
+    #: weight of the teachers' soft targets in the student's loss (the rest: the hard labels)
     weight: float = 0.8
     #: the students learn the mean logit of this many teachers: the first (trained, used for mining and
     #: trained again on the hard negatives) and ``teachers - 1`` more trained from scratch on the final
@@ -180,8 +211,11 @@ class DistillConfig:
 
 @dataclass(frozen=True)
 class PruneConfig:
+    #: magnitude pruning of the student after QAT (it leaves the flatbuffer dense: no bytes saved yet)
     enabled: bool = False
+    #: share of weights set to zero at the end
     final_sparsity: float = 0.5
+    #: fine-tuning epochs while pruning
     epochs: int = 2
 
 
@@ -195,24 +229,30 @@ class MiningConfig:
     ``teacher_learning_rate``) before it teaches the students; with ``rounds`` > 1 the trained-on
     teacher mines again (new seeds) and trains on again."""
 
+    #: mine hard negatives with the trained teacher (needs negative recordings)
     enabled: bool = True
     #: mine, then train the teacher on, this many times (each round mines with the teacher of the last)
     rounds: int = 1
+    #: passes over the negative recordings: one clean, the others augmented
     passes: int = 6
     #: only peaks scoring at least this (uint8 score, 0-255) are mined
     min_score: int = 64
     #: at most this many peaks per recording and pass, at least ``min_gap_ms`` apart
     peaks_per_pass: int = 4
+    #: see peaks_per_pass
     min_gap_ms: int = 300
     #: the highest-scoring ``max_windows`` are kept for training (a fifth of it for validation)
     max_windows: int = 16000
+    #: the noise recordings (data.noise_dirs) are mined too
     include_noise: bool = True
     #: the synthesized negative phrases (confusable and general) are mined too. Off by default: with
     #: them (and 4x the confusable phrases) alexa's real FRR at no false accept went 4.8% -> 21.2%
     #: (runs/mine3): windows of synthesized near-keywords at the teacher's peaks sit too close to the
     #: synthesized keyword, and the real keyword clips' scores fell with them
     include_synthesized: bool = False
+    #: epochs the teacher trains on with the mined windows
     teacher_epochs: int = 3
+    #: learning rate of those epochs
     teacher_learning_rate: float = 1e-3
 
     def __post_init__(self) -> None:
@@ -230,8 +270,11 @@ class MiningConfig:
 class BudgetConfig:
     """Hardware budget (Arduino Nano 33 BLE defaults)."""
 
+    #: the int8 model must fit in this many bytes of flash (the build fails otherwise)
     model_flash_bytes: int = 64 * 1024
+    #: the TFLite Micro arena must fit in this many bytes of RAM
     arena_bytes: int = 32 * 1024
+    #: the model's multiply-accumulates per second of audio must stay under this
     macs_per_second: int = 5_000_000
 
 
@@ -243,6 +286,7 @@ class ExportConfig:
     """Operating point: the threshold (and detector window, from ``windows``) with the lowest FRR
     whose FA/h on the real negatives is at most ``target_fa_per_hour``."""
 
+    #: at most this many false accepts an hour on the clean real negatives ([evaluation] negatives_dirs)
     target_fa_per_hour: float = 0.5
     detector: DetectorConfig = field(default_factory=DetectorConfig)
     #: detector windows (model calls averaged) to choose among, with the threshold, by the rule above.
@@ -255,7 +299,8 @@ class ExportConfig:
     windows: tuple[int, ...] = (8, 10, 14, 20)
     #: which int8 variant becomes the bundle: "ptq" (the distilled student quantized after training)
     #: or "qat" (the same after quantization-aware fine-tuning). Both are always built and measured
-    #: (ablation table). Default "ptq": in seven alexa/computer/jarvis runs of the 40-channel student, QAT never
+    #: (ablation table). Default "ptq": in seven alexa/computer/jarvis runs of the 40-channel student, QAT
+    #: never
     #: beat PTQ on real recordings (e.g. 21.8% vs 27.9%, 13.3% vs 15.2%, 41.7% vs 59.4% FRR): at this
     #: size int8 costs the distilled model nothing to recover, and the fine-tuning only moves it.
     ship: str = "ptq"
@@ -266,7 +311,9 @@ class ExportConfig:
     #: on clean negatives alone, alexa 0.6.0's threshold (158) let 11.7 and 8.8 false accepts an hour
     #: through with the suite's kitchen and running-tap noise at 10 dB
     noise_target_fa_per_hour: float = 2.0
+    #: the SNR of that noise check (speech power over noise power)
     noise_snr_db: float = 10.0
+    #: see noise_target_fa_per_hour
     noise_passes: int = 2
     #: ... at most this much FRR (a fraction of the held-out keyword clips: 0.03 is three points) above
     #: the best clean point: beyond it, the fewest false accepts in noise within it. Default 1 (no cap):
@@ -300,6 +347,7 @@ class CascadeConfig:
     one-stage operating point and under the same targets; the bundle gets the verifier only when
     the cascade misses ``min_frr_gain`` fewer of those clips than the first stage alone."""
 
+    #: choose a second stage (the verifier) for phones and desktops; it ships only when it helps
     enabled: bool = True
     #: verifier calls averaged at the candidate (at most the detector's window: shorter windows cut it)
     window: int = 10
@@ -327,9 +375,13 @@ class EvalConfig:
     A path may hold ``{name}``: the keyword's name (``positives/{name}`` serves every config).
     """
 
+    #: folders of real recordings of the keyword: they only measure the result
     positives_dirs: tuple[str, ...] = ()
+    #: folders of real speech without the keyword, never trained on: the threshold is chosen on it
     negatives_dirs: tuple[str, ...] = ()
+    #: at most this many hours of those negatives are used
     max_negative_hours: float = 2.0
+    #: which half of each positives folder measures: "all", "dev" or "test" (a fixed split by file name)
     positives_half: Literal["all", "dev", "test"] = "all"
 
     def __post_init__(self) -> None:

@@ -1,7 +1,7 @@
 """Budget of a bundle on the Arduino Nano 33 BLE: flash, TFLM arena, core code, MACs, CPU.
 
-Run as ``python -m training.firmware_budget --bundle BUNDLE_DIR``. Prints a Markdown
-table (the one in firmware/README.md comes from here) and exits 1 when any row with
+Run as ``wakeword-budget --bundle BUNDLE_DIR``. Prints a Markdown
+table (the one in docs/firmware.md comes from here) and exits 1 when any row with
 a limit fails.
 
 Where the numbers come from
@@ -177,7 +177,7 @@ def format_table(rows: Sequence[Row]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m training.firmware_budget",
+    parser = argparse.ArgumentParser(prog="wakeword-budget",
                                      description="Print the Nano 33 BLE budget table of a bundle.")
     parser.add_argument("--bundle", required=True, help="bundle folder, .wwb file or built-in name")
     parser.add_argument("--no-cross", action="store_true", help="skip the cross build of the firmware core")

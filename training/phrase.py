@@ -1,6 +1,6 @@
 """What a wake phrase sounds like, and whether it makes a safe wake word: checked before training.
 
-``python -m training.phrase "hey mirror"`` prints the check; ``wakeword-train`` runs it before any
+``wakeword-phrase "hey mirror"`` prints the check; ``wakeword-train`` runs it before any
 work and stops on an error.
 
 * **Errors** (nothing can be trained): characters the synthesizers cannot say as words (digits,
@@ -191,11 +191,14 @@ def require_trainable(phrase: str) -> PhraseCheck:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    if not args:
-        print("usage: python -m training.phrase PHRASE", file=sys.stderr)
-        return 2
-    check = check_phrase(" ".join(args))
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="wakeword-phrase", description="Check a phrase before training it: how the synthesizers say it, "
+        "its syllables, and the risks of a short or common phrase (with their measured cost).")
+    parser.add_argument("phrase", nargs="+", help="the phrase, e.g. hey mirror (quotes optional)")
+    args = parser.parse_args(argv)
+    check = check_phrase(" ".join(args.phrase))
     print(check.summary())
     return 2 if check.errors else 0
 

@@ -1,6 +1,6 @@
 """Re-export a trained int8 streaming TCN bundle into the current streaming graph.
 
-``python -m training.reexport BUNDLE|MODEL.tflite CONFIG.toml --out DIR [--cache cache] [--arch teacher]``
+``wakeword-reexport BUNDLE|MODEL.tflite CONFIG.toml --out DIR [--cache cache] [--arch teacher]``
 
 The int8 model holds the trained network exactly: per-channel int8 weights, int32 biases
 and their scales. This tool reads them back (dequantized: ``w = q * scale``, batch norm is
@@ -220,7 +220,7 @@ def reexport(bundle_path: Path, config_path: Path, out_dir: Path, cache_dir: Pat
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m training.reexport", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="wakeword-reexport", description=__doc__.splitlines()[0])
     parser.add_argument("bundle", type=Path)
     parser.add_argument("config", type=Path, help="the training config the bundle was trained with")
     parser.add_argument("--out", type=Path, required=True)

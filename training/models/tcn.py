@@ -22,11 +22,17 @@ from dataclasses import dataclass
 class TCNConfig:
     """Architecture of the streaming TCN."""
 
+    #: channels of every convolution (the width: size and cost grow with its square)
     channels: int = 32
+    #: frames the first (strided) convolution sees
     first_kernel: int = 5
+    #: new feature frames per model call (3: a call every 30 ms)
     stride_frames: int = 3
+    #: taps of each dilated depthwise convolution
     kernel: int = 5
+    #: one residual block per entry, with this dilation (the receptive field grows with their sum)
     dilations: tuple[int, ...] = (1, 2, 4, 4)
+    #: dropout while training
     dropout: float = 0.1
 
     def __post_init__(self) -> None:
