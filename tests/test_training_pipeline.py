@@ -313,3 +313,40 @@ def load_config_text(path, text):
 
     path.write_text(text)
     return load_config(path)
+
+
+def test_the_stages_run_one_by_one(tmp_path):
+    """Each stage of training.pipeline on its own: what it reads from the run and what it returns."""
+    from training.config import load_config
+    from training.pipeline import (Run, Trained, data_stage, export_stage, mining_rounds, mining_stage,
+                                   more_teachers_stage, teacher_stage)
+    from training.train import make_strategy, teacher_logits
+
+    config_path = tmp_path / "tiny.toml"
+    config_path.write_text((ROOT / "configs" / "tiny.toml").read_text().replace(
+        "[mining]\nenabled = false\n", "[mining]\nenabled = true\npasses = 1\nmin_score = 0\ninclude_synthesized = true\n")
+        .replace("teachers = 1", "teachers = 2").replace("[student]\nchannels = 8", "[student]\nchannels = 16"))
+    config = load_config(config_path)
+    run = Run(config=config, out_dir=tmp_path / "out", cache_dir=tmp_path / "cache", verbose=0, seed=3)
+    run.out_dir.mkdir()
+    assert run.seed_for(2) == 3002  # --seed moves every step's seed
+    data_stage(run)
+    assert set(np.unique(run.train.y)) == {0, 1} and len(run.val) > 0
+    x, y = run.xy
+    assert x.shape[0] == len(run.train) == y.shape[0]
+    run.strategy = make_strategy("none")
+    teacher = teacher_stage(run)
+    rounds, recordings = mining_rounds(run)
+    assert rounds == 1 and recordings["train"]
+    before = len(run.train)
+    stats = mining_stage(run, teacher, recordings, 0)
+    assert len(run.train) > before and stats
+    assert run.xy[0].shape[0] == len(run.train)  # the features follow the enlarged set
+    soft = more_teachers_stage(run, teacher)
+    assert soft.shape == teacher_logits(teacher, run.xy[0]).shape and np.all(np.isfinite(soft))
+    # the teacher stands in for every student (the same architecture here): export needs only trained models
+    exported = export_stage(run, Trained(teacher=teacher, student_plain=teacher, student=teacher, qat=teacher,
+                                         mining_stats={}, rounds=1, concurrent_seconds={}))
+    assert len(list((run.out_dir / "variants").glob("*.tflite"))) == 5
+    assert exported.shipped_name == "int8 PTQ (no QAT)" and 0 < exported.arena_measured <= exported.arena
+    assert set(run.timer.times) >= {"data", "teacher", "hard negatives", "more teachers", "export"}
