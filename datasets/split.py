@@ -18,9 +18,9 @@ import re
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
+from wakeword.dsp import AUDIO_SUFFIXES
 from wakeword.errors import AudioError, ConfigError
 
-AUDIO_SUFFIXES = (".wav", ".flac", ".ogg")
 MANIFEST_FORMAT = 1
 _LIBRISPEECH = re.compile(r"^(\d+)-(\d+)-(\d+)$")
 _SPEECH_COMMANDS = re.compile(r"^([0-9a-f]{8})_nohash_\d+$")

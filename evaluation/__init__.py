@@ -6,7 +6,7 @@ uint8 scores, so the figures describe exactly what the runtime does.
 
 Modules
 -------
-mixing      noise at an SNR (via ``training.augment.mix_at_snr``), reverberation, end of speech
+mixing      noise at an SNR (via ``wakeword.dsp.mix_at_snr``, shared with training), reverberation, end of speech
 conditions  clean / noise x SNR / reverb / noise + reverb; clips with context; latency
 sources     finding, checking, sharding and block-reading audio files
 metrics     FRR, FA/h, DET curves and operating points by detector replay

@@ -52,13 +52,13 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
+from wakeword.dsp import SAMPLE_RATE_HZ
 from wakeword.errors import AudioError
 
 from .mixing import NoiseMixer, Reverberator, load_rir, reverberate, speech_bounds, to_int16_no_clip
 from .sources import AudioInfo, Piece, find_audio_files, probe_audio, read_blocks, read_clip, resolve_input
 
 CONTEXT_MS = 1000
-SAMPLE_RATE_HZ = 16000
 
 
 @dataclass(frozen=True)

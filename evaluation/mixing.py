@@ -3,7 +3,7 @@
 SNR
 ---
 By default (``reference="speech"``) the suite uses the project's one definition of
-SNR, :func:`training.augment.mix_at_snr` (pure numpy): ``10 log10(P_speech / P_noise)``
+SNR, :func:`wakeword.dsp.mix_at_snr` (pure numpy, shared with training): ``10 log10(P_speech / P_noise)``
 with both powers taken over the *active* samples of the speech (20 ms frames within
 30 dB of the loudest frame and above -60 dBFS).
 
@@ -32,7 +32,7 @@ A clip below -60 dBFS by the reference's own measure counts as silent.
 
 Reverberation
 -------------
-Impulse responses go through :func:`training.augment.prepare_rir` (aligned to the
+Impulse responses go through :func:`wakeword.dsp.prepare_rir` (aligned to the
 direct path so speech does not move in time, unit energy so the level stays about
 the same), keeping their full length; :class:`Reverberator` convolves block by
 block (overlap-add), equal to a convolution of the whole signal.
@@ -56,6 +56,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from wakeword.dsp import FULL_SCALE, SAMPLE_RATE_HZ, mix_at_snr, prepare_rir
 from wakeword.errors import AudioError, ConfigError
 
 GATE_FRAME_MS = 10
@@ -63,8 +64,6 @@ GATE_ABSOLUTE_FLOOR_DBFS = -70.0
 GATE_BELOW_PEAK_DB = 30.0
 GATE_ABOVE_FLOOR_DB = 10.0
 DIGITAL_SILENCE_DBFS = -120.0
-FULL_SCALE = 32768.0
-SAMPLE_RATE_HZ = 16000
 
 
 def _frame_samples(sample_rate_hz: int) -> int:
@@ -218,7 +217,7 @@ class NoiseMixer:
     rng : numpy.random.Generator
         Chooses where in the noise a segment starts when the noise is not cut already.
     reference : {"speech", "peak", "clip"}
-        ``"speech"``: active speech power over noise power (:func:`training.augment.mix_at_snr`);
+        ``"speech"``: active speech power over noise power (:func:`wakeword.dsp.mix_at_snr`);
         ``"peak"``: loudest 512-sample windows; ``"clip"``: mean power of the whole clip
         (:func:`noise_gain`).
     """
@@ -244,8 +243,6 @@ class NoiseMixer:
         -------
         ndarray of int16, shape (n,)
         """
-        from training.augment import mix_at_snr
-
         speech = np.asarray(block, dtype=np.float32) / np.float32(FULL_SCALE)
         segment = noise_segment(noise, len(speech), rng=self.rng).astype(np.float32) / np.float32(FULL_SCALE)
         try:
@@ -275,9 +272,7 @@ def mix_int16_at_snr(speech: np.ndarray, noise: np.ndarray, *, snr_db: float,
 
 
 def load_rir(samples: np.ndarray) -> np.ndarray:
-    """An impulse response (int16 or float) prepared by :func:`training.augment.prepare_rir`, full length."""
-    from training.augment import prepare_rir
-
+    """An impulse response (int16 or float) prepared by :func:`wakeword.dsp.prepare_rir`, full length."""
     x = np.asarray(samples)
     x = x.astype(np.float32) / np.float32(FULL_SCALE) if x.dtype == np.int16 else x.astype(np.float32)
     return prepare_rir(x, max_seconds=max(1.0, len(x) / SAMPLE_RATE_HZ)).astype(np.float64)

@@ -14,12 +14,13 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
+from wakeword import dsp
 from wakeword.audio import RAW_SUFFIXES, SAMPLE_RATE_HZ, to_int16
 from wakeword.errors import AudioError
 
 from . import EvaluationError
 
-AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".aiff", ".aif", ".mp3") + RAW_SUFFIXES
+AUDIO_SUFFIXES = dsp.AUDIO_SUFFIXES + RAW_SUFFIXES
 BLOCK_SECONDS = 30
 
 

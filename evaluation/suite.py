@@ -32,6 +32,7 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 
 from wakeword.bundle import Bundle, open_bundle
+from wakeword.dsp import SAMPLE_RATE_HZ
 from wakeword.engine import Engine
 
 from . import EvaluationError
@@ -50,7 +51,6 @@ FEED_SAMPLES = 16000          # 1 s per Engine.feed call
 HISTORY_SIZE = 1024           # > model calls per 1 s chunk (100 frames)
 NEGATIVE_SHARD_SECONDS = 1800.0
 POSITIVES_PER_SHARD = 40
-SAMPLE_RATE_HZ = 16000
 RESULTS_FORMAT = "wakeword-eval/1"
 
 PEER_FAMILIES = ("microwakeword",)

@@ -362,7 +362,7 @@ def test_load_audio_folder_resamples_and_reports_problems(tmp_path):
     with pytest.raises(ConfigError, match="does not exist"):
         A.load_audio_folder(tmp_path / "missing")
     (tmp_path / "empty").mkdir()
-    with pytest.raises(AudioError, match="no .flac/.wav files"):
+    with pytest.raises(AudioError, match=r"no \.aif/.*\.flac/.*\.wav files"):
         A.load_audio_folder(tmp_path / "empty")
     (tmp_path / "sub" / "broken.wav").write_bytes(b"RIFF1234WAVE")
     with pytest.raises(AudioError, match="broken.wav"):

@@ -68,3 +68,33 @@ def test_the_cli_reference_is_current_and_covers_every_console_script():
         assert f"usage: {name} " in page, name
     # the text is the parser's own: a flag of wakeword-train is in it
     assert "--phrase PHRASE" in help_text("training.cli:main", [])
+
+
+def test_evaluation_imports_nothing_from_training():
+    """The layout: evaluation/ measures any bundle; the signal code it shares with training lives in
+    wakeword.dsp, so nothing under evaluation/ imports training (not even inside a function)."""
+    import ast
+
+    for path in sorted((ROOT / "evaluation").glob("*.py")):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                names = [node.module or ""]
+            assert not any(n == "training" or n.startswith("training.") for n in names), (path.name, names)
+
+
+def test_no_function_in_the_packages_runs_past_a_hundred_and_twenty_lines():
+    import ast
+
+    long = []
+    for package in ("wakeword", "training", "evaluation", "datasets", "mobile_app"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    length = node.end_lineno - node.lineno + 1
+                    if length > 120:
+                        long.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({length} lines)")
+    assert not long, long

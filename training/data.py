@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from wakeword.audio import load_audio, to_int16
+from wakeword.dsp import AUDIO_SUFFIXES
 from wakeword.config import FeatureConfig, to_dict
 from wakeword.features import compute_features, features_to_float
 
@@ -40,7 +41,6 @@ from .parallel import map_clips
 LEAD_IN_SAMPLES = 16000
 POSITIVE_END_OFFSET_MS = (0, 300)
 NEGATIVE_END_OFFSET_MS = (0, 900)
-AUDIO_SUFFIXES = (".wav", ".flac", ".ogg")
 DATA_FORMAT_VERSION = 3
 #: at most this many held-out synthesized keyword clips are kept for the operating point (spliced: all)
 HELDOUT_SYNTHESIZED_CLIPS = 200
