@@ -429,6 +429,89 @@ def _promised(manifest, threshold: int, window: int) -> dict | None:
     return point
 
 
+def _model_set(models, *, allow_unsigned: bool, detector_window: int | None,
+               cascade: bool) -> tuple[list[Bundle], list[bool], list[str]]:
+    """The bundles measured, whether each is measured as a cascade, and their names: a bundle with a
+    verifier is measured twice, its first stage alone and as a cascade (``NAME+verifier``)."""
+    bundles = [load_model(m, allow_unsigned=allow_unsigned) for m in models]
+    if detector_window is not None:
+        if isinstance(detector_window, bool) or not isinstance(detector_window, int) or not 1 <= detector_window <= 255:
+            raise EvaluationError(f"detector_window={detector_window!r} must be an integer in 1..255")
+        bundles = [with_detector_window(b, detector_window) for b in bundles]
+    with_verifier = [b for b in bundles if cascade and b.manifest.verifier is not None]
+    names = _unique_names(bundles)
+    names += [f"{name}+verifier" for name, b in zip(list(names), bundles) if b.manifest.verifier is not None and cascade]
+    return bundles + with_verifier, [False] * len(bundles) + [True] * len(with_verifier), names
+
+
+def _plan_tasks(conditions, positives, shards, *, context_ms: int, positives_per_shard: int) -> list[_Task]:
+    """One task per condition and shard of positives or negatives, longest first (load balance)."""
+    tasks: list[_Task] = []
+    for condition in conditions:
+        for i in range(0, len(positives), positives_per_shard):
+            clips = tuple(positives[i:i + positives_per_shard])
+            tasks.append(_Task("positives", condition, i // positives_per_shard,
+                               sum(positive_seconds(c, context_ms=context_ms) for c, _ in clips), clips=clips))
+        for i, pieces in enumerate(shards):
+            tasks.append(_Task("negatives", condition, i, sum(p.seconds for p in pieces), pieces=tuple(pieces)))
+    tasks.sort(key=lambda t: -t.seconds)
+    return tasks
+
+
+def _collect(acc: dict, result: dict) -> None:
+    """Add one task's result to the accumulators of its condition."""
+    for m, part in enumerate(result["models"]):
+        a = acc[(m, result["condition"])]
+        if result["kind"] == "negatives":
+            a.false_accepts = part["false_accepts"] if a.false_accepts is None else a.false_accepts + part["false_accepts"]
+            a.histogram += part["histogram"]
+            a.duration_ms += result["duration_ms"]
+            a.candidates += part.get("candidates", 0)
+        else:
+            a.hits.append(part["hits"])
+            a.speech_end_ms.append(part["speech_end_ms"])
+            a.peaks.append(part["peaks"])
+
+
+def _results(bundles, names, cascades, conditions, acc, swept, manifest_thresholds, label_maps, *, inputs,
+             shards, settings: dict) -> dict:
+    """The content of ``results.json``: settings, inputs, conditions, and per model its figures
+    for each condition and pooled condition (and, for a cascade, how often its verifier ran)."""
+    pooled = pooled_conditions(conditions)
+    results = {
+        "format": RESULTS_FORMAT,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "settings": settings,
+        "inputs": {"positives": inputs.positive_dirs, "negatives": inputs.negative_dirs,
+                   "positive_clips": len(inputs.positives),
+                   "hours_negative": sum(p.seconds for s in shards for p in s) / 3600,
+                   "noise": dict(zip(inputs.noise_names, inputs.noise_paths)), "rir": inputs.rir_paths},
+        "conditions": [c.to_dict() for c in conditions],
+        "pooled_conditions": [p.to_dict() for p in pooled],
+        "models": {},
+    }
+    for m, (bundle, name) in enumerate(zip(bundles, names)):
+        detector, threshold = bundle.manifest.detector, manifest_thresholds[m]
+        results["models"][name] = {
+            "source": bundle.source, "keywords": list(bundle.manifest.keywords),
+            "threshold": threshold, "window": detector.window, "refractory_ms": detector.refractory_ms,
+            "positive_folders": label_maps[m],
+            # what the trainer promised at this operating point (evaluation.results_page compares)
+            "promised": _promised(bundle.manifest, threshold, detector.window) if not cascades[m] else None,
+            "conditions": {c.name: _condition_result(acc[(m, c.name)], swept, threshold) for c in conditions},
+            "pooled": {p.name: _condition_result(_pool([acc[(m, name)] for name in p.members]), swept, threshold)
+                       for p in pooled},
+        }
+        if cascades[m]:  # thresholds sweep the verifier's; the first stage runs at its own
+            verifier = bundle.manifest.verifier
+            results["models"][name]["cascade"] = {
+                "first_stage_threshold": verifier.first_stage_threshold, "verifier_window": verifier.window,
+                "verifier_file": verifier.model.file,
+                "candidates_per_hour": {c.name: acc[(m, c.name)].candidates / (acc[(m, c.name)].duration_ms / 3.6e6)
+                                        for c in conditions if acc[(m, c.name)].duration_ms}}
+    return results
+
+
 def run_suite(*, models: Sequence[str | os.PathLike | Bundle], positives: Sequence[str | os.PathLike],
               negatives: Sequence[str | os.PathLike], noises: Sequence[str | os.PathLike] = (),
               rirs: Sequence[str | os.PathLike] = (), snrs_db: Sequence[float] = DEFAULT_SNRS_DB,
@@ -489,14 +572,8 @@ def run_suite(*, models: Sequence[str | os.PathLike | Bundle], positives: Sequen
         raise EvaluationError(f"max_negative_hours={max_negative_hours} must be > 0")
     if not models:
         raise EvaluationError("no model given (--bundle or --peer)")
-    bundles = [load_model(m, allow_unsigned=allow_unsigned) for m in models]
-    if detector_window is not None:
-        if isinstance(detector_window, bool) or not isinstance(detector_window, int) or not 1 <= detector_window <= 255:
-            raise EvaluationError(f"detector_window={detector_window!r} must be an integer in 1..255")
-        bundles = [with_detector_window(b, detector_window) for b in bundles]
-    # a bundle with a verifier is measured twice: its first stage alone, and as a cascade ("NAME+verifier")
-    cascades = [False] * len(bundles) + [True] * sum(cascade and b.manifest.verifier is not None for b in bundles)
-    bundles = bundles + [b for b in bundles if cascade and b.manifest.verifier is not None]
+    bundles, cascades, names = _model_set(models, allow_unsigned=allow_unsigned, detector_window=detector_window,
+                                          cascade=cascade)
     inputs = collect_inputs(positives=positives, negatives=negatives, noises=noises, rirs=rirs,
                             positives_half=positives_half)
     labels = sorted({label for _, label in inputs.positives})
@@ -516,73 +593,19 @@ def run_suite(*, models: Sequence[str | os.PathLike | Bundle], positives: Sequen
 
     shards = negative_shards(inputs.negatives, shard_seconds=negative_shard_seconds,
                              max_seconds=None if max_negative_hours is None else max_negative_hours * 3600)
-    tasks: list[_Task] = []
-    for condition in conditions:
-        for i in range(0, len(inputs.positives), positives_per_shard):
-            clips = tuple(inputs.positives[i:i + positives_per_shard])
-            tasks.append(_Task("positives", condition, i // positives_per_shard,
-                               sum(positive_seconds(c, context_ms=context_ms) for c, _ in clips), clips=clips))
-        for i, pieces in enumerate(shards):
-            tasks.append(_Task("negatives", condition, i, sum(p.seconds for p in pieces), pieces=tuple(pieces)))
-    tasks.sort(key=lambda t: -t.seconds)  # longest first: better load balance
-
-    names = _unique_names(bundles[:cascades.count(False)])
-    names += [f"{name}+verifier" for name, b in zip(list(names), bundles) if b.manifest.verifier is not None and cascade]
+    tasks = _plan_tasks(conditions, inputs.positives, shards, context_ms=context_ms,
+                        positives_per_shard=positives_per_shard)
     acc = {(m, c.name): _Accumulator() for m in range(len(bundles)) for c in conditions}
     state = _WorkerState(bundles, label_maps, inputs.noise_paths, inputs.rir_paths, swept, seed, context_ms,
                          snr_reference, cascades)
-
-    def collect(result: dict) -> None:
-        for m, part in enumerate(result["models"]):
-            a = acc[(m, result["condition"])]
-            if result["kind"] == "negatives":
-                a.false_accepts = part["false_accepts"] if a.false_accepts is None else a.false_accepts + part["false_accepts"]
-                a.histogram += part["histogram"]
-                a.duration_ms += result["duration_ms"]
-                a.candidates += part.get("candidates", 0)
-            else:
-                a.hits.append(part["hits"])
-                a.speech_end_ms.append(part["speech_end_ms"])
-                a.peaks.append(part["peaks"])
-
-    _execute(tasks, state, workers=workers, progress=progress, collect=collect)
-    pooled = pooled_conditions(conditions)
-
-    results = {
-        "format": RESULTS_FORMAT,
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "settings": {"seed": seed, "snrs_db": [float(s) for s in snrs_db], "snr_reference": snr_reference,
-                     "context_ms": context_ms, "positives_half": positives_half,
-                     "detector_window": detector_window,
-                     "workers": workers, "max_negative_hours": max_negative_hours,
-                     "thresholds": swept.tolist(), "fa_per_hour_targets": list(FA_PER_HOUR_TARGETS)},
-        "inputs": {"positives": inputs.positive_dirs, "negatives": inputs.negative_dirs,
-                   "positive_clips": len(inputs.positives),
-                   "hours_negative": sum(p.seconds for s in shards for p in s) / 3600,
-                   "noise": dict(zip(inputs.noise_names, inputs.noise_paths)), "rir": inputs.rir_paths},
-        "conditions": [c.to_dict() for c in conditions],
-        "pooled_conditions": [p.to_dict() for p in pooled],
-        "models": {},
-    }
-    for m, (bundle, name) in enumerate(zip(bundles, names)):
-        detector, threshold = bundle.manifest.detector, manifest_thresholds[m]
-        results["models"][name] = {
-            "source": bundle.source, "keywords": list(bundle.manifest.keywords),
-            "threshold": threshold, "window": detector.window, "refractory_ms": detector.refractory_ms,
-            "positive_folders": label_maps[m],
-            # what the trainer promised at this operating point (evaluation.results_page compares)
-            "promised": _promised(bundle.manifest, threshold, detector.window) if not cascades[m] else None,
-            "conditions": {c.name: _condition_result(acc[(m, c.name)], swept, threshold) for c in conditions},
-            "pooled": {p.name: _condition_result(_pool([acc[(m, name)] for name in p.members]), swept, threshold)
-                       for p in pooled},
-        }
-        if cascades[m]:  # thresholds sweep the verifier's; the first stage runs at its own
-            verifier = bundle.manifest.verifier
-            results["models"][name]["cascade"] = {
-                "first_stage_threshold": verifier.first_stage_threshold, "verifier_window": verifier.window,
-                "verifier_file": verifier.model.file,
-                "candidates_per_hour": {c.name: acc[(m, c.name)].candidates / (acc[(m, c.name)].duration_ms / 3.6e6)
-                                        for c in conditions if acc[(m, c.name)].duration_ms}}
+    _execute(tasks, state, workers=workers, progress=progress, collect=lambda result: _collect(acc, result))
+    results = _results(bundles, names, cascades, conditions, acc, swept, manifest_thresholds, label_maps,
+                       inputs=inputs, shards=shards,
+                       settings={"seed": seed, "snrs_db": [float(s) for s in snrs_db], "snr_reference": snr_reference,
+                                 "context_ms": context_ms, "positives_half": positives_half,
+                                 "detector_window": detector_window, "workers": workers,
+                                 "max_negative_hours": max_negative_hours, "thresholds": swept.tolist(),
+                                 "fa_per_hour_targets": list(FA_PER_HOUR_TARGETS)})
     results["wall_s"] = round(time.perf_counter() - started, 2)
     if out_dir is not None:
         from .report import write_outputs

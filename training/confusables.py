@@ -459,7 +459,24 @@ def confusable_phrases(keyword: str, *, word_list: str | os.PathLike = DEFAULT_W
     prefix_rows = np.flatnonzero(shared_prefix >= min(2, m - 1))
     prefix_rows = prefix_rows[np.lexsort((np.abs(lengths[prefix_rows] - m), -shared_prefix[prefix_rows]))]
     prefix = [lex.words[r] for r in prefix_rows[:2000]]
-    # rhyme: same ending from the last stressed vowel, else the last 2-3 phonemes
+    rhyme = _rhyming_words(lex, target_stressed, target)
+    split_texts = _split_phrases(lex, target, forward, forward_rows)
+    partial = _partial_phrases(lex, kw_words)
+    row_of = lex.row_of
+
+    def phones_of(text: str) -> list[str]:
+        out: list[str] = []
+        for w in text.split():
+            out += lex.phonemes(row_of[w]) if w in row_of else keyword_phonemes(w)
+        return out
+
+    kinds = {"near": near, "prefix": prefix, "rhyme": rhyme, "split": split_texts, "partial": partial}
+    return _choose(kinds, count, rng, allowed=lambda t: allowed(t, phones_of(t)))
+
+
+def _rhyming_words(lex, target_stressed: list[str], target: list[str]) -> list[str]:
+    """Words with the keyword's ending from its last stressed vowel (else its last 2-3 phonemes)."""
+    m, lengths = len(target), lex.lengths.astype(np.int64)
     rhyme_tail = _rhyme(target_stressed)
     if len(rhyme_tail) < 2 or len(rhyme_tail) == m:
         rhyme_tail = target[-min(3, max(2, m - 1)):]
@@ -472,9 +489,13 @@ def confusable_phrases(keyword: str, *, word_list: str | os.PathLike = DEFAULT_W
         ends[ok, j] = lex.ids[ok, pos[ok]]
     rhyme_rows = np.flatnonzero(np.all(ends == tail_ids[None, :], axis=1) & (lengths > r))
     rhyme_rows = rhyme_rows[np.argsort(np.abs(lengths[rhyme_rows] - m), kind="stable")]
-    rhyme = [lex.words[r_] for r_ in rhyme_rows[:2000]]
-    # split: two words covering the start and the end of the keyword
-    backward_rows = all_rows[lengths <= m + 1]
+    return [lex.words[r_] for r_ in rhyme_rows[:2000]]
+
+
+def _split_phrases(lex, target: list[str], forward, forward_rows) -> list[str]:
+    """Two words covering the start and the end of the keyword, closest first."""
+    m, lengths = len(target), lex.lengths.astype(np.int64)
+    backward_rows = np.arange(len(lex.words))[lengths <= m + 1]
     backward = _distance_table(lex, target, backward_rows, reverse=True)
     split: list[tuple[float, str]] = []
     for cut in range(1, m):
@@ -488,35 +509,37 @@ def confusable_phrases(keyword: str, *, word_list: str | os.PathLike = DEFAULT_W
             for db, rb in best[1]:
                 split.append(((da + db) / m, f"{lex.words[ra]} {lex.words[rb]}"))
     split.sort()
-    split_texts = [t for score, t in split if score < 0.6]
-    # partial: multi-word keywords, each word alone or swapped for a near word
+    return [t for score, t in split if score < 0.6]
+
+
+def _partial_phrases(lex, kw_words: list[str]) -> list[str]:
+    """For a multi-word keyword: each word alone, and each word swapped for a near word."""
     partial: list[str] = []
-    if len(kw_words) > 1:
-        partial += kw_words
-        for i, word in enumerate(kw_words):
-            phones = keyword_phonemes(word)
-            rows = all_rows[np.abs(lengths - len(phones)) <= 1]
-            d = _distance_table(lex, phones, rows)[-1]
-            for j in np.argsort(d, kind="stable")[:5]:
-                swapped = kw_words[:i] + [lex.words[rows[j]]] + kw_words[i + 1:]
-                partial.append(" ".join(swapped))
+    if len(kw_words) < 2:
+        return partial
+    lengths = lex.lengths.astype(np.int64)
+    all_rows = np.arange(len(lex.words))
+    partial += kw_words
+    for i, word in enumerate(kw_words):
+        phones = keyword_phonemes(word)
+        rows = all_rows[np.abs(lengths - len(phones)) <= 1]
+        d = _distance_table(lex, phones, rows)[-1]
+        for j in np.argsort(d, kind="stable")[:5]:
+            swapped = kw_words[:i] + [lex.words[rows[j]]] + kw_words[i + 1:]
+            partial.append(" ".join(swapped))
+    return partial
 
-    row_of = lex.row_of
 
-    def phones_of(text: str) -> list[str]:
-        out: list[str] = []
-        for w in text.split():
-            out += lex.phonemes(row_of[w]) if w in row_of else keyword_phonemes(w)
-        return out
-
-    kinds = {"near": near, "prefix": prefix, "rhyme": rhyme, "split": split_texts, "partial": partial}
+def _choose(kinds: dict[str, list[str]], count: int, rng: np.random.Generator, *, allowed) -> list[str]:
+    """``count`` distinct phrases, each kind its :data:`SHARES` of them (chosen by :func:`_pick`),
+    then the leftovers in order; only phrases ``allowed`` says may be used."""
     chosen: list[str] = []
     seen: set[str] = set()
     leftovers: list[str] = []
     shares = {k: v for k, v in SHARES.items() if kinds[k]}
     total = sum(shares.values())
     for kind, share in shares.items():
-        candidates = [t for t in dict.fromkeys(kinds[kind]) if t not in seen and allowed(t, phones_of(t))]
+        candidates = [t for t in dict.fromkeys(kinds[kind]) if t not in seen and allowed(t)]
         quota = int(round(count * share / total))
         picked = _pick(candidates, quota, rng)
         for t in picked:

@@ -318,6 +318,49 @@ def heldout_positive_streams(config: TrainConfig, *, cache_dir: Path) -> tuple[l
     return _run_clips(_clip_window, tasks, init_args=init, data=config.data, desc="held-out positives"), kinds
 
 
+def _synthesis_jobs(config: TrainConfig, voices: list, rare: set, rng: np.random.Generator) -> tuple[list, list]:
+    """Synthesis jobs: the phrase by every voice with rate/pitch variants (many for the engines with
+    few voices, ``rare``), and ``(tag, job)`` for confusable and everyday phrases by random voices."""
+    from .confusables import confusable_phrases, general_phrases
+    from .synth import SynthesisJob
+
+    data = config.data
+    pos_jobs, neg_jobs = [], []
+    for voice in voices:
+        variants = data.rare_voice_variants if voice.voice_id in rare else data.positive_variants_per_voice
+        for _ in range(variants):
+            pos_jobs.append(SynthesisJob(text=config.keyword.phrase, voice=voice,
+                                         rate_variation=float(rng.uniform(-0.25, 0.25)),
+                                         pitch_variation=float(rng.uniform(-0.3, 0.3))))
+    phrases = [("confusable", p) for p in confusable_phrases(config.keyword.phrase, count=data.confusable_phrases,
+                                                              seed=data.seed)]
+    phrases += [("general", p) for p in general_phrases(data.general_phrases, seed=data.seed,
+                                                        exclude=(config.keyword.phrase,))]
+    for tag, phrase in phrases:
+        voice = voices[int(rng.integers(len(voices)))]
+        neg_jobs.append((tag, SynthesisJob(text=phrase, voice=voice, rate_variation=float(rng.uniform(-0.2, 0.2)),
+                                           pitch_variation=float(rng.uniform(-0.3, 0.3)))))
+    return pos_jobs, neg_jobs
+
+
+def _real_speech_windows(paths: list, data: DataConfig, frames: int, init, rng: np.random.Generator,
+                         split: str) -> list[np.ndarray]:
+    """Negative windows every ``real_speech_window_hop_ms`` through whole real speech files, clean
+    and augmented copies, at most ``max_real_speech_windows`` (a fifth of it for validation)."""
+    hop = max(1, data.real_speech_window_hop_ms // 10)
+    tasks = [(path, frames, hop, int(rng.integers(2**31)), copy > 0)
+             for path in paths for copy in range(data.negative_augment_copies)]
+    windows = [w for w in _run_clips(_stream_windows, tasks, init_args=init, data=data, desc=f"real speech {split}")
+               if len(w)]
+    if not windows:
+        return []
+    stacked = np.concatenate(windows)
+    cap = data.max_real_speech_windows if split == "train" else data.max_real_speech_windows // 5
+    if len(stacked) > cap:
+        stacked = stacked[np.sort(rng.choice(len(stacked), cap, replace=False))]
+    return list(stacked)
+
+
 def build_windows(config: TrainConfig, *, cache_dir: Path) -> tuple[WindowSet, WindowSet, dict]:
     """Train and validation windows, cached (memory-mapped) by a hash of everything that shapes them.
 
@@ -326,8 +369,7 @@ def build_windows(config: TrainConfig, *, cache_dir: Path) -> tuple[WindowSet, W
     train, validation : WindowSet
     stats : dict with voice counts per engine and example counts per source
     """
-    from .confusables import confusable_phrases, general_phrases
-    from .synth import SynthesisJob, run_jobs
+    from .synth import run_jobs
 
     data = config.data
     rng = np.random.default_rng(data.seed)
@@ -344,22 +386,7 @@ def build_windows(config: TrainConfig, *, cache_dir: Path) -> tuple[WindowSet, W
         print(f"data: using cached windows {cache}")
         return _load_split(cache, "train"), _load_split(cache, "val"), json.loads((cache / "stats.json").read_text())
 
-    # synthesis jobs: positives per voice with rate/pitch variants; negatives with random voices
-    pos_jobs, neg_jobs = [], []
-    for voice in voices:
-        variants = data.rare_voice_variants if voice.voice_id in rare else data.positive_variants_per_voice
-        for _ in range(variants):
-            pos_jobs.append(SynthesisJob(text=config.keyword.phrase, voice=voice,
-                                         rate_variation=float(rng.uniform(-0.25, 0.25)),
-                                         pitch_variation=float(rng.uniform(-0.3, 0.3))))
-    phrases = [("confusable", p) for p in confusable_phrases(config.keyword.phrase, count=data.confusable_phrases,
-                                                              seed=data.seed)]
-    phrases += [("general", p) for p in general_phrases(data.general_phrases, seed=data.seed, exclude=(config.keyword.phrase,))]
-    for tag, phrase in phrases:
-        voice = voices[int(rng.integers(len(voices)))]
-        neg_jobs.append((tag, SynthesisJob(text=phrase, voice=voice,
-                                           rate_variation=float(rng.uniform(-0.2, 0.2)),
-                                           pitch_variation=float(rng.uniform(-0.3, 0.3)))))
+    pos_jobs, neg_jobs = _synthesis_jobs(config, voices, rare, rng)
     synth_cache = Path(cache_dir) / "synth"
     pos_audio = run_jobs(pos_jobs, cache_dir=synth_cache, workers=data.workers, backend=data.executor,
                          address=data.ray_address)
@@ -425,19 +452,8 @@ def build_windows(config: TrainConfig, *, cache_dir: Path) -> tuple[WindowSet, W
     _save_clips(cache / "heldout_positives.npz", heldout + spliced_val,
                 source=np.array(["synthesized"] * len(heldout) + ["spliced"] * len(spliced_val)))
     if speech_files:
-        hop = max(1, data.real_speech_window_hop_ms // 10)
         for split in ("val", "train"):
-            tasks = [(path, frames, hop, int(rng.integers(2**31)), copy > 0)
-                     for path in speech_split[split] for copy in range(data.negative_augment_copies)]
-            windows = _run_clips(_stream_windows, tasks, init_args=init, data=data,
-                                desc=f"real speech {split}")
-            windows = [w for w in windows if len(w)]
-            if windows:
-                stacked = np.concatenate(windows)
-                cap = data.max_real_speech_windows if split == "train" else data.max_real_speech_windows // 5
-                if len(stacked) > cap:
-                    stacked = stacked[np.sort(rng.choice(len(stacked), cap, replace=False))]
-                add(split, list(stacked), 0, "real_speech")
+            add(split, _real_speech_windows(speech_split[split], data, frames, init, rng, split), 0, "real_speech")
 
     train = WindowSet.concatenate(splits["train"])
     val = WindowSet.concatenate(splits["val"])
