@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from wakeword.errors import WakewordError
+from wakeword.command import command
 
 from . import record
 from .recipes import RECIPES, fetch, get_recipe
@@ -71,16 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@command
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        return args.func(args)
-    except WakewordError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    return args.func(args)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ import argparse
 import sys
 from typing import Sequence
 
+from wakeword.command import add_bundle_options, command
 from wakeword.errors import WakewordError
 
 from .mixing import SNR_REFERENCES
@@ -59,8 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", default="eval_out", metavar="DIR",
                         help="output folder for results.json, report.md and PNGs (default: %(default)s)")
     parser.add_argument("--workers", type=int, default=1, metavar="N", help="worker processes (default: 1)")
-    parser.add_argument("--allow-unsigned", action="store_true",
-                        help="accept --bundle bundles without a signature (e.g. fresh from wakeword-train)")
+    add_bundle_options(parser, bundle=False)
     parser.add_argument("--max-negative-hours", type=float, default=None, metavar="H",
                         help="use at most H hours of negatives")
     parser.add_argument("--seed", type=int, default=0, metavar="S", help="seed of noise placement (default: 0)")
@@ -80,25 +80,20 @@ def _summary(results: dict) -> str:
     return "\n".join(lines)
 
 
+@command
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        models = list(args.bundle) + [load_peer(spec) for spec in args.peer]
-        if not models:
-            raise WakewordError("no model given: use --bundle B and/or --peer microwakeword:NAME")
-        if args.workers < 1:
-            raise WakewordError(f"--workers {args.workers} must be >= 1")
-        results = run_suite(models=models, positives=args.positives, negatives=args.negatives, noises=args.noise,
-                            rirs=args.rir, snrs_db=args.snr, snr_reference=args.snr_reference, out_dir=args.out,
-                            workers=args.workers, max_negative_hours=args.max_negative_hours, seed=args.seed,
-                            progress=not args.quiet, allow_unsigned=args.allow_unsigned,
-                            positives_half=args.half, detector_window=args.window, cascade=not args.no_cascade)
-    except WakewordError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    models = list(args.bundle) + [load_peer(spec) for spec in args.peer]
+    if not models:
+        raise WakewordError("no model given: use --bundle B and/or --peer microwakeword:NAME")
+    if args.workers < 1:
+        raise WakewordError(f"--workers {args.workers} must be >= 1")
+    results = run_suite(models=models, positives=args.positives, negatives=args.negatives, noises=args.noise,
+                        rirs=args.rir, snrs_db=args.snr, snr_reference=args.snr_reference, out_dir=args.out,
+                        workers=args.workers, max_negative_hours=args.max_negative_hours, seed=args.seed,
+                        progress=not args.quiet, allow_unsigned=args.allow_unsigned,
+                        trusted_key_files=tuple(args.trusted_key), positives_half=args.half,
+                        detector_window=args.window, cascade=not args.no_cascade)
     print(_summary(results))
     print(f"wrote {args.out}/results.json, report.md and figures")
     return 0

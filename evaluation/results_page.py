@@ -25,6 +25,8 @@ from typing import Sequence
 
 import numpy as np
 
+from wakeword.command import command
+
 from . import EvaluationError
 from .report import condition_results
 
@@ -166,6 +168,7 @@ def render(results: Sequence[dict], *, sources: Sequence[str], title: str, notes
     return "\n".join(lines)
 
 
+@command
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="wakeword-results", description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path, help="markdown file to write")

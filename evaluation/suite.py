@@ -61,18 +61,16 @@ def load_peer(spec: str) -> Bundle:
     family, _, name = spec.partition(":")
     if family not in PEER_FAMILIES or not name:
         raise EvaluationError(f"peer {spec!r}: expected FAMILY:NAME with FAMILY one of {', '.join(PEER_FAMILIES)}")
-    from wakeword.peers import microwakeword_bundle
-
-    return microwakeword_bundle(name)
+    return open_bundle(spec)
 
 
-def load_model(spec: str | os.PathLike | Bundle, *, allow_unsigned: bool = False) -> Bundle:
-    """A bundle path/name (signature verified as in the runtime), ``microwakeword:NAME``, or a loaded Bundle."""
+def load_model(spec: str | os.PathLike | Bundle, *, allow_unsigned: bool = False,
+               trusted_key_files: tuple = ()) -> Bundle:
+    """A bundle path/name (signature verified as in the runtime), ``microwakeword:NAME``, or a loaded
+    Bundle: :func:`wakeword.bundle.open_bundle`, the one place a bundle is named."""
     if isinstance(spec, Bundle):
         return spec
-    if isinstance(spec, str) and spec.split(":", 1)[0] in PEER_FAMILIES and ":" in spec:
-        return load_peer(spec)
-    return open_bundle(spec, allow_unsigned=allow_unsigned)
+    return open_bundle(spec, allow_unsigned=allow_unsigned, trusted_key_files=trusted_key_files)
 
 
 def with_detector_window(bundle: Bundle, window: int) -> Bundle:
@@ -429,11 +427,11 @@ def _promised(manifest, threshold: int, window: int) -> dict | None:
     return point
 
 
-def _model_set(models, *, allow_unsigned: bool, detector_window: int | None,
+def _model_set(models, *, allow_unsigned: bool, trusted_key_files: tuple, detector_window: int | None,
                cascade: bool) -> tuple[list[Bundle], list[bool], list[str]]:
     """The bundles measured, whether each is measured as a cascade, and their names: a bundle with a
     verifier is measured twice, its first stage alone and as a cascade (``NAME+verifier``)."""
-    bundles = [load_model(m, allow_unsigned=allow_unsigned) for m in models]
+    bundles = [load_model(m, allow_unsigned=allow_unsigned, trusted_key_files=trusted_key_files) for m in models]
     if detector_window is not None:
         if isinstance(detector_window, bool) or not isinstance(detector_window, int) or not 1 <= detector_window <= 255:
             raise EvaluationError(f"detector_window={detector_window!r} must be an integer in 1..255")
@@ -520,7 +518,7 @@ def run_suite(*, models: Sequence[str | os.PathLike | Bundle], positives: Sequen
               progress: bool = True, negative_shard_seconds: float = NEGATIVE_SHARD_SECONDS,
               positives_per_shard: int = POSITIVES_PER_SHARD, allow_unsigned: bool = False,
               snr_reference: str = "speech", positives_half: str = "all",
-              detector_window: int | None = None, cascade: bool = True) -> dict:
+              detector_window: int | None = None, cascade: bool = True, trusted_key_files: tuple = ()) -> dict:
     """Evaluate models under every condition; write ``results.json``, ``report.md`` and PNGs.
 
     Parameters
@@ -532,6 +530,7 @@ def run_suite(*, models: Sequence[str | os.PathLike | Bundle], positives: Sequen
         folder (:func:`evaluation.sources.clip_half`): choices on the dev half, figures on the test half.
     detector_window : replaces every model's detector window (model calls averaged), to measure what
         the window costs in accuracy and latency; None keeps each manifest's.
+    trusted_key_files : public keys trusted besides the release keys (``--trusted-key``).
     cascade : a bundle with a verifier (``manifest.verifier``) is also measured as a cascade,
         ``NAME+verifier`` (:mod:`wakeword.cascade`): its thresholds are the verifier's, the first
         stage runs at ``first_stage_threshold``, and ``cascade.candidates_per_hour`` says how often
@@ -572,8 +571,8 @@ def run_suite(*, models: Sequence[str | os.PathLike | Bundle], positives: Sequen
         raise EvaluationError(f"max_negative_hours={max_negative_hours} must be > 0")
     if not models:
         raise EvaluationError("no model given (--bundle or --peer)")
-    bundles, cascades, names = _model_set(models, allow_unsigned=allow_unsigned, detector_window=detector_window,
-                                          cascade=cascade)
+    bundles, cascades, names = _model_set(models, allow_unsigned=allow_unsigned, trusted_key_files=trusted_key_files,
+                                          detector_window=detector_window, cascade=cascade)
     inputs = collect_inputs(positives=positives, negatives=negatives, noises=noises, rirs=rirs,
                             positives_half=positives_half)
     labels = sorted({label for _, label in inputs.positives})

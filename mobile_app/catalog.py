@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wakeword.bundle import BUNDLE_SUFFIX, MANIFEST_NAME, Bundle, builtin_names, open_bundle
+from wakeword.peers import PEER_PREFIX
 from wakeword.errors import BundleError
 
 USER_DIR_ENV = "WAKEWORD_BUNDLE_DIR"
-PEER_PREFIX = "microwakeword:"
 
 
 @dataclass(frozen=True)
@@ -30,11 +30,8 @@ class ModelChoice:
     kind: str
 
     def load(self, *, allow_unsigned: bool = False) -> Bundle:
-        """The bundle; its signature must verify with a trusted key unless ``allow_unsigned``."""
-        if self.ref.startswith(PEER_PREFIX):
-            from wakeword.peers import microwakeword_bundle
-
-            return microwakeword_bundle(self.ref[len(PEER_PREFIX):])
+        """The bundle (a peer model, or one whose signature must verify with a trusted key unless
+        ``allow_unsigned``), by :func:`wakeword.bundle.open_bundle` like everywhere else."""
         return open_bundle(self.ref, allow_unsigned=allow_unsigned)
 
 

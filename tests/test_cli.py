@@ -41,3 +41,29 @@ def test_info_and_bad_bundle(capsys, tmp_path):
 def test_console_script_runs():
     out = subprocess.run([sys.executable, "-m", "wakeword", "--help"], capture_output=True, text=True)
     assert out.returncode == 0 and "detect" in out.stdout
+
+
+def test_every_console_script_answers_bad_input_in_one_line(tmp_path, capsys):
+    """The one wrapper (wakeword.command): bad input is `error: ...` on one line and status 2."""
+    from training.cli_doc import COMMANDS, _load
+
+    missing = str(tmp_path / "no_such_bundle")
+    cases = {"wakeword": ["info", "--bundle", missing], "wakeword-budget": ["--bundle", missing],
+             "wakeword-train": [str(tmp_path / "missing.toml")], "wakeword-phrase": ["route", "66"],
+             "wakeword-results": [str(tmp_path / "o.md"), str(tmp_path / "missing.json")],
+             "wakeword-data": ["fetch", "librispeech-test-clean", "--dest", str(tmp_path / "d"),
+                               "--mirror", str(tmp_path / "no_mirror")],
+             "wakeword-eval": ["--bundle", missing, "--positives", str(tmp_path), "--negatives", str(tmp_path)]}
+    targets = {name: target for name, _, target, before in COMMANDS if not before}
+    for name, argv in cases.items():
+        status = _load(targets[name])(argv)
+        err = capsys.readouterr().err.strip()
+        assert status == 2, (name, status, err)
+        assert err.startswith("error: ") and len(err.splitlines()) == 1, (name, err)
+
+
+def test_a_peer_is_named_like_any_bundle():
+    from wakeword.bundle import open_bundle
+
+    peer = open_bundle("microwakeword:alexa")
+    assert peer.manifest.name == "microwakeword-alexa" and peer.manifest.keywords == ("alexa",)

@@ -346,7 +346,11 @@ def test_tflm_streaming_state_matches_litert_over_calls(tiny):
 # --- (d) the budget script -------------------------------------------------------------------
 
 def test_budget_script_passes_for_the_tiny_model(tiny, capsys):
-    assert firmware_budget.main(["--bundle", str(tiny["bundle_dir"])]) == 0
+    # the tiny bundle is unsigned: loaded like everywhere else, only with --allow-unsigned
+    assert firmware_budget.main(["--bundle", str(tiny["bundle_dir"])]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and "unsigned" in err and len(err.splitlines()) == 1
+    assert firmware_budget.main(["--bundle", str(tiny["bundle_dir"]), "--allow-unsigned"]) == 0
     out = capsys.readouterr().out
     assert "PASS: the model fits the budget" in out
     for item in ("model flash (model.tflite)", "TFLM arena (manifest tflm_arena_bytes)",

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from training.pipeline import run  # noqa: F401  (re-exported: the pipeline behind this command)
-from wakeword.errors import WakewordError
+from wakeword.command import command
 
 
 def _folder_options(parser: argparse.ArgumentParser) -> None:
@@ -45,18 +45,12 @@ def init_main(argv) -> int:
     return 0
 
 
+@command
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    try:
-        if argv[:1] == ["init"]:
-            return init_main(argv[1:])
-        return train_main(argv)
-    except WakewordError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    if argv[:1] == ["init"]:
+        return init_main(argv[1:])
+    return train_main(argv)
 
 
 def train_main(argv) -> int:

@@ -37,7 +37,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from wakeword.bundle import Bundle, load_bundle
+from wakeword.bundle import Bundle, open_bundle
+from wakeword.command import add_bundle_options, command
 from wakeword.config import from_dict
 from wakeword.errors import WakewordError
 
@@ -176,20 +177,19 @@ def format_table(rows: Sequence[Row]) -> str:
     return "\n".join(lines)
 
 
+@command
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="wakeword-budget",
                                      description="Print the Nano 33 BLE budget table of a bundle.")
-    parser.add_argument("--bundle", required=True, help="bundle folder, .wwb file or built-in name")
+    add_bundle_options(parser, help_text="bundle folder, .wwb file or built-in name (required)")
     parser.add_argument("--no-cross", action="store_true", help="skip the cross build of the firmware core")
     parser.add_argument("--no-measure", action="store_true", help="skip re-measuring the TFLM arena")
     parser.add_argument("--build-dir", type=Path, default=None,
                         help="build folder for make -C firmware cross (default: a temporary one)")
     args = parser.parse_args(argv)
-    try:
-        bundle = load_bundle(args.bundle)
-    except WakewordError as exc:
-        print(f"firmware_budget: {exc}", file=sys.stderr)
-        return 2
+    if args.bundle is None:
+        parser.error("--bundle is required")
+    bundle = open_bundle(args.bundle, allow_unsigned=args.allow_unsigned, trusted_key_files=tuple(args.trusted_key))
     m = bundle.manifest.model
 
     core: CoreSize | str = "--no-cross"

@@ -22,6 +22,7 @@ import re
 import sys
 from dataclasses import dataclass, field
 
+from wakeword.command import command
 from wakeword.errors import ConfigError
 
 #: a phrase with fewer syllables gets a warning (the shipped words have 2 and 3)
@@ -190,6 +191,7 @@ def require_trainable(phrase: str) -> PhraseCheck:
     return check
 
 
+@command
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
@@ -199,8 +201,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("phrase", nargs="+", help="the phrase, e.g. hey mirror (quotes optional)")
     args = parser.parse_args(argv)
     check = check_phrase(" ".join(args.phrase))
+    if check.errors:
+        print(check.summary().splitlines()[0])
+        raise ConfigError("; ".join(check.errors))
     print(check.summary())
-    return 2 if check.errors else 0
+    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

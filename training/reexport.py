@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from wakeword.bundle import Bundle, load_bundle, save_bundle, sha256_hex
+from wakeword.command import command
 from wakeword.errors import WakewordError
 from wakeword.model import make_interpreter
 
@@ -219,6 +220,7 @@ def reexport(bundle_path: Path, config_path: Path, out_dir: Path, cache_dir: Pat
     return report
 
 
+@command
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="wakeword-reexport", description=__doc__.splitlines()[0])
     parser.add_argument("bundle", type=Path)
@@ -230,11 +232,7 @@ def main(argv=None) -> int:
     parser.add_argument("--keep-model", action="store_true",
                         help="keep the bundle's int8 model bytes; only choose the operating point again")
     args = parser.parse_args(argv)
-    try:
-        reexport(args.bundle, args.config, args.out, args.cache, arch_name=args.arch, keep_model=args.keep_model)
-    except WakewordError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    reexport(args.bundle, args.config, args.out, args.cache, arch_name=args.arch, keep_model=args.keep_model)
     return 0
 
 

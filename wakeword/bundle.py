@@ -165,7 +165,8 @@ def _checked_member(members: dict[str, bytes], spec, path: Path) -> bytes:
 
 def open_bundle(path_or_name: str | os.PathLike, *, allow_unsigned: bool = False,
                 trusted_key_files: tuple[str | os.PathLike, ...] = ()) -> Bundle:
-    """Load a bundle the way the runtime and the app do: its signature must verify with a
+    """Load a bundle the way the runtime and the app do (the one place a bundle is named): a peer
+    model ``microwakeword:NAME`` (:mod:`wakeword.peers`), or a bundle whose signature must verify with a
     trusted key (the package's release keys, ``~/.config/wakeword/trusted_keys/*.pub`` or
     ``trusted_key_files``); unsigned bundles only with ``allow_unsigned=True``.
 
@@ -174,8 +175,13 @@ def open_bundle(path_or_name: str | os.PathLike, *, allow_unsigned: bool = False
     SignatureError
         Unsigned (without ``allow_unsigned``), signed by an untrusted key, or tampered with.
     """
+    from .peers import PEER_PREFIX
     from .signing import default_trust_policy
 
+    if isinstance(path_or_name, str) and path_or_name.startswith(PEER_PREFIX):
+        from .peers import microwakeword_bundle
+
+        return microwakeword_bundle(path_or_name[len(PEER_PREFIX):])
     trust = default_trust_policy(allow_unsigned=allow_unsigned, extra_key_files=trusted_key_files)
     return load_bundle(path_or_name, trust=trust)
 

@@ -8,7 +8,8 @@ import sys
 import time
 from typing import Sequence
 
-from .bundle import Bundle, builtin_names, open_bundle
+from .bundle import Bundle, open_bundle
+from .command import add_bundle_options, command
 from .config import to_dict
 from .engine import Engine
 from .errors import WakewordError
@@ -18,11 +19,10 @@ DEFAULT_BUNDLE = "alexa"
 
 def _load(args: argparse.Namespace) -> Bundle:
     """The bundle named by ``args.bundle``: a peer model, or a bundle whose signature is verified."""
-    if args.bundle.startswith("microwakeword:"):
-        from .peers import microwakeword_bundle
-
-        return microwakeword_bundle(args.bundle.split(":", 1)[1])
-    return open_bundle(args.bundle, allow_unsigned=args.allow_unsigned, trusted_key_files=tuple(args.trusted_key))
+    bundle = getattr(args, "bundle_positional", None) or args.bundle
+    if bundle is None:
+        raise WakewordError("no bundle given: --bundle NAME|PATH")
+    return open_bundle(bundle, allow_unsigned=args.allow_unsigned, trusted_key_files=tuple(args.trusted_key))
 
 
 def _load_engine(args: argparse.Namespace, threshold: int | None) -> Engine:
@@ -132,28 +132,18 @@ def cmd_devices(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_trust_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--allow-unsigned", action="store_true",
-                        help="accept a bundle without a signature (e.g. one you just trained)")
-    parser.add_argument("--trusted-key", action="append", default=[], metavar="PUB",
-                        help="also trust this public key (besides the release keys and ~/.config/wakeword/trusted_keys)")
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="wakeword", description="Wake word detection on LiteRT.")
     sub = parser.add_subparsers(dest="command", required=True)
-    bundle_help = f"bundle folder, .wwb file, built-in name ({', '.join(builtin_names()) or 'none'}) " \
-                  "or microwakeword:NAME"
-
     p = sub.add_parser("detect", help="detect wake words in audio files")
     p.add_argument("files", nargs="+", metavar="FILE")
-    p.add_argument("--bundle", default=DEFAULT_BUNDLE, help=bundle_help)
+    add_bundle_options(p, default=DEFAULT_BUNDLE)
     p.add_argument("--threshold", type=int, help="override the detector threshold (1..255)")
     p.add_argument("--json", action="store_true", help="one JSON object per file")
     p.set_defaults(func=cmd_detect)
 
     p = sub.add_parser("listen", help="detect wake words from the microphone")
-    p.add_argument("--bundle", default=DEFAULT_BUNDLE, help=bundle_help)
+    add_bundle_options(p, default=DEFAULT_BUNDLE)
     p.add_argument("--threshold", type=int)
     p.add_argument("--device", default=None, help="input device index or name (see `wakeword devices`)")
     p.add_argument("--seconds", type=float, default=0, help="stop after this long (0: until Ctrl+C)")
@@ -164,12 +154,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_devices)
 
     p = sub.add_parser("info", help="show a bundle's manifest")
-    p.add_argument("bundle", help=bundle_help)
+    add_bundle_options(p, default=DEFAULT_BUNDLE)
+    # the bundle as a bare argument too (wakeword info alexa), as before --bundle was everywhere
+    p.add_argument("bundle_positional", nargs="?", metavar="BUNDLE", help=argparse.SUPPRESS)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_info)
 
-    for name in ("detect", "listen", "info"):
-        _add_trust_options(sub.choices[name])
     for name in ("detect", "listen"):
         sub.choices[name].add_argument(
             "--cascade", action="store_true",
@@ -185,13 +175,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@command
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        return args.func(args)
-    except WakewordError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    return args.func(args)
 
 
 if __name__ == "__main__":  # pragma: no cover
