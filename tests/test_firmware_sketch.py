@@ -529,3 +529,22 @@ def test_shipped_bundle_in_tflm_matches_litert_on_real_feature_windows(alexa_cli
     assert len(results) > 50 and np.abs(results[:, 0] - results[:, 1]).max() <= 1
     peak = results[:, 1].max()
     assert peak > 128  # the keyword in the recording drives the score up on the device too
+
+
+def test_the_frontend_constants_come_from_the_feature_definition(tiny):
+    """model_settings.h carries the microfrontend's tuning from wakeword.features (the definition the
+    Python engine runs), and feature_provider.cpp sets every field from it, no literal of its own."""
+    import re
+
+    from wakeword.features import FEATURE_RAW_PER_UNIT, TFLM_FRONTEND_TUNING
+
+    settings = (tiny["generated"] / "model_settings.h").read_text()
+    values = {name: float(value) for name, value in
+              re.findall(r"constexpr (?:float|int|double) (k\w+) = ([-0-9.e]+)f?;", settings)}
+    for key, (_, name) in export.FRONTEND_CONSTANTS.items():
+        assert values[name] == pytest.approx(float(TFLM_FRONTEND_TUNING[key]), rel=1e-7), name
+    assert values["kFeatureRawPerUnit"] == FEATURE_RAW_PER_UNIT
+    provider = (FIRMWARE_DIR / "nano33ble" / "feature_provider.cpp").read_text()
+    assignments = re.findall(r"config->[\w.]+ = ([^;]+);", provider)
+    assert len(assignments) == 3 + len(export.FRONTEND_CONSTANTS)
+    assert all(re.fullmatch(r"k\w+", value) for value in assignments), assignments

@@ -200,6 +200,7 @@ def firmware_sources(manifest: Manifest, model_bytes: bytes) -> dict[str, str]:
         raise BudgetError(f"no TFLite Micro registration known for op(s) {', '.join(unknown)}")
     m, f, d = manifest.model, manifest.features, manifest.detector
     keywords = ", ".join(f'"{k}"' for k in manifest.keywords)
+    frontend = frontend_constants(f)
     ops = "".join(f"  X({_OP_REGISTRATION[op]}) \\\n" for op in m.ops)
     settings = f"""// Generated from {manifest.name} {manifest.version} manifest.json by training/export.py. Do not edit.
 #pragma once
@@ -210,6 +211,7 @@ constexpr int kSampleRateHz = {f.sample_rate_hz};
 constexpr int kWindowMs = {f.window_ms};
 constexpr int kStepMs = {f.step_ms};
 constexpr int kFeatureChannels = {f.channels};
+{frontend}
 constexpr int kStrideFrames = {m.stride_frames};
 constexpr int kReceptiveFieldFrames = {m.receptive_field_frames};
 constexpr int kKeywordCount = {len(manifest.keywords)};
@@ -261,6 +263,42 @@ extern const unsigned int g_wakeword_model_slot_len;
             + "\n".join(rows(slot[HEADER_BYTES:], 12)) + "\n};\n"
             f"const unsigned int g_wakeword_model_slot_len = {len(slot)};\n")
     return {"model_settings.h": settings, "model_data.h": header, "model_data.cc": data}
+
+
+#: the frontend tuning's C++ names and types in model_settings.h (wakeword.features.TFLM_FRONTEND_TUNING)
+FRONTEND_CONSTANTS = {
+    "lower_band_limit_hz": ("float", "kFrontendLowerBandHz"),
+    "upper_band_limit_hz": ("float", "kFrontendUpperBandHz"),
+    "noise_smoothing_bits": ("int", "kFrontendNoiseSmoothingBits"),
+    "noise_even_smoothing": ("float", "kFrontendNoiseEvenSmoothing"),
+    "noise_odd_smoothing": ("float", "kFrontendNoiseOddSmoothing"),
+    "noise_min_signal_remaining": ("float", "kFrontendNoiseMinSignalRemaining"),
+    "pcan_enable": ("int", "kFrontendPcanEnable"),
+    "pcan_strength": ("float", "kFrontendPcanStrength"),
+    "pcan_offset": ("float", "kFrontendPcanOffset"),
+    "pcan_gain_bits": ("int", "kFrontendPcanGainBits"),
+    "log_enable": ("int", "kFrontendLogEnable"),
+    "log_scale_shift": ("int", "kFrontendLogScaleShift"),
+}
+
+
+def frontend_constants(features) -> str:
+    """The C++ constants of the feature definition the manifest names (``features.frontend``): the
+    microfrontend's tuning and the raw units per feature unit, as the sketch's feature provider and
+    input quantization use them."""
+    from wakeword.features import FEATURE_RAW_PER_UNIT, TFLM_FRONTEND_TUNING
+
+    if features.frontend != "tflm_microfrontend":
+        raise BudgetError(f"no firmware frontend for features.frontend {features.frontend!r}")
+    if set(TFLM_FRONTEND_TUNING) != set(FRONTEND_CONSTANTS):
+        raise BudgetError("the frontend tuning and its C++ names differ: update export.FRONTEND_CONSTANTS")
+    lines = [f"// the {features.frontend} tuning (wakeword.features.TFLM_FRONTEND_TUNING) and feature scale"]
+    for key, (ctype, name) in FRONTEND_CONSTANTS.items():
+        value = TFLM_FRONTEND_TUNING[key]
+        lines.append(f"constexpr float {name} = {float(value)!r}f;" if ctype == "float"
+                     else f"constexpr int {name} = {int(value)};")
+    lines.append(f"constexpr double kFeatureRawPerUnit = {float(FEATURE_RAW_PER_UNIT)!r};")
+    return "\n".join(lines)
 
 
 def write_firmware_sources(out_dir: Path, manifest: Manifest, model_bytes: bytes) -> list[Path]:

@@ -8,6 +8,12 @@
 #include "tensorflow/lite/experimental/microfrontend/lib/frontend_util.h"
 
 namespace wakeword_sketch {
+
+// quantization.h keeps its own copy of the feature scale (it compiles without the
+// generated header in the host tests); the generated one must agree with it
+static_assert(wakeword_sketch::kFeatureRawPerUnit == wakeword_model::kFeatureRawPerUnit,
+              "model_settings.h: the feature scale differs from quantization.h's");
+
 namespace {
 
 FrontendState g_frontend;
@@ -15,27 +21,27 @@ bool g_frontend_ready = false;
 FeatureQuantizer g_quantizer;
 
 // The frontend settings of pymicro-features (src/micro_features.cpp there), which
-// produce the features every model of this project is trained on. Window, step
-// and channels come from the manifest (model_settings.h; sketch_config.h checks
-// they are the supported 30 ms / 10 ms / 40); the rest are fixed by the feature
-// definition (the TFLM defaults, with PCAN enabled).
+// produce the features every model of this project is trained on. Every value
+// comes from model_settings.h, generated from the manifest and the feature
+// definition (wakeword.features.TFLM_FRONTEND_TUNING); sketch_config.h checks the
+// window, step and channels are the supported 30 ms / 10 ms / 40.
 void FillFrontendConfig(FrontendConfig* config) {
   FrontendFillConfigWithDefaults(config);  // also sets fields pymicro-features leaves alone
   config->window.size_ms = kWindowMs;
   config->window.step_size_ms = kStepMs;
   config->filterbank.num_channels = kFeatureChannels;
-  config->filterbank.lower_band_limit = 125.0f;
-  config->filterbank.upper_band_limit = 7500.0f;
-  config->noise_reduction.smoothing_bits = 10;
-  config->noise_reduction.even_smoothing = 0.025f;
-  config->noise_reduction.odd_smoothing = 0.06f;
-  config->noise_reduction.min_signal_remaining = 0.05f;
-  config->pcan_gain_control.enable_pcan = 1;
-  config->pcan_gain_control.strength = 0.95f;
-  config->pcan_gain_control.offset = 80.0f;
-  config->pcan_gain_control.gain_bits = 21;
-  config->log_scale.enable_log = 1;
-  config->log_scale.scale_shift = 6;
+  config->filterbank.lower_band_limit = kFrontendLowerBandHz;
+  config->filterbank.upper_band_limit = kFrontendUpperBandHz;
+  config->noise_reduction.smoothing_bits = kFrontendNoiseSmoothingBits;
+  config->noise_reduction.even_smoothing = kFrontendNoiseEvenSmoothing;
+  config->noise_reduction.odd_smoothing = kFrontendNoiseOddSmoothing;
+  config->noise_reduction.min_signal_remaining = kFrontendNoiseMinSignalRemaining;
+  config->pcan_gain_control.enable_pcan = kFrontendPcanEnable;
+  config->pcan_gain_control.strength = kFrontendPcanStrength;
+  config->pcan_gain_control.offset = kFrontendPcanOffset;
+  config->pcan_gain_control.gain_bits = kFrontendPcanGainBits;
+  config->log_scale.enable_log = kFrontendLogEnable;
+  config->log_scale.scale_shift = kFrontendLogScaleShift;
 }
 
 }  // namespace
