@@ -5,7 +5,7 @@ set -euo pipefail
 PACKAGES=(
   python3-venv python3-dev g++ make
   espeak-ng flite festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts sox libsox-fmt-all wamerican
-  libsndfile1 libportaudio2
+  libsndfile1 libportaudio2 pulseaudio pulseaudio-utils libasound2-plugins
   xvfb xauth libgl1 libegl1 libgl1-mesa-dri
   gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import numpy as np
@@ -55,3 +56,38 @@ def peer_bundle():
     from wakeword.peers import microwakeword_bundle
 
     return microwakeword_bundle("alexa")
+
+
+@pytest.fixture
+def live_microphone(tmp_path):
+    """A private PulseAudio daemon (null sink ``vmic_sink``, its monitor remapped as the default
+    source ``vmic``) and the environment that makes PortAudio's default input read from it."""
+    for tool in ("pulseaudio", "pactl", "paplay"):
+        assert shutil.which(tool), f"{tool} is missing: run scripts/system_packages.sh (Debian pulseaudio, " \
+                                   "pulseaudio-utils, libasound2-plugins)"
+    run_dir, home = tmp_path / "run", tmp_path / "home"
+    run_dir.mkdir()
+    home.mkdir()
+    env = dict(os.environ, XDG_RUNTIME_DIR=str(run_dir), HOME=str(home),
+               PULSE_SERVER=f"unix:{run_dir}/pulse/native",
+               PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env.pop("ALSA_CONFIG_PATH", None)
+    daemon = subprocess.Popen(["pulseaudio", "-n", "--daemonize=no", "--exit-idle-time=-1", "--log-target=stderr",
+                               "--load=module-native-protocol-unix", "--load=module-null-sink sink_name=vmic_sink"],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 10
+        while subprocess.run(["pactl", "info"], env=env, capture_output=True).returncode != 0:
+            assert daemon.poll() is None, daemon.stderr.read().decode()[-2000:]
+            assert time.monotonic() < deadline, "PulseAudio did not start"
+            time.sleep(0.1)
+        for command in (["pactl", "load-module", "module-remap-source", "master=vmic_sink.monitor",
+                         "source_name=vmic"], ["pactl", "set-default-source", "vmic"]):
+            subprocess.run(command, env=env, check=True, capture_output=True)
+        yield env
+    finally:
+        daemon.terminate()
+        try:
+            daemon.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            daemon.kill()

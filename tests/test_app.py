@@ -2,8 +2,8 @@
 
 The UI tests run the app in a subprocess (Kivy's global state and pytest's process do
 not mix) under Xvfb, with ``KIVY_NO_ARGS=1`` and a private ``KIVY_HOME``. Its microphone
-is the real PortAudio -> ALSA path fed from a file by ALSA's ``file`` plugin (a private
-HOME holds the ``.asoundrc``). The app's ``--test-script`` mode listens, waits for a
+is the real PortAudio path: a live one in real time (a private PulseAudio daemon whose null
+sink the test speaks into, tests/conftest.py), or ALSA's ``file`` plugin replaying a file. The app's ``--test-script`` mode listens, waits for a
 detection, drags the sensitivity slider with synthetic touches, takes a screenshot and
 writes what the UI showed as JSON.
 """
@@ -16,6 +16,7 @@ import shutil
 import struct
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -218,7 +219,29 @@ def _png_size(path: Path) -> tuple[int, int]:
     return struct.unpack(">II", data[16:24])
 
 
+def _app_command(tmp_path: Path, env: dict, *extra: str) -> tuple[list[str], Path]:
+    out = tmp_path / "result.json"
+    env.update(KIVY_NO_ARGS="1", KIVY_HOME=str(tmp_path / "kivy_home"), KIVY_NO_CONSOLELOG="1",
+               PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+               WAKEWORD_BUNDLE_DIR=str(tmp_path / "no_user_bundles"))
+    cmd = [sys.executable, "-m", "mobile_app.main", "--bundle", "microwakeword:alexa", "--buffer-ms", "30000",
+           "--test-script", str(out), "--timeout", "40", *extra]
+    if shutil.which("xvfb-run"):
+        cmd = ["xvfb-run", "-a", "-s", "-screen 0 1024x1024x24", *cmd]
+    else:                                           # SDL's offscreen driver, when Xvfb is missing
+        env["SDL_VIDEODRIVER"] = "offscreen"
+    return cmd, out
+
+
+def _result(proc_returncode: int, stderr: str, out: Path) -> dict:
+    assert out.is_file(), f"app wrote no result (rc {proc_returncode}):\n{stderr[-4000:]}"
+    result = json.loads(out.read_text())
+    assert proc_returncode == 0 and result["ok"], f"{result}\n{stderr[-3000:]}"
+    return result
+
+
 def _run_app(tmp_path: Path, clip: np.ndarray, *extra: str) -> dict:
+    """The app on a microphone that replays ``clip`` from a file (ALSA's file plugin)."""
     kivy = pytest.importorskip("kivy")
     assert kivy.__version__.startswith("2.3")
     home = tmp_path / "home"
@@ -228,28 +251,42 @@ def _run_app(tmp_path: Path, clip: np.ndarray, *extra: str) -> dict:
     (home / ".asoundrc").write_text(
         f'pcm.wavmic {{ type file  slave.pcm "null"  file "/dev/null"  infile "{raw}"  format "raw" }}\n'
         'pcm.!default { type asym  playback.pcm "null"  capture.pcm "plug:wavmic" }\n')
-    env = dict(os.environ, HOME=str(home), KIVY_NO_ARGS="1", KIVY_HOME=str(tmp_path / "kivy_home"),
-               KIVY_NO_CONSOLELOG="1", PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""),
-               WAKEWORD_BUNDLE_DIR=str(tmp_path / "no_user_bundles"))
+    env = dict(os.environ, HOME=str(home))
     env.pop("ALSA_CONFIG_PATH", None)
-    out = tmp_path / "result.json"
-    cmd = [sys.executable, "-m", "mobile_app.main", "--bundle", "microwakeword:alexa", "--buffer-ms", "30000",
-           "--test-script", str(out), "--timeout", "20", *extra]
-    if shutil.which("xvfb-run"):
-        cmd = ["xvfb-run", "-a", "-s", "-screen 0 1024x1024x24", *cmd]
-    else:                                           # SDL's offscreen driver, when Xvfb is missing
-        env["SDL_VIDEODRIVER"] = "offscreen"
+    cmd, out = _app_command(tmp_path, env, *extra)
     proc = subprocess.run(cmd, env=env, cwd=REPO, capture_output=True, text=True, timeout=90)
-    assert out.is_file(), f"app wrote no result (rc {proc.returncode}):\n{proc.stderr[-4000:]}"
-    result = json.loads(out.read_text())
-    assert proc.returncode == 0 and result["ok"], f"{result}\n{proc.stderr[-3000:]}"
-    return result
+    return _result(proc.returncode, proc.stderr, out)
 
 
-def test_app_detects_from_fake_microphone_and_slider_moves_threshold(tmp_path):
+def _run_app_live(tmp_path: Path, clip: np.ndarray, live_env: dict, *extra: str) -> dict:
+    """The app on a live microphone (the PulseAudio fixture): the clip is spoken into it in real
+    time, again every few seconds (the app may still be starting the first time), until the app has heard it and finished its test run."""
+    kivy = pytest.importorskip("kivy")
+    assert kivy.__version__.startswith("2.3")
+    import soundfile as sf
+
+    wav = tmp_path / "spoken.wav"
+    sf.write(wav, clip, SAMPLE_RATE_HZ, subtype="PCM_16")
+    env = dict(live_env)
+    cmd, out = _app_command(tmp_path, env, *extra)
+    proc = subprocess.Popen(cmd, env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 80
+        while proc.poll() is None and time.monotonic() < deadline:
+            subprocess.run(["paplay", "--device=vmic_sink", str(wav)], env=env, check=True, timeout=30)
+            time.sleep(5.0)  # longer than the app takes to finish after a detection: one detection only
+        _, stderr = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    return _result(proc.returncode, stderr, out)
+
+
+def test_app_detects_from_a_live_microphone_and_slider_moves_threshold(tmp_path, live_microphone):
     clip = alexa_clips(tmp_path, 1)[0]
     shot = tmp_path / "app_screenshot.png"
-    result = _run_app(tmp_path, clip, "--screenshot", str(shot), "--test-target-threshold", "200")
+    result = _run_app_live(tmp_path, clip, live_microphone, "--screenshot", str(shot),
+                           "--test-target-threshold", "200")
 
     # (1) the detection appears in the log widget
     assert result["model"] == "alexa (microWakeWord)"
