@@ -76,9 +76,17 @@ def test_signing_a_wwb_and_packing_a_signed_folder_both_verify(tmp_path, signed_
     load_bundle(archive, trust=keypair[2])
 
 
-def test_resigning_replaces_the_signature(signed_folder, other_keypair):
+def test_resigning_replaces_the_signature(signed_folder, keypair, other_keypair):
+    before = json.loads((signed_folder / SIGNATURE_NAME).read_text())
     sign_bundle(signed_folder, other_keypair[0])
-    load_bundle(signed_folder, trust=other_keypair[2])
+    after = json.loads((signed_folder / SIGNATURE_NAME).read_text())
+    assert after["key_id"] == key_id(load_public_key(other_keypair[1])) != before["key_id"]
+    assert after["signature"] != before["signature"]
+    bundle = load_bundle(signed_folder, trust=other_keypair[2])
+    assert verify_bundle(bundle, other_keypair[2]) == after["key_id"]
+    # the old key no longer verifies it: the signature was replaced, not added
+    with pytest.raises(SignatureError):
+        load_bundle(signed_folder, trust=keypair[2])
 
 
 def flip_byte(path, offset):

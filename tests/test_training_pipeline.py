@@ -1,6 +1,7 @@
 """The whole training pipeline on a tiny config: text -> synthesized data -> teacher -> distilled
 student -> QAT -> int8 streaming bundle, firmware sources and ablation table."""
 
+import dataclasses
 import json
 import subprocess
 from pathlib import Path
@@ -158,19 +159,28 @@ def test_the_cascade_is_chosen_on_the_same_data_and_ships_only_when_it_helps(tin
         assert "points fewer held-out clips" in cascade["why_not"]
 
 
-def test_rerun_uses_the_caches(tiny_run, tmp_path):
-    """Synthesized clips and feature windows are cached by content hash: a rerun skips the data stage work."""
+def test_rerun_uses_the_caches(tiny_run, tmp_path, monkeypatch, capsys):
+    """Synthesized clips and feature windows are cached by content hash: a rerun reads the windows the
+    first run wrote (memory-mapped) and synthesizes, augments and extracts nothing."""
+    import training.synth
+    from training import data as data_module
     from training.config import load_config
-    from training.data import build_windows
 
     out, _ = tiny_run
     config = load_config(out / "tiny.toml")
-    import time
 
-    start = time.monotonic()
-    train, val, stats = build_windows(config, cache_dir=out / "cache")
-    assert time.monotonic() - start < 10
-    assert len(train) > 0 and len(val) > 0 and stats["voices"] >= 2
+    def no_work(*args, **kwargs):
+        raise AssertionError("the rerun did work the cache holds")
+
+    monkeypatch.setattr(training.synth, "run_jobs", no_work)
+    monkeypatch.setattr(data_module, "_run_clips", no_work)
+    train, val, stats = data_module.build_windows(config, cache_dir=out / "cache")
+    assert "data: using cached windows" in capsys.readouterr().out
+    assert isinstance(train.x, np.memmap) and len(train) > 0 and len(val) > 0 and stats["voices"] >= 2
+    # another data seed is another cache entry: it would have to do the work
+    other = dataclasses.replace(config, data=dataclasses.replace(config.data, seed=config.data.seed + 1))
+    with pytest.raises(AssertionError, match="did work the cache holds"):
+        data_module.build_windows(other, cache_dir=out / "cache")
 
 
 def test_reexport_keeps_the_trained_int8_weights(tiny_run):
