@@ -12,7 +12,7 @@ succeeds and ``wakeword.features`` falls back to pymicro-features, which wraps t
 
 from pathlib import Path
 
-from setuptools import Extension, find_packages, setup
+from setuptools import Extension, find_namespace_packages, setup
 
 FRONTEND = Path("csrc/microfrontend")
 LIB = FRONTEND / "tensorflow/lite/experimental/microfrontend/lib"
@@ -25,7 +25,8 @@ SOURCES = ["csrc/wakeword_frontend.cc"] + [
 ]
 
 setup(
-    packages=find_packages(include=["wakeword*", "training*", "evaluation*", "mobile_app*"]) + ["wakeword_datasets"],
+    packages=find_namespace_packages(include=["wakeword*", "training*", "evaluation*", "mobile_app*"])
+    + ["wakeword_datasets"],
     package_dir={"wakeword_datasets": "datasets"},
     ext_modules=[
         Extension(

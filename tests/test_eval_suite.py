@@ -494,3 +494,29 @@ def test_results_page_sets_each_manifest_promise_beside_its_measurement(tiny_fol
     assert cells[2] == f"{100 * point['frr']:.1f}%"
     assert cells[3] == f"{100 * model['conditions']['clean']['frr_at_threshold']:.1f}%"
     assert cells[6] == f"{point['fa_per_hour_in_noise']:.2f}"
+
+
+def test_model_card_states_the_manifest_and_the_measured_figures(tiny_folder, tmp_path, capsys):
+    from evaluation.model_card import main as card_main
+    from wakeword.bundle import open_bundle
+
+    bundle = open_bundle("alexa")
+    point = bundle.manifest.metrics["operating_point"]
+    assert run_cli(tiny_folder, tmp_path / "run", "--bundle", "alexa", "--workers", "1") == 0
+    results = tmp_path / "run" / "results.json"
+    out = tmp_path / "card.md"
+    assert card_main(["--bundle", "alexa", "--results", str(results), "--out", str(out)]) == 0
+    card = out.read_text()
+    assert card.startswith(f"# Model card: alexa {bundle.manifest.version}")
+    assert bundle.manifest.model.sha256 in card
+    assert f"threshold {bundle.manifest.detector.threshold}/256 on the mean of {bundle.manifest.detector.window}" in card
+    assert f"| {100 * point['frr']:.1f}% ({point['positives']} clips" in card       # the promise
+    measured = json.loads(results.read_text())["models"]["alexa"]["conditions"]["clean"]
+    row = next(line for line in card.splitlines() if "| clean |" in line)
+    assert f"| {100 * measured['frr_at_threshold']:.1f}% |" in row                # the measurement
+    assert "## Ablation" in card and "| int8 PTQ (no QAT) |" in card
+    # a run that did not measure this bundle is refused, by name
+    assert run_cli(tiny_folder, tmp_path / "peer_only") == 0
+    assert card_main(["--bundle", "alexa", "--results", str(tmp_path / "peer_only" / "results.json"),
+                      "--out", str(tmp_path / "bad.md")]) == 2
+    assert "no run measured alexa" in capsys.readouterr().err and not (tmp_path / "bad.md").exists()

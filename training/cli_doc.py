@@ -27,6 +27,8 @@ COMMANDS: list[tuple[str, str, str, list[str]]] = [
     ("wakeword-phrase", "check a phrase before training it", "training.phrase:main", []),
     ("wakeword-eval", "the robustness suite", "evaluation.cli:main", []),
     ("wakeword-results", "one results table from several suite runs", "evaluation.results_page:main", []),
+    ("wakeword-card", "the model card of a bundle (manifest, and suite runs that measured it)",
+     "evaluation.model_card:main", []),
     ("wakeword-reexport", "quantize, re-threshold or re-export a trained model", "training.reexport:main", []),
     ("wakeword-budget", "the Nano 33 BLE budget table of a bundle", "training.firmware_budget:main", []),
     ("wakeword-data", "fetch corpora from a local mirror, split, record", "wakeword_datasets.__main__:main", []),
