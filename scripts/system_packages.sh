@@ -7,7 +7,7 @@ PACKAGES=(
   espeak-ng flite festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts sox libsox-fmt-all wamerican
   libsndfile1 libportaudio2 pulseaudio pulseaudio-utils libasound2-plugins
   xvfb xauth libgl1 libegl1 libgl1-mesa-dri
-  gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib
+  gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib qemu-system-arm
 )
 missing=()
 for pkg in "${PACKAGES[@]}"; do

@@ -1,0 +1,150 @@
+// The firmware's audio -> features -> int8 input and detector path on an emulated Cortex-M4F
+// (QEMU mps2-an386, semihosting), against golden data written by the Python engine
+// (golden_data.h, firmware/tools/make_m4_golden.py):
+//   1. the microfrontend (the TFLite Micro sources the sketch uses, configured from
+//      model_settings.h exactly as nano33ble/feature_provider.cpp does) on the test signal, one
+//      10 ms step at a time: every feature value must equal the engine's;
+//   2. the sketch's input quantization (nano33ble/quantization.h) of those features: every int8
+//      value must equal the engine's;
+//   3. every detector vector of tests/vectors through firmware/src/detector.cc.
+// It prints one line per part and exits 0 only when all agree; m4_mark() brackets one feature
+// step for the instruction count (firmware/tools/m4_run.py).
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../nano33ble/quantization.h"
+#include "../src/detector.h"
+#include "model_settings.h"
+#ifndef M4_GOLDEN_HEADER  // another golden file (the test of a mismatch) with -DM4_GOLDEN_HEADER='"path"'
+#define M4_GOLDEN_HEADER "golden_data.h"
+#endif
+#include M4_GOLDEN_HEADER
+#include "tensorflow/lite/experimental/microfrontend/lib/frontend.h"
+#include "tensorflow/lite/experimental/microfrontend/lib/frontend_util.h"
+
+extern "C" void semihost_write0(const char* text);
+
+// A call the instruction counter finds in the trace by its address: id 1 before a measured
+// region, id 2 after it. noinline and a side effect keep every call in the program.
+extern "C" __attribute__((noinline)) void m4_mark(int id) {
+  static volatile int last;
+  last = id;
+}
+
+namespace {
+
+using namespace wakeword_model;
+
+char g_line[160];
+
+void Say(const char* text) { semihost_write0(text); }
+
+bool FrontendMatches(int* frames_done, int* mismatches, int measured_step) {
+  FrontendConfig config;
+  FrontendFillConfigWithDefaults(&config);
+  config.window.size_ms = kWindowMs;
+  config.window.step_size_ms = kStepMs;
+  config.filterbank.num_channels = kFeatureChannels;
+  config.filterbank.lower_band_limit = kFrontendLowerBandHz;
+  config.filterbank.upper_band_limit = kFrontendUpperBandHz;
+  config.noise_reduction.smoothing_bits = kFrontendNoiseSmoothingBits;
+  config.noise_reduction.even_smoothing = kFrontendNoiseEvenSmoothing;
+  config.noise_reduction.odd_smoothing = kFrontendNoiseOddSmoothing;
+  config.noise_reduction.min_signal_remaining = kFrontendNoiseMinSignalRemaining;
+  config.pcan_gain_control.enable_pcan = kFrontendPcanEnable;
+  config.pcan_gain_control.strength = kFrontendPcanStrength;
+  config.pcan_gain_control.offset = kFrontendPcanOffset;
+  config.pcan_gain_control.gain_bits = kFrontendPcanGainBits;
+  config.log_scale.enable_log = kFrontendLogEnable;
+  config.log_scale.scale_shift = kFrontendLogScaleShift;
+  FrontendState state;
+  if (!FrontendPopulateState(&config, &state, kSampleRateHz)) {
+    Say("frontend: FrontendPopulateState failed\n");
+    return false;
+  }
+  wakeword_sketch::FeatureQuantizer quantizer;
+  if (!quantizer.Init(golden::kInputScale, golden::kInputZeroPoint)) {
+    Say("quantization: bad input scale\n");
+    return false;
+  }
+  const int step = kSampleRateHz * kStepMs / 1000;
+  int frame = 0, quantized_mismatches = 0;
+  for (int start = 0; start + step <= golden::kAudioSamples; start += step) {
+    size_t read = 0;
+    const bool measured = frame == measured_step;
+    if (measured) m4_mark(1);
+    const FrontendOutput out = FrontendProcessSamples(&state, golden::kAudio + start, step, &read);
+    if (measured) m4_mark(2);
+    if (out.values == nullptr) continue;  // the first steps only fill the window
+    if (frame >= golden::kFrames || out.size != static_cast<size_t>(golden::kChannels)) {
+      ++*mismatches;
+      break;
+    }
+    for (int c = 0; c < golden::kChannels; ++c) {
+      const int index = frame * golden::kChannels + c;
+      if (out.values[c] != golden::kFeatures[index]) ++*mismatches;
+      if (quantizer.Quantize(out.values[c]) != golden::kQuantized[index]) ++quantized_mismatches;
+    }
+    ++frame;
+  }
+  FrontendFreeStateContents(&state);
+  *frames_done = frame;
+  snprintf(g_line, sizeof g_line, "quantization: %d of %d int8 inputs differ\n", quantized_mismatches,
+           frame * golden::kChannels);
+  Say(g_line);
+  return frame == golden::kFrames && *mismatches == 0 && quantized_mismatches == 0;
+}
+
+bool DetectorMatches() {
+  bool all = true;
+  for (int v = 0; v < golden::kVectors; ++v) {
+    const int keywords = golden::kVectorKeywords[v];
+    wakeword::StreamingDetector detector;
+    if (detector.Init(keywords, golden::kVectorThresholds + v * golden::kMaxKeywords, golden::kVectorWindow[v],
+                      golden::kVectorRefractoryMs[v]) != wakeword::kDetectorOk) {
+      snprintf(g_line, sizeof g_line, "detector: %s: Init refused\n", golden::kVectorNames[v]);
+      Say(g_line);
+      all = false;
+      continue;
+    }
+    int wrong = 0;
+    for (uint32_t s = golden::kVectorFirstStep[v]; s < golden::kVectorFirstStep[v + 1]; ++s) {
+      wakeword::Detection found[golden::kMaxKeywords];
+      const int n = detector.Push(golden::kStepScores + s * golden::kMaxKeywords, golden::kStepTimeMs[s], found,
+                                  golden::kMaxKeywords);
+      if (golden::kStepError[s]) {
+        wrong += n != wakeword::kDetectorTimeNotIncreasing;
+        continue;
+      }
+      const uint32_t first = golden::kStepFirstDetection[s];
+      const int expected = static_cast<int>(golden::kStepFirstDetection[s + 1] - first);
+      if (n != expected) {
+        ++wrong;
+        continue;
+      }
+      for (int d = 0; d < n; ++d) {
+        const uint32_t* want = golden::kDetections + 3 * (first + d);
+        wrong += found[d].keyword != static_cast<int>(want[0]) || found[d].t_ms != want[1] ||
+                 found[d].score != want[2];
+      }
+    }
+    snprintf(g_line, sizeof g_line, "detector: %s: %s\n", golden::kVectorNames[v], wrong ? "DIFFERS" : "equal");
+    Say(g_line);
+    all = all && wrong == 0;
+  }
+  return all;
+}
+
+}  // namespace
+
+int main() {
+  int frames = 0, mismatches = 0;
+  const bool features = FrontendMatches(&frames, &mismatches, /*measured_step=*/60);
+  snprintf(g_line, sizeof g_line, "features: %d frames, %d of %d values differ\n", frames, mismatches,
+           golden::kFrames * golden::kChannels);
+  Say(g_line);
+  const bool detector = DetectorMatches();
+  Say(features && detector ? "PASS: the Cortex-M4 build equals the Python engine\n" : "FAIL\n");
+  return features && detector ? 0 : 1;
+}

@@ -1,0 +1,50 @@
+/* Start-up of a bare-metal Cortex-M4F program on QEMU's mps2-an386 board (no OS, no newlib
+ * crt0): the vector table, a reset handler that enables the FPU, copies .data, zeroes .bss and
+ * calls main, and the two semihosting calls the programs use (write a string, exit with a code;
+ * QEMU's exit status is that code). See ../../docs/firmware.md, "Running on an emulated Cortex-M4". */
+#include <stdint.h>
+
+extern uint32_t __data_load, __data_start, __data_end, __bss_start, __bss_end, __stack_top;
+int main(void);
+void semihost_exit(int code);
+void __libc_init_array(void);
+
+static int semihost_call(int op, void* arg) {
+  register int r0 __asm("r0") = op;
+  register void* r1 __asm("r1") = arg;
+  __asm volatile("bkpt 0xab" : "+r"(r0) : "r"(r1) : "memory");
+  return r0;
+}
+
+void semihost_write0(const char* text) { semihost_call(0x04, (void*)text); }
+
+void semihost_exit(int code) {
+  uint32_t block[2] = {0x20026u /* ADP_Stopped_ApplicationExit */, (uint32_t)code};
+  semihost_call(0x20 /* SYS_EXIT_EXTENDED */, block);
+  for (;;) {
+  }
+}
+
+void Reset_Handler(void) {
+  volatile uint32_t* cpacr = (volatile uint32_t*)0xE000ED88u;
+  *cpacr |= 0xFu << 20; /* CP10, CP11: full access to the FPU */
+  __asm volatile("dsb\n isb");
+  uint32_t* src = &__data_load;
+  for (uint32_t* dst = &__data_start; dst < &__data_end;) *dst++ = *src++;
+  for (uint32_t* dst = &__bss_start; dst < &__bss_end;) *dst++ = 0;
+  __libc_init_array();
+  semihost_exit(main());
+}
+
+/* a fault ends the program with status 99 instead of hanging the emulator */
+void Default_Handler(void) { semihost_exit(99); }
+
+/* newlib's __libc_init_array calls these; nothing to do on this board */
+void _init(void) {}
+void _fini(void) {}
+
+__attribute__((section(".vectors"), used)) const void* const g_vectors[16] = {
+    &__stack_top,           (void*)Reset_Handler,   (void*)Default_Handler, (void*)Default_Handler,
+    (void*)Default_Handler, (void*)Default_Handler, (void*)Default_Handler, 0,
+    0,                      0,                      0,                      (void*)Default_Handler,
+    (void*)Default_Handler, 0,                      (void*)Default_Handler, (void*)Default_Handler};
