@@ -16,8 +16,12 @@ Where the numbers come from
 * MACs: the manifest's ``macs_per_inference`` (convolutions and the dense layer), and
   per second ``macs_per_inference * 100 // stride_frames`` (100 feature frames per
   second, one call every ``stride_frames`` frames), as ``training.cli`` computes it;
-* cycles and CPU load: an estimate, see :data:`CYCLES_PER_MAC`, :data:`CYCLES_PER_NODE`
-  and :data:`FRONTEND_CYCLES_PER_FRAME`; the sketch prints the measured load on the
+* frontend: the instructions one 10 ms feature step executes on an emulated Cortex-M4F
+  (``make -C firmware m4-check``'s program under QEMU with its instruction trace; the same
+  microfrontend sources and settings as the sketch), counted exactly; the CPU load takes one
+  cycle per instruction (a lower bound: loads, branches and multiplies can take more);
+* model cycles and CPU load: an estimate, see :data:`CYCLES_PER_MAC` and :data:`CYCLES_PER_NODE`
+  (the model does not run on the emulated board yet); the sketch prints the measured load on the
   board every 10 s (``stats: cpu=...``), which is what to trust.
 
 Limits: ``budget`` of the training config stored in the manifest when present, else
@@ -113,6 +117,30 @@ def cross_build_core(build_dir: Path | None = None) -> CoreSize:
     return parse_size_totals(result.stdout)
 
 
+def measure_frontend_instructions(build_dir: Path | None = None) -> int:
+    """Instructions of one 10 ms feature step on the emulated Cortex-M4F: ``make -C firmware
+    m4-check``'s program (the microfrontend as the sketch configures it) run under QEMU with the
+    instruction trace (firmware/tools/m4_run.py); raises RuntimeError when it cannot."""
+    for tool in ("make", "arm-none-eabi-g++", "arm-none-eabi-nm", "qemu-system-arm"):
+        if shutil.which(tool) is None:
+            raise RuntimeError(f"{tool} not found (apt-get install gcc-arm-none-eabi qemu-system-arm)")
+    sys.path.insert(0, str(FIRMWARE_DIR / "tools"))
+    try:
+        from m4_run import count_marked
+    finally:
+        sys.path.pop(0)
+    with tempfile.TemporaryDirectory(prefix="fw_m4_") as tmp:
+        target = (Path(build_dir) if build_dir is not None else Path(tmp)).resolve()
+        result = subprocess.run(["make", "-s", "-C", str(FIRMWARE_DIR), str(target / "m4" / "m4_check.elf"),
+                                 f"BUILD_DIR={target}"], capture_output=True, text=True, timeout=600)
+        if result.returncode != 0:
+            raise RuntimeError(f"the Cortex-M4 build failed: {(result.stdout + result.stderr)[-2000:]}")
+        status, output, regions = count_marked(target / "m4" / "m4_check.elf")
+    if status != 0 or len(regions) < 2:
+        raise RuntimeError(f"the Cortex-M4 program failed (status {status}): {output[-500:]}")
+    return regions[1] - regions[0]  # the measured step, less what the marks themselves cost
+
+
 def node_count(model_bytes: bytes) -> int:
     """Operators of the model's main graph (nodes executed per inference)."""
     from wakeword.model import make_interpreter
@@ -124,8 +152,10 @@ def estimate_cycles_per_inference(macs: int, nodes: int) -> int:
     return int(round(macs * CYCLES_PER_MAC + nodes * CYCLES_PER_NODE))
 
 
-def budget_rows(bundle: Bundle, *, core: CoreSize | str, measured_arena: int | str) -> list[Row]:
-    """The table rows; ``core`` and ``measured_arena`` are results or a reason they are missing."""
+def budget_rows(bundle: Bundle, *, core: CoreSize | str, measured_arena: int | str,
+                frontend_instructions: int | str = "not measured") -> list[Row]:
+    """The table rows; ``core``, ``measured_arena`` and ``frontend_instructions`` (one feature step
+    on the emulated Cortex-M4F) are results or a reason they are missing."""
     m = bundle.manifest.model
     f = bundle.manifest.features
     budget, budget_source = budget_for(bundle)
@@ -157,13 +187,19 @@ def budget_rows(bundle: Bundle, *, core: CoreSize | str, measured_arena: int | s
     nodes = node_count(bundle.model_bytes)
     cycles = estimate_cycles_per_inference(macs, nodes)
     model_load = 100.0 * cycles * frames_per_second / m.stride_frames / CLOCK_HZ
-    frontend_load = 100.0 * FRONTEND_CYCLES_PER_FRAME * frames_per_second / CLOCK_HZ
+    if isinstance(frontend_instructions, int):
+        frontend_load = 100.0 * frontend_instructions * frames_per_second / CLOCK_HZ
+        frontend_text = (f"{frontend_load:.2f} % ({frontend_instructions:,} instructions per step, measured on the "
+                         f"emulated Cortex-M4F, x {frames_per_second} steps/s, at one cycle each: a lower bound)")
+    else:
+        frontend_load = 100.0 * FRONTEND_CYCLES_PER_FRAME * frames_per_second / CLOCK_HZ
+        frontend_text = (f"{frontend_load:.2f} % (estimate: {FRONTEND_CYCLES_PER_FRAME:,} cycles x {frames_per_second} "
+                         f"frames/s; not measured: {frontend_instructions})")
     rows.append(Row("cycles per inference (estimate)",
                     f"{cycles:,} ({macs:,} MACs x {CYCLES_PER_MAC:g} + {nodes} nodes x {CYCLES_PER_NODE:,}) "
                     f"= {1e6 * cycles / CLOCK_HZ:.0f} us at 64 MHz"))
     rows.append(Row("model CPU load (estimate)", f"{model_load:.2f} %"))
-    rows.append(Row("frontend CPU load (estimate)",
-                    f"{frontend_load:.2f} % ({FRONTEND_CYCLES_PER_FRAME:,} cycles x {frames_per_second} frames/s)"))
+    rows.append(Row("frontend CPU load", frontend_text))
     total = model_load + frontend_load
     rows.append(Row("total CPU load (estimate)", f"{total:.2f} %", f"<= {MAX_CPU_LOAD_PERCENT:g} %",
                     "PASS" if total <= MAX_CPU_LOAD_PERCENT else "FAIL"))
@@ -184,6 +220,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     add_bundle_options(parser, help_text="bundle folder, .wwb file or built-in name (required)")
     parser.add_argument("--no-cross", action="store_true", help="skip the cross build of the firmware core")
     parser.add_argument("--no-measure", action="store_true", help="skip re-measuring the TFLM arena")
+    parser.add_argument("--no-m4", action="store_true",
+                        help="skip counting the frontend's instructions on the emulated Cortex-M4F (QEMU)")
     parser.add_argument("--build-dir", type=Path, default=None,
                         help="build folder for make -C firmware cross (default: a temporary one)")
     args = parser.parse_args(argv)
@@ -208,7 +246,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         except (ImportError, WakewordError) as exc:
             measured = str(exc)
 
-    rows = budget_rows(bundle, core=core, measured_arena=measured)
+    frontend: int | str = "--no-m4"
+    if not args.no_m4:
+        try:
+            frontend = measure_frontend_instructions(args.build_dir)
+        except (RuntimeError, OSError, subprocess.TimeoutExpired) as exc:
+            frontend = str(exc).splitlines()[0]
+    rows = budget_rows(bundle, core=core, measured_arena=measured, frontend_instructions=frontend)
     print(f"Budget of {bundle.manifest.name} {bundle.manifest.version} ({bundle.source}) "
           f"on the Arduino Nano 33 BLE (nRF52840, Cortex-M4F {CLOCK_HZ // 1_000_000} MHz):\n")
     print(format_table(rows))
