@@ -27,9 +27,9 @@ from typing import Callable, Protocol
 
 import numpy as np
 
+from wakeword.dsp import SAMPLE_RATE_HZ
 from wakeword.errors import AudioError, ConfigError
 
-SAMPLE_RATE_HZ = 16000
 QUIET_DBFS = -40.0
 CLIP_LEVEL = 32767
 

@@ -177,13 +177,11 @@ def render(bundle: Bundle, runs: Sequence[tuple[str, dict]] = ()) -> str:
 @command
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="wakeword-card", description=__doc__.splitlines()[0])
-    add_bundle_options(parser, help_text="bundle folder, .wwb file or built-in name (required)")
+    add_bundle_options(parser)
     parser.add_argument("--results", nargs="*", default=[], type=Path, metavar="JSON",
                         help="results.json of wakeword-eval runs that measured this bundle")
     parser.add_argument("--out", type=Path, required=True, help="markdown file to write")
     args = parser.parse_args(argv)
-    if args.bundle is None:
-        parser.error("--bundle is required")
     bundle = open_bundle(args.bundle, allow_unsigned=args.allow_unsigned, trusted_key_files=tuple(args.trusted_key))
     runs = []
     for path in args.results:

@@ -72,16 +72,25 @@ def _minor_percent(value: float, _position=None) -> str:
 
 
 def write_figures(results: dict, out: Path) -> list[Path]:
+    """Every figure of a suite run: DET curves per condition, score histograms per model, FRR
+    against SNR per noise type. Returns the files written."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    by_noise = _noise_conditions(results)
+    return (_det_figures(results, out, plt, colors) + _score_figures(results, out, plt, colors, by_noise)
+            + _snr_figures(results, out, plt, colors, by_noise))
+
+
+def _det_figures(results: dict, out: Path, plt, colors) -> list[Path]:
+    """One DET plot per condition (every model, its manifest threshold marked)."""
     from matplotlib.ticker import FuncFormatter
 
     paths: list[Path] = []
     models = results["models"]
-    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-
     for condition in results["conditions"] + results.get("pooled_conditions", []):
         name = condition["name"]
         targets = results["settings"]["fa_per_hour_targets"]
@@ -129,7 +138,13 @@ def write_figures(results: dict, out: Path) -> list[Path]:
         plt.close(fig)
         paths.append(path)
 
-    by_noise = _noise_conditions(results)
+    return paths
+
+
+def _score_figures(results: dict, out: Path, plt, colors, by_noise: dict) -> list[Path]:
+    """Per model: histograms of the positives' peaks and of the negatives' window means."""
+    paths: list[Path] = []
+    models = results["models"]
     shown = ["clean"] + (["reverb"] if any(c["name"] == "reverb" for c in results["conditions"]) else [])
     for conds in by_noise.values():
         dry = sorted((c for c in conds if not c["reverb"]), key=lambda c: -c["snr_db"])
@@ -159,6 +174,13 @@ def write_figures(results: dict, out: Path) -> list[Path]:
         plt.close(fig)
         paths.append(path)
 
+    return paths
+
+
+def _snr_figures(results: dict, out: Path, plt, colors, by_noise: dict) -> list[Path]:
+    """Per noise type: FRR at the manifest threshold against SNR, dry and reverberant."""
+    paths: list[Path] = []
+    models = results["models"]
     for noise, conds in by_noise.items():
         fig, ax = plt.subplots(figsize=(6.5, 4.5))
         for i, (model, info) in enumerate(models.items()):

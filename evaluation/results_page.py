@@ -33,9 +33,13 @@ from .report import condition_results
 
 def _load(path: Path) -> dict:
     try:
-        return json.loads(Path(path).read_text())
+        results = json.loads(Path(path).read_text())
     except (OSError, ValueError) as exc:
         raise EvaluationError(f"{path}: not a readable results.json ({exc})") from exc
+    if not (isinstance(results, dict) and isinstance(results.get("models"), dict)
+            and isinstance(results.get("settings"), dict) and isinstance(results.get("inputs"), dict)):
+        raise EvaluationError(f"{path}: not a results.json of wakeword-eval (no settings, inputs and models)")
+    return results
 
 
 def _spread(values: Sequence[float | None], *, percent: bool = True, digits: int = 1) -> str:
@@ -177,13 +181,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--note", action="append", default=[], help="a line under the title (repeatable)")
     parser.add_argument("--snr", type=float, default=10.0, help="the SNR of the pooled noise column (default 10)")
     args = parser.parse_args(argv)
-    try:
-        results = [_load(path) for path in args.results]
-        page = render(results, sources=[str(p) for p in args.results], title=args.title, notes=args.note,
-                      snr_db=args.snr)
-    except (EvaluationError, KeyError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    results = [_load(path) for path in args.results]
+    page = render(results, sources=[str(p) for p in args.results], title=args.title, notes=args.note,
+                  snr_db=args.snr)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(page)
     print(f"wrote {args.out}")

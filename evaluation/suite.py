@@ -57,9 +57,9 @@ PEER_FAMILIES = ("microwakeword",)
 
 
 def load_peer(spec: str) -> Bundle:
-    """A peer model as a Bundle: ``microwakeword:NAME``."""
-    family, _, name = spec.partition(":")
-    if family not in PEER_FAMILIES or not name:
+    """A peer model as a Bundle (``--peer microwakeword:NAME``): :func:`wakeword.bundle.open_bundle`
+    resolves it like any bundle name; a spec that names no peer family is refused here."""
+    if spec.split(":", 1)[0] not in PEER_FAMILIES or ":" not in spec or not spec.split(":", 1)[1]:
         raise EvaluationError(f"peer {spec!r}: expected FAMILY:NAME with FAMILY one of {', '.join(PEER_FAMILIES)}")
     return open_bundle(spec)
 

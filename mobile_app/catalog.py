@@ -29,10 +29,11 @@ class ModelChoice:
     ref: str
     kind: str
 
-    def load(self, *, allow_unsigned: bool = False) -> Bundle:
-        """The bundle (a peer model, or one whose signature must verify with a trusted key unless
-        ``allow_unsigned``), by :func:`wakeword.bundle.open_bundle` like everywhere else."""
-        return open_bundle(self.ref, allow_unsigned=allow_unsigned)
+    def load(self, *, allow_unsigned: bool = False, trusted_key_files: tuple = ()) -> Bundle:
+        """The bundle (a peer model, or one whose signature must verify with a trusted key, the
+        release keys or ``trusted_key_files``, unless ``allow_unsigned``), by
+        :func:`wakeword.bundle.open_bundle` like everywhere else."""
+        return open_bundle(self.ref, allow_unsigned=allow_unsigned, trusted_key_files=trusted_key_files)
 
 
 def default_user_dir() -> Path:

@@ -348,7 +348,8 @@ class WakewordApp(App):
         was_listening = self.listening
         self.stop_listening()
         try:
-            bundle = choice.load(allow_unsigned=self.options.allow_unsigned)
+            bundle = choice.load(allow_unsigned=self.options.allow_unsigned,
+                                 trusted_key_files=tuple(getattr(self.options, "trusted_key", ()) or ()))
             # a bundle with a verifier runs as a cascade here (the phone's second stage)
             engine = Engine(bundle, history_size=4000, cascade=bundle.manifest.verifier is not None)
         except WakewordError as exc:

@@ -9,6 +9,8 @@ import os
 
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="wakeword-app", description="Wake word detection app (Kivy).")
+    p.add_argument("--trusted-key", action="append", default=[], metavar="PUB",
+                   help="also trust this public key (besides the release keys and ~/.config/wakeword/trusted_keys)")
     p.add_argument("--allow-unsigned", action="store_true",
                    help="also load bundles without a signature (your own freshly trained ones)")
     p.add_argument("--bundle", default=os.environ.get("WAKEWORD_APP_BUNDLE"),

@@ -189,7 +189,8 @@ def test_reexport_keeps_the_trained_int8_weights(tiny_run):
     from training.reexport import int8_weights, reexport
 
     out, result = tiny_run
-    report = reexport(Path(result["bundle"]), out / "tiny.toml", out / "reexported", out / "cache")
+    report = reexport(Path(result["bundle"]), out / "tiny.toml", out / "reexported", out / "cache",
+                      allow_unsigned=True)
     source, again = load_bundle(result["bundle"]), load_bundle(out / "reexported")
     assert report["weights_identical_ops"] == report["weight_ops"] == len(int8_weights(source.model_bytes))
     for a, b in zip(int8_weights(source.model_bytes), int8_weights(again.model_bytes)):
@@ -205,7 +206,8 @@ def test_reexport_can_keep_the_model_and_choose_only_the_threshold(tiny_run):
     out, result = tiny_run
     stricter = out / "stricter.toml"
     stricter.write_text((out / "tiny.toml").read_text() + "\n[export]\nnoise_target_fa_per_hour = 0.0\n")
-    report = reexport(Path(result["bundle"]), stricter, out / "kept", out / "cache", keep_model=True)
+    report = reexport(Path(result["bundle"]), stricter, out / "kept", out / "cache", keep_model=True,
+                      allow_unsigned=True)
     source, kept = load_bundle(result["bundle"]), load_bundle(out / "kept")
     assert report["keep_model"] and kept.model_bytes == source.model_bytes
     assert report["score_max_abs_diff"] == 0
@@ -235,7 +237,8 @@ def test_reexport_chooses_the_cascade_again_for_the_new_first_stage(tiny_run):
                 extra_files={"verifier.tflite": teacher})
     shorter = out / "window8.toml"
     shorter.write_text((out / "tiny.toml").read_text() + "\n[export]\nwindows = [8]\n")
-    report = reexport(out / "with_verifier", shorter, out / "window8", out / "cache", keep_model=True)
+    report = reexport(out / "with_verifier", shorter, out / "window8", out / "cache", keep_model=True,
+                      allow_unsigned=True)
     again = load_bundle(out / "window8")
     cascade = again.manifest.metrics["cascade"]
     assert again.manifest.detector.window == 8 and cascade["first_stage_alone"]["window"] == 8
@@ -257,7 +260,7 @@ def test_the_threshold_needs_no_real_recording_of_the_keyword(tiny_run):
     blind = out / "blind.toml"
     blind.write_text((out / "tiny.toml").read_text().replace('positives_dirs = ["eval_pos"]\n', ""))
     assert "eval_pos" not in blind.read_text()
-    reexport(Path(result["bundle"]), blind, out / "blind", out / "cache", keep_model=True)
+    reexport(Path(result["bundle"]), blind, out / "blind", out / "cache", keep_model=True, allow_unsigned=True)
     source, again = load_bundle(result["bundle"]), load_bundle(out / "blind")
     assert again.manifest.detector == source.manifest.detector
     point = again.manifest.metrics["operating_point"]

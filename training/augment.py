@@ -564,8 +564,8 @@ class AugmentConfig:
     noise_step_ramp_ms_range: tuple[float, float] = (5.0, 200.0)
     #: share of noisy clips that also get knocks and clinks (:func:`clatter_noise`) on top of the
     #: background noise, at an SNR from ``clatter_snr_db_range`` (the knocks' power over the whole clip).
-    #: Off by default: it helped alexa in noise, and made computer and jarvis (keywords that open on a
-    #: burst) worse
+    #: The recipe uses 0.3 (training.config.RECIPE_AUGMENT; 0 is this class's own default): it helped
+    #: alexa in noise; in single runs it made computer and jarvis (keywords that open on a burst) worse
     clatter_probability: float = 0.0
     #: see clatter_probability
     clatter_snr_db_range: tuple[float, float] = (5.0, 25.0)

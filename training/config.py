@@ -87,9 +87,10 @@ class DataConfig:
     #: folders (or files) of real speech without the phrase: negative windows, hard negatives, and the
     #: speakers keyword clips are spliced from
     real_speech_dirs: tuple[str, ...] = ()
-    #: folders (or single audio files) of background noise and of room impulse responses
+    #: folders (or single audio files) of background noise: augmentation, hard negatives, and the
+    #: threshold's check in noise
     noise_dirs: tuple[str, ...] = ()
-    #: see noise_dirs
+    #: folders (or single audio files) of measured room impulse responses: reverberation
     rir_dirs: tuple[str, ...] = ()
     #: negative windows are cut from the real speech every this many ms
     real_speech_window_hop_ms: int = 250
@@ -211,7 +212,8 @@ class DistillConfig:
 
 @dataclass(frozen=True)
 class PruneConfig:
-    #: magnitude pruning of the student after QAT (it leaves the flatbuffer dense: no bytes saved yet)
+    #: magnitude pruning of the distilled student, before QAT (it leaves the flatbuffer dense: no bytes
+    #: saved yet)
     enabled: bool = False
     #: share of weights set to zero at the end
     final_sparsity: float = 0.5
@@ -397,7 +399,9 @@ class EvalConfig:
 @dataclass(frozen=True)
 class TrainConfig:
     keyword: KeywordConfig
-    #: tf.distribute strategy of the training steps: "auto", "none" or "mirrored" (see the module docstring)
+    #: tf.distribute strategy of the training steps: "auto" mirrors over the GPUs when there are
+    #: several, "mirrored" always mirrors (over CPUs without GPUs), "none" never; batch_size stays the
+    #: global batch
     distribute: Literal["auto", "none", "mirrored"] = "auto"
     data: DataConfig = field(default_factory=DataConfig)
     augment: AugmentConfig = field(default_factory=lambda: RECIPE_AUGMENT)

@@ -73,7 +73,8 @@ def _type_name(hint: Any) -> str:
         return "[" + ", ".join(_type_name(a) for a in args) + "]"
     if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
         return " or ".join("none" if a is type(None) else _type_name(a) for a in args)
-    return {str: "string", int: "integer", float: "float", bool: "boolean"}.get(hint, getattr(hint, "__name__", str(hint)))
+    names = {str: "string", int: "integer", float: "float", bool: "boolean"}
+    return names.get(hint, getattr(hint, "__name__", str(hint)))
 
 
 def _toml_value(value: Any) -> str:
@@ -89,7 +90,9 @@ def _toml_value(value: Any) -> str:
 
 
 def _escape(text: str) -> str:
-    return text.replace("|", "\\|")
+    """Markdown table text: Sphinx roles (:func:`x`) become code spans, pipes are escaped."""
+    text = re.sub(r":(?:func|class|mod|data|meth|attr):`~?([^`]+)`", r"`\1`", text)
+    return text.replace("``", "`").replace("|", "\\|")
 
 
 def tables(cls: type = TrainConfig, recipe: Any = None, prefix: str = "") -> list[tuple[str, type, list[dict]]]:

@@ -81,14 +81,14 @@ def noisy_stream_frames(files: list[Path], noises: list[np.ndarray], *, snr_db: 
                         desc: str = "negatives in noise") -> tuple[np.ndarray, float]:
     """Feature frames of ``files`` played back to back ``passes`` times, each file with its
     ``context_ms`` of silence after it mixed with a random stretch of a random noise of ``noises`` at
-    ``snr_db`` (active speech power over noise power, :func:`training.augment.mix_at_snr`: the
+    ``snr_db`` (active speech power over noise power, :func:`wakeword.dsp.mix_at_snr`: the
     training's own definition), and the hours played. A silent file is played as it is.
 
     ``max_hours`` caps the hours of each pass (as :func:`stream_frames` caps its one pass).
     """
     from wakeword.errors import AudioError
 
-    from .augment import mix_at_snr
+    from wakeword.dsp import mix_at_snr
 
     if not noises:
         raise ValueError("noisy_stream_frames needs at least one noise")

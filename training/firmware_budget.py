@@ -217,7 +217,7 @@ def format_table(rows: Sequence[Row]) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="wakeword-budget",
                                      description="Print the Nano 33 BLE budget table of a bundle.")
-    add_bundle_options(parser, help_text="bundle folder, .wwb file or built-in name (required)")
+    add_bundle_options(parser)
     parser.add_argument("--no-cross", action="store_true", help="skip the cross build of the firmware core")
     parser.add_argument("--no-measure", action="store_true", help="skip re-measuring the TFLM arena")
     parser.add_argument("--no-m4", action="store_true",
@@ -225,8 +225,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--build-dir", type=Path, default=None,
                         help="build folder for make -C firmware cross (default: a temporary one)")
     args = parser.parse_args(argv)
-    if args.bundle is None:
-        parser.error("--bundle is required")
     bundle = open_bundle(args.bundle, allow_unsigned=args.allow_unsigned, trusted_key_files=tuple(args.trusted_key))
     m = bundle.manifest.model
 

@@ -1,7 +1,7 @@
 """The training pipeline as stages, each a function of what the stages before it made.
 
     check -> data -> teacher -> hard negatives (-> teacher on) -> more teachers -> distilled student
-    -> QAT (-> pruning) -> export (int8 streaming, arena, budget) -> evaluation (operating point of
+    (-> pruning) -> QAT -> export (int8 streaming, arena, budget) -> evaluation (operating point of
     every variant) -> bundle (+ cascade, firmware sources, ablation table)
 
 :func:`run` only wires them: each stage reads the :class:`Run` (config, folders, seeds, the
@@ -74,8 +74,8 @@ class Run:
 
     def can_train_beside(self) -> bool:
         """A second process may train a model beside this one (two or more cores, one device)."""
-        return (self.config.data.workers >= 2 and (os.cpu_count() or 1) >= 2
-                and self.strategy.num_replicas_in_sync == 1)
+        replicas = 1 if self.strategy is None else self.strategy.num_replicas_in_sync
+        return self.config.data.workers >= 2 and (os.cpu_count() or 1) >= 2 and replicas == 1
 
     def train_beside(self, arch, step, *, seed: int, name: str):
         """:func:`training.train.train_float` on the current windows in a second process (log: RUN/NAME.log)."""

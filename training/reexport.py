@@ -27,8 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
-from wakeword.bundle import Bundle, load_bundle, save_bundle, sha256_hex
-from wakeword.command import command
+from wakeword.bundle import Bundle, open_bundle, save_bundle, sha256_hex
+from wakeword.command import add_bundle_options, command
 from wakeword.errors import WakewordError
 from wakeword.model import make_interpreter
 
@@ -105,10 +105,12 @@ def int8_weights(model_bytes: bytes) -> list[np.ndarray]:
     return [interpreter.get_tensor(int(op["inputs"][1])) for op in _weight_ops(interpreter)]
 
 
-def _source_bundle(path: Path, config, arch) -> Bundle:
-    """A bundle, or a bare streaming ``.tflite`` of a run's ``variants/`` (manifest fields from the config)."""
+def _source_bundle(path: Path, config, arch, *, allow_unsigned: bool = False,
+                   trusted_key_files: tuple = ()) -> Bundle:
+    """A bundle (loaded like everywhere else: :func:`wakeword.bundle.open_bundle`), or a bare streaming
+    ``.tflite`` of a run's ``variants/`` (manifest fields from the config)."""
     if path.suffix != ".tflite":
-        return load_bundle(path, trust=None)
+        return open_bundle(path, allow_unsigned=allow_unsigned, trusted_key_files=trusted_key_files)
     model_bytes = path.read_bytes()
     manifest = export.build_manifest(
         model_bytes, name=config.keyword.name, version=config.keyword.version, keywords=(config.keyword.name,),
@@ -135,7 +137,7 @@ def _cascade_again(config, source: Bundle, *, new_bundle_streams: dict, inputs, 
 
 
 def reexport(bundle_path: Path, config_path: Path, out_dir: Path, cache_dir: Path, *, arch_name: str = "student",
-             keep_model: bool = False) -> dict:
+             keep_model: bool = False, allow_unsigned: bool = False, trusted_key_files: tuple = ()) -> dict:
     """Convert ``bundle_path`` (a bundle, or a float/int8 ``.tflite`` from a run's ``variants/``) again.
 
     arch_name : "student" or "teacher": which architecture of the config the model has.
@@ -146,7 +148,8 @@ def reexport(bundle_path: Path, config_path: Path, out_dir: Path, cache_dir: Pat
     if arch_name not in ("student", "teacher"):
         raise WakewordError(f"arch must be 'student' or 'teacher', not {arch_name!r}")
     arch = getattr(config, arch_name)
-    source = _source_bundle(Path(bundle_path), config, arch)
+    source = _source_bundle(Path(bundle_path), config, arch, allow_unsigned=allow_unsigned,
+                            trusted_key_files=trusted_key_files)
     if source.manifest.model.kind != "streaming":
         raise WakewordError(f"{bundle_path}: only streaming TCN bundles can be re-exported")
     if keep_model:
@@ -223,7 +226,7 @@ def reexport(bundle_path: Path, config_path: Path, out_dir: Path, cache_dir: Pat
 @command
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="wakeword-reexport", description=__doc__.splitlines()[0])
-    parser.add_argument("bundle", type=Path)
+    parser.add_argument("bundle", type=Path, help="a bundle (folder or .wwb), or a model.tflite of a run's variants/")
     parser.add_argument("config", type=Path, help="the training config the bundle was trained with")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--cache", type=Path, default=Path("cache"))
@@ -231,8 +234,10 @@ def main(argv=None) -> int:
                         help="the config's architecture the model has (default student)")
     parser.add_argument("--keep-model", action="store_true",
                         help="keep the bundle's int8 model bytes; only choose the operating point again")
+    add_bundle_options(parser, bundle=False)
     args = parser.parse_args(argv)
-    reexport(args.bundle, args.config, args.out, args.cache, arch_name=args.arch, keep_model=args.keep_model)
+    reexport(args.bundle, args.config, args.out, args.cache, arch_name=args.arch, keep_model=args.keep_model,
+             allow_unsigned=args.allow_unsigned, trusted_key_files=tuple(args.trusted_key))
     return 0
 
 

@@ -65,9 +65,9 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from wakeword.dsp import SAMPLE_RATE_HZ
 from wakeword.errors import AudioError, ConfigError
 
-SAMPLE_RATE_HZ = 16000
 ENGINES = ("espeak-ng", "flite", "festival", "kokoro")
 #: engines with a handful of voices: every voice is used, with many rate/pitch variants each
 FEW_VOICE_ENGINES = ("flite", "festival")

@@ -19,7 +19,10 @@ DEFAULT_BUNDLE = "alexa"
 
 def _load(args: argparse.Namespace) -> Bundle:
     """The bundle named by ``args.bundle``: a peer model, or a bundle whose signature is verified."""
-    bundle = getattr(args, "bundle_positional", None) or args.bundle
+    positional = getattr(args, "bundle_positional", None)
+    if positional and args.bundle not in (None, DEFAULT_BUNDLE, positional):
+        raise WakewordError(f"two bundles named: {positional!r} and --bundle {args.bundle!r}; give one")
+    bundle = positional or args.bundle
     if bundle is None:
         raise WakewordError("no bundle given: --bundle NAME|PATH")
     return open_bundle(bundle, allow_unsigned=args.allow_unsigned, trusted_key_files=tuple(args.trusted_key))

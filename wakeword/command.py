@@ -48,7 +48,7 @@ def add_bundle_options(parser: argparse.ArgumentParser, *, bundle: bool = True, 
     if bundle:
         from .bundle import builtin_names
 
-        parser.add_argument("--bundle", default=default, required=default is None and help_text is None,
+        parser.add_argument("--bundle", default=default, required=default is None,
                             help=help_text or f"bundle folder, .wwb file, built-in name "
                             f"({', '.join(builtin_names()) or 'none'}) or microwakeword:NAME")
     parser.add_argument("--allow-unsigned", action="store_true",
