@@ -38,7 +38,7 @@ docs: setup
 	$(VENV)/bin/mkdocs build --strict --quiet
 
 firmware-check: setup
-	$(MAKE) -C firmware check
+	$(MAKE) -C firmware -j2 check
 	$(PY) -m training.firmware_budget --bundle wakeword/bundles/alexa
 
 bench: setup

@@ -43,20 +43,28 @@ def test_golden_data_is_what_the_python_engine_gives_today():
 def test_a_difference_from_the_python_engine_fails_and_is_named(tmp_path):
     _tools()
     golden = (FIRMWARE / "m4" / "golden_data.h").read_text()
-    # one feature value one step off, and one detection of a vector at another time
+    # one feature value one step off, one model score, and one detection of a vector at another time
     features = re.search(r"kFeatures\[\d+\] = \{\n  (\d+)", golden)
     changed = golden[:features.start(1)] + str(int(features.group(1)) + 1) + golden[features.end(1):]
+    scores = re.search(r"kScores\[\d+\] = \{\n  (\d+)", changed)
+    changed = changed[:scores.start(1)] + str((int(scores.group(1)) + 1) % 256) + changed[scores.end(1):]
     detections = re.search(r"kDetections\[\d+\] = \{\n  (\d+), (\d+)", changed)
     changed = changed[:detections.start(2)] + str(int(detections.group(2)) + 1) + changed[detections.end(2):]
     bad = tmp_path / "golden_bad.h"
     bad.write_text(changed)
-    build = tmp_path / "build"
-    result = subprocess.run(["make", "-s", "-C", str(FIRMWARE), str(build / "m4" / "m4_check.elf"), f"BUILD_DIR={build}",
-                             f'M4_DEFINES=-DM4_GOLDEN_HEADER=\\"{bad}\\"'], capture_output=True, text=True, timeout=600)
+    # a variant of the program with these golden data, beside the real one (every other object shared)
+    elf = FIRMWARE / "build" / "m4" / "m4_check_bad.elf"
+    result = subprocess.run(["make", "-s", "-j2", "-C", str(FIRMWARE), "build/m4/m4_check_bad.elf", "M4_TAG=_bad",
+                             f'M4_DEFINES=-DM4_GOLDEN_HEADER=\\"{bad}\\"'], capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stderr[-2000:]
-    status, output = m4_run.run(build / "m4" / "m4_check.elf")
+    try:
+        status, output = m4_run.run(elf)
+    finally:
+        elf.unlink(missing_ok=True)
+        (FIRMWARE / "build" / "m4" / "o" / "m4_check_bad.o").unlink(missing_ok=True)
     assert status == 1, output
     assert "features: 148 frames, 1 of 5920 values differ" in output
+    assert "model: 49 calls, 1 of 49 scores differ" in output
     assert "DIFFERS" in output and output.rstrip().endswith("FAIL")
 
 

@@ -117,11 +117,51 @@ def cross_build_core(build_dir: Path | None = None) -> CoreSize:
     return parse_size_totals(result.stdout)
 
 
-def measure_frontend_instructions(build_dir: Path | None = None) -> int:
-    """Instructions of one 10 ms feature step on the emulated Cortex-M4F: ``make -C firmware
-    m4-check``'s program (the microfrontend as the sketch configures it) run under QEMU with the
-    instruction trace (firmware/tools/m4_run.py); raises RuntimeError when it cannot."""
-    for tool in ("make", "arm-none-eabi-g++", "arm-none-eabi-nm", "qemu-system-arm"):
+@dataclass
+class M4Measurement:
+    """What the emulated Cortex-M4F program measured (firmware/m4, QEMU mps2-an386)."""
+
+    frontend_instructions: int        # one 10 ms feature step
+    model_instructions: int           # one model call, CMSIS-NN kernels
+    model_instructions_reference: int  # the same call with TFLite Micro's reference kernels
+    flash_bytes: int                  # text + rodata + data of the program, less its golden test data
+    ram_bytes: int                    # data + bss (the tensor arena included), less the heap
+
+
+def _is_built_in(bundle: Bundle) -> bool:
+    """Whether ``bundle``'s model is the built-in model of firmware/generated (what the emulated
+    program runs)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_m4_golden", FIRMWARE_DIR / "tools" / "make_m4_golden.py")
+    module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+        return module.built_in_model() == bundle.model_bytes
+    except (OSError, ValueError):
+        return False
+
+
+def _elf_memory(elf: Path) -> tuple[int, int]:
+    """(flash, RAM) of a linked program without its golden test data (symbols golden::*) and heap."""
+    sections = {}
+    for line in subprocess.run(["arm-none-eabi-size", "-A", str(elf)], check=True, capture_output=True,
+                               text=True).stdout.splitlines()[2:]:
+        parts = line.split()
+        if len(parts) >= 2 and parts[1].isdigit():
+            sections[parts[0]] = int(parts[1])
+    symbols = subprocess.run(["arm-none-eabi-nm", "-S", "-C", str(elf)], check=True, capture_output=True,
+                             text=True).stdout.splitlines()
+    golden = sum(int(line.split()[1], 16) for line in symbols if " golden::" in line and len(line.split()) >= 4)
+    flash = sections.get(".text", 0) + sections.get(".ARM.exidx", 0) + sections.get(".data", 0) - golden
+    return flash, sections.get(".data", 0) + sections.get(".bss", 0)
+
+
+def measure_on_m4(build_dir: Path | None = None) -> M4Measurement:
+    """Build ``make -C firmware m4-check``'s programs (CMSIS-NN and reference kernels) and run them
+    under QEMU with the instruction trace (firmware/tools/m4_run.py): the instructions of one feature
+    step and of one model call, and the program's memory. Raises RuntimeError when it cannot."""
+    for tool in ("make", "arm-none-eabi-g++", "arm-none-eabi-nm", "arm-none-eabi-size", "qemu-system-arm"):
         if shutil.which(tool) is None:
             raise RuntimeError(f"{tool} not found (apt-get install gcc-arm-none-eabi qemu-system-arm)")
     sys.path.insert(0, str(FIRMWARE_DIR / "tools"))
@@ -129,16 +169,21 @@ def measure_frontend_instructions(build_dir: Path | None = None) -> int:
         from m4_run import count_marked
     finally:
         sys.path.pop(0)
-    with tempfile.TemporaryDirectory(prefix="fw_m4_") as tmp:
-        target = (Path(build_dir) if build_dir is not None else Path(tmp)).resolve()
-        result = subprocess.run(["make", "-s", "-C", str(FIRMWARE_DIR), str(target / "m4" / "m4_check.elf"),
-                                 f"BUILD_DIR={target}"], capture_output=True, text=True, timeout=600)
-        if result.returncode != 0:
-            raise RuntimeError(f"the Cortex-M4 build failed: {(result.stdout + result.stderr)[-2000:]}")
-        status, output, regions = count_marked(target / "m4" / "m4_check.elf")
-    if status != 0 or len(regions) < 2:
-        raise RuntimeError(f"the Cortex-M4 program failed (status {status}): {output[-500:]}")
-    return regions[1] - regions[0]  # the measured step, less what the marks themselves cost
+    target = (Path(build_dir) if build_dir is not None else FIRMWARE_DIR / "build").resolve()
+    elfs = [target / "m4" / "m4_measure.elf", target / "m4" / "m4_measure_ref.elf"]
+    result = subprocess.run(["make", "-s", "-j2", "-C", str(FIRMWARE_DIR), *map(str, elfs), f"BUILD_DIR={target}"],
+                            capture_output=True, text=True, timeout=900)
+    if result.returncode != 0:
+        raise RuntimeError(f"the Cortex-M4 build failed: {(result.stdout + result.stderr)[-2000:]}")
+    counts = []
+    for elf in elfs:
+        status, output, regions = count_marked(elf)
+        if status != 0 or len(regions) < 3:
+            raise RuntimeError(f"{elf.name} failed (status {status}): {output[-500:]}")
+        counts.append([n - regions[0] for n in regions[1:3]])  # less what the marks themselves cost
+    flash, ram = _elf_memory(elfs[0])
+    return M4Measurement(frontend_instructions=counts[0][0], model_instructions=counts[0][1],
+                         model_instructions_reference=counts[1][1], flash_bytes=flash, ram_bytes=ram)
 
 
 def node_count(model_bytes: bytes) -> int:
@@ -153,9 +198,9 @@ def estimate_cycles_per_inference(macs: int, nodes: int) -> int:
 
 
 def budget_rows(bundle: Bundle, *, core: CoreSize | str, measured_arena: int | str,
-                frontend_instructions: int | str = "not measured") -> list[Row]:
-    """The table rows; ``core``, ``measured_arena`` and ``frontend_instructions`` (one feature step
-    on the emulated Cortex-M4F) are results or a reason they are missing."""
+                m4: M4Measurement | str = "not measured") -> list[Row]:
+    """The table rows; ``core``, ``measured_arena`` and ``m4`` (the emulated Cortex-M4F's counts)
+    are results or a reason they are missing."""
     m = bundle.manifest.model
     f = bundle.manifest.features
     budget, budget_source = budget_for(bundle)
@@ -184,24 +229,34 @@ def budget_rows(bundle: Bundle, *, core: CoreSize | str, measured_arena: int | s
     rows.append(Row("MACs per inference", f"{macs:,}"))
     check("MACs per second", macs_per_second, budget.macs_per_second, "MAC/s",
           f"{macs_per_second:,} MAC/s ({frames_per_second / m.stride_frames:.4g} inferences/s)")
-    nodes = node_count(bundle.model_bytes)
-    cycles = estimate_cycles_per_inference(macs, nodes)
-    model_load = 100.0 * cycles * frames_per_second / m.stride_frames / CLOCK_HZ
-    if isinstance(frontend_instructions, int):
-        frontend_load = 100.0 * frontend_instructions * frames_per_second / CLOCK_HZ
-        frontend_text = (f"{frontend_load:.2f} % ({frontend_instructions:,} instructions per step, measured on the "
-                         f"emulated Cortex-M4F, x {frames_per_second} steps/s, at one cycle each: a lower bound)")
+    calls_per_second = frames_per_second / m.stride_frames
+    if isinstance(m4, M4Measurement):
+        model_load = 100.0 * m4.model_instructions * calls_per_second / CLOCK_HZ
+        frontend_load = 100.0 * m4.frontend_instructions * frames_per_second / CLOCK_HZ
+        rows.append(Row("instructions per model call (measured, Cortex-M4F)",
+                        f"{m4.model_instructions:,} with CMSIS-NN; {m4.model_instructions_reference:,} with the "
+                        f"reference kernels ({m4.model_instructions_reference / m4.model_instructions:.1f}x)"))
+        rows.append(Row("instructions per 10 ms feature step (measured)", f"{m4.frontend_instructions:,}"))
+        rows.append(Row("model CPU load", f"{model_load:.2f} % ({calls_per_second:.4g} calls/s at one cycle "
+                                          "per instruction: a lower bound)"))
+        rows.append(Row("frontend CPU load", f"{frontend_load:.2f} % ({frames_per_second} steps/s, same basis)"))
+        rows.append(Row("emulated program (model runner, TFLM, CMSIS-NN, frontend, detector)",
+                        f"flash {m4.flash_bytes:,} B (with the 69,632 B update slot and the model), "
+                        f"RAM {m4.ram_bytes:,} B (with the arena) + the frontend's heap"))
     else:
+        nodes = node_count(bundle.model_bytes)
+        cycles = estimate_cycles_per_inference(macs, nodes)
+        model_load = 100.0 * cycles * calls_per_second / CLOCK_HZ
         frontend_load = 100.0 * FRONTEND_CYCLES_PER_FRAME * frames_per_second / CLOCK_HZ
-        frontend_text = (f"{frontend_load:.2f} % (estimate: {FRONTEND_CYCLES_PER_FRAME:,} cycles x {frames_per_second} "
-                         f"frames/s; not measured: {frontend_instructions})")
-    rows.append(Row("cycles per inference (estimate)",
-                    f"{cycles:,} ({macs:,} MACs x {CYCLES_PER_MAC:g} + {nodes} nodes x {CYCLES_PER_NODE:,}) "
-                    f"= {1e6 * cycles / CLOCK_HZ:.0f} us at 64 MHz"))
-    rows.append(Row("model CPU load (estimate)", f"{model_load:.2f} %"))
-    rows.append(Row("frontend CPU load", frontend_text))
+        rows.append(Row("cycles per inference (estimate)",
+                        f"{cycles:,} ({macs:,} MACs x {CYCLES_PER_MAC:g} + {nodes} nodes x {CYCLES_PER_NODE:,}) "
+                        f"= {1e6 * cycles / CLOCK_HZ:.0f} us at 64 MHz; not measured: {m4}"))
+        rows.append(Row("model CPU load (estimate)", f"{model_load:.2f} %"))
+        rows.append(Row("frontend CPU load (estimate)",
+                        f"{frontend_load:.2f} % ({FRONTEND_CYCLES_PER_FRAME:,} cycles x {frames_per_second} frames/s)"))
     total = model_load + frontend_load
-    rows.append(Row("total CPU load (estimate)", f"{total:.2f} %", f"<= {MAX_CPU_LOAD_PERCENT:g} %",
+    rows.append(Row("total CPU load" + ("" if isinstance(m4, M4Measurement) else " (estimate)"), f"{total:.2f} %",
+                    f"<= {MAX_CPU_LOAD_PERCENT:g} %",
                     "PASS" if total <= MAX_CPU_LOAD_PERCENT else "FAIL"))
     rows.append(Row("limits from", budget_source))
     return rows
@@ -244,13 +299,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         except (ImportError, WakewordError) as exc:
             measured = str(exc)
 
-    frontend: int | str = "--no-m4"
-    if not args.no_m4:
+    m4: M4Measurement | str = "--no-m4"
+    if not args.no_m4 and not _is_built_in(bundle):
+        m4 = "the emulated program runs firmware/generated's model, not this bundle's (write it there first)"
+    elif not args.no_m4:
         try:
-            frontend = measure_frontend_instructions(args.build_dir)
+            m4 = measure_on_m4(args.build_dir)
         except (RuntimeError, OSError, subprocess.TimeoutExpired) as exc:
-            frontend = str(exc).splitlines()[0]
-    rows = budget_rows(bundle, core=core, measured_arena=measured, frontend_instructions=frontend)
+            m4 = str(exc).splitlines()[0]
+    rows = budget_rows(bundle, core=core, measured_arena=measured, m4=m4)
     print(f"Budget of {bundle.manifest.name} {bundle.manifest.version} ({bundle.source}) "
           f"on the Arduino Nano 33 BLE (nRF52840, Cortex-M4F {CLOCK_HZ // 1_000_000} MHz):\n")
     print(format_table(rows))

@@ -2257,6 +2257,16 @@ static const int8_t kQuantized[5920] = {
   -128, -128, -128, -128, 30, -128, -32, -128, -6, -49, -7, -19, 20, -128, 11, -16
 };
 
+// the built-in model's scores, one row per call (every kStrideFrames frames)
+constexpr int kCalls = 49;
+constexpr int kKeywordCount = 1;
+static const uint8_t kScores[49] = {
+  12, 9, 9, 9, 12, 11, 11, 10, 13, 11, 14, 27, 44, 78, 106, 113,
+  154, 108, 113, 104, 172, 143, 156, 117, 190, 170, 204, 187, 216, 128, 126, 66,
+  115, 34, 45, 25, 47, 28, 29, 20, 22, 16, 13, 9, 8, 9, 8, 7,
+  7
+};
+
 // detector vectors: per vector its settings and the range of its steps
 constexpr int kVectors = 11;
 constexpr int kMaxKeywords = 8;

@@ -1,22 +1,26 @@
-// The firmware's audio -> features -> int8 input and detector path on an emulated Cortex-M4F
+// The firmware's audio -> features -> model -> scores -> detector path on an emulated Cortex-M4F
 // (QEMU mps2-an386, semihosting), against golden data written by the Python engine
-// (golden_data.h, firmware/tools/make_m4_golden.py):
+// (golden_data.h, firmware/tools/make_m4_golden.py), built from the sketch's own sources:
 //   1. the microfrontend (the TFLite Micro sources the sketch uses, configured from
 //      model_settings.h exactly as nano33ble/feature_provider.cpp does) on the test signal, one
 //      10 ms step at a time: every feature value must equal the engine's;
-//   2. the sketch's input quantization (nano33ble/quantization.h) of those features: every int8
-//      value must equal the engine's;
-//   3. every detector vector of tests/vectors through firmware/src/detector.cc.
-// It prints one line per part and exits 0 only when all agree; m4_mark() brackets one feature
-// step (a typical one: the window full, noise estimate running) for the instruction count
-// (firmware/tools/m4_run.py --count).
+//   2. the sketch's input quantization (quantization.h) of those features: every int8 value must
+//      equal the engine's;
+//   3. the sketch's model runner (model_runner.cpp: model slot selection, TFLite Micro with
+//      CMSIS-NN or the reference kernels, M4_KERNELS) on those inputs: every uint8 score must equal
+//      the engine's with LiteRT's exact kernels;
+//   4. every detector vector of tests/vectors through firmware/src/detector.cc.
+// It prints one line per part and exits 0 only when all agree. m4_mark() brackets one feature step
+// (a typical one: the window full, the noise estimate running) and one model call, for the
+// instruction counts (firmware/tools/m4_run.py --count: region 1 the step, region 2 the call).
 
 #include <stdint.h>
 #include <stdio.h>
 
-#include "../nano33ble/quantization.h"
-#include "../src/detector.h"
-#include "model_settings.h"
+#include "model_runner.h"
+#include "quantization.h"
+#include "src/detector.h"
+#include "src/model_settings.h"
 #ifndef M4_GOLDEN_HEADER  // another golden file (the test of a mismatch) with -DM4_GOLDEN_HEADER='"path"'
 #define M4_GOLDEN_HEADER "golden_data.h"
 #endif
@@ -78,6 +82,9 @@ bool FrontendMatches(int* frames_done, int* mismatches, int measured_step) {
     if (measured) m4_mark(1);
     const FrontendOutput out = FrontendProcessSamples(&state, golden::kAudio + start, step, &read);
     if (measured) m4_mark(2);
+#ifdef M4_MEASURE_ONLY  // the instruction count's build: stop after the measured step
+    if (measured) return true;
+#endif
     if (out.values == nullptr) continue;  // the first steps only fill the window
     if (frame >= golden::kFrames || out.size != static_cast<size_t>(golden::kChannels)) {
       ++*mismatches;
@@ -96,6 +103,43 @@ bool FrontendMatches(int* frames_done, int* mismatches, int measured_step) {
            frame * golden::kChannels);
   Say(g_line);
   return frame == golden::kFrames && *mismatches == 0 && quantized_mismatches == 0;
+}
+
+bool ModelMatches(int measured_call_frame) {
+  wakeword_sketch::ModelInfo info;
+  if (!wakeword_sketch::ModelRunnerBegin(&info)) {
+    Say("model: ModelRunnerBegin failed\n");
+    return false;
+  }
+  snprintf(g_line, sizeof g_line, "model (%s kernels): %s slot, %u bytes, arena %u of %d bytes used\n", M4_KERNELS,
+           info.source, static_cast<unsigned>(info.model_bytes), static_cast<unsigned>(info.arena_used_bytes),
+           kTensorArenaBytes);
+  Say(g_line);
+  int call = 0, wrong = 0;
+  for (int f = 0; f < golden::kFrames; ++f) {
+    uint8_t scores[golden::kKeywordCount];
+    const bool measured = f == measured_call_frame;
+    if (measured) m4_mark(1);
+    const int ran = wakeword_sketch::ModelRunnerPushFrame(golden::kQuantized + f * golden::kChannels, scores);
+    if (measured) m4_mark(2);
+#ifdef M4_MEASURE_ONLY
+    if (measured) return true;
+#endif
+    if (ran < 0) {
+      Say("model: Invoke failed\n");
+      return false;
+    }
+    if (ran == 1) {
+      for (int k = 0; k < golden::kKeywordCount && call < golden::kCalls; ++k) {
+        wrong += scores[k] != golden::kScores[call * golden::kKeywordCount + k];
+      }
+      ++call;
+    }
+  }
+  snprintf(g_line, sizeof g_line, "model: %d calls, %d of %d scores differ\n", call, wrong,
+           golden::kCalls * golden::kKeywordCount);
+  Say(g_line);
+  return call == golden::kCalls && wrong == 0;
 }
 
 bool DetectorMatches() {
@@ -144,11 +188,17 @@ int main() {
   m4_mark(1);  // an empty region: what the marks themselves cost
   m4_mark(2);
   int frames = 0, mismatches = 0;
-  const bool features = FrontendMatches(&frames, &mismatches, /*measured_step=*/60);
+  const bool features = FrontendMatches(&frames, &mismatches, /*measured_step=*/10);
   snprintf(g_line, sizeof g_line, "features: %d frames, %d of %d values differ\n", frames, mismatches,
            golden::kFrames * golden::kChannels);
   Say(g_line);
+  // the frame that completes a model call (every kStrideFrames-th): its push runs the model
+  const bool model = ModelMatches(/*measured_call_frame=*/3 * 2 + kStrideFrames - 1);
+#ifdef M4_MEASURE_ONLY
+  return features && model ? 0 : 1;
+#endif
   const bool detector = DetectorMatches();
-  Say(features && detector ? "PASS: the Cortex-M4 build equals the Python engine\n" : "FAIL\n");
-  return features && detector ? 0 : 1;
+  const bool all = features && model && detector;
+  Say(all ? "PASS: the Cortex-M4 build equals the Python engine\n" : "FAIL\n");
+  return all ? 0 : 1;
 }

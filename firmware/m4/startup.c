@@ -48,3 +48,6 @@ __attribute__((section(".vectors"), used)) const void* const g_vectors[16] = {
     (void*)Default_Handler, (void*)Default_Handler, (void*)Default_Handler, 0,
     0,                      0,                      0,                      (void*)Default_Handler,
     (void*)Default_Handler, 0,                      (void*)Default_Handler, (void*)Default_Handler};
+
+/* C++ static objects register their destructors against this handle; nothing is ever unloaded */
+void* __dso_handle = 0;

@@ -6,6 +6,8 @@
 * its 40-channel features from :func:`wakeword.features.compute_features` (the engine's frontend);
 * the int8 model inputs :func:`wakeword.model.input_lookup_table` gives them for the shipped
   alexa model's input scale and zero point (firmware/generated/model_settings.h);
+* the uint8 scores of that model (the built-in model of firmware/generated) on those features, by
+  :class:`wakeword.model.ModelRunner` with LiteRT's exact reference kernels;
 * every detector vector of tests/vectors (generated and hand-computed), flattened.
 
 The program on the emulated board recomputes the features with the microfrontend (the same C
@@ -26,7 +28,8 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from wakeword.features import compute_features  # noqa: E402
-from wakeword.model import input_lookup_table  # noqa: E402
+from wakeword.model import ModelRunner, input_lookup_table  # noqa: E402
+from wakeword.model_slot import HEADER_BYTES  # noqa: E402
 
 OUT = ROOT / "firmware" / "m4" / "golden_data.h"
 SETTINGS = ROOT / "firmware" / "generated" / "model_settings.h"
@@ -44,6 +47,29 @@ def test_signal() -> np.ndarray:
     noise = np.random.default_rng(20261206).normal(0, 0.0316, int(0.3 * SAMPLE_RATE_HZ))
     audio = np.concatenate([tones, chirp, silence, noise])
     return np.clip(np.rint(audio * 32767), -32768, 32767).astype(np.int16)
+
+
+def built_in_model() -> bytes:
+    """The model bytes of firmware/generated/model_data.cc (after the slot header)."""
+    text = (ROOT / "firmware" / "generated" / "model_data.cc").read_text()
+    body = text[text.index("g_wakeword_model_slot[] = {"):]
+    body = body[body.index("{") + 1:body.index("};")]
+    data = bytes(int(v, 16) for v in re.findall(r"0x([0-9a-fA-F]{2})", body))
+    return data[HEADER_BYTES:]
+
+
+def model_scores(features: np.ndarray) -> np.ndarray:
+    """(calls, keywords) uint8 scores of the built-in model, exact kernels, fresh state."""
+    from wakeword.bundle import sha256_hex
+    from wakeword.config import ModelSpec, from_dict
+    from wakeword.model import describe_model
+
+    model_bytes = built_in_model()
+    spec = from_dict(ModelSpec, {**describe_model(model_bytes), "file": "model.tflite", "sha256": sha256_hex(model_bytes),
+                                 "kind": "streaming", "stride_frames": int(_settings_value("kStrideFrames")),
+                                 "receptive_field_frames": int(_settings_value("kReceptiveFieldFrames"))})
+    runner = ModelRunner(model_bytes, spec, exact_kernels=True)
+    return np.stack([scores for _, scores in runner.push_frames(features)])
 
 
 def _settings_value(name: str) -> str:
@@ -90,6 +116,7 @@ def render() -> str:
     scale, zero_point = float(_settings_value("kInputScale")), int(_settings_value("kInputZeroPoint"))
     table = input_lookup_table("int8", np.float32(scale), zero_point)
     quantized = table[features.astype(np.int64)]
+    scores = model_scores(features)
     vectors = _vectors()
     steps = [s for v in vectors for s in v["steps"]]
     detections = [d for s in steps for d in s["detections"]]
@@ -101,6 +128,9 @@ def render() -> str:
            f"constexpr int kInputZeroPoint = {zero_point};",
            _array("int16_t", "kAudio", audio), _array("uint16_t", "kFeatures", features.reshape(-1)),
            _array("int8_t", "kQuantized", quantized.reshape(-1)),
+           "// the built-in model's scores, one row per call (every kStrideFrames frames)",
+           f"constexpr int kCalls = {scores.shape[0]};", f"constexpr int kKeywordCount = {scores.shape[1]};",
+           _array("uint8_t", "kScores", scores.reshape(-1)),
            "// detector vectors: per vector its settings and the range of its steps",
            f"constexpr int kVectors = {len(vectors)};", f"constexpr int kMaxKeywords = {MAX_KEYWORDS};",
            "static const char* const kVectorNames[kVectors] = {"
