@@ -46,6 +46,12 @@ SKETCH_DIR = FIRMWARE_DIR / "nano33ble"
 ALEXA_BUNDLE = Path(os.environ.get("WAKEWORD_FIRMWARE_BUNDLE", REPO_ROOT / "wakeword" / "bundles" / "alexa"))
 GENERATED_DIR = Path(os.environ.get("WAKEWORD_FIRMWARE_GENERATED", FIRMWARE_DIR / "generated"))
 STUBS_DIR = FIRMWARE_DIR / "test" / "sketch_stubs"
+THIRD_PARTY = FIRMWARE_DIR / "third_party"
+#: the real TFLite Micro headers the sketch compiles against (and the microfrontend's)
+REAL_TFLM_INCLUDES = [arg for path in (THIRD_PARTY / "compat", THIRD_PARTY / "tflite-micro",
+                                       THIRD_PARTY / "flatbuffers" / "include", THIRD_PARTY / "gemmlowp",
+                                       THIRD_PARTY / "ruy", REPO_ROOT / "csrc" / "microfrontend")
+                      for arg in ("-isystem", str(path))]
 CXX = shutil.which("g++")
 ARM_CXX = shutil.which("arm-none-eabi-g++")
 needs_cxx = pytest.mark.skipif(CXX is None, reason="needs g++")
@@ -470,9 +476,10 @@ def test_model_runner_checks_the_slots_before_the_model_is_used():
 
 
 @pytest.mark.parametrize("compiler", ["g++", "arm-none-eabi-g++"])
-def test_sketch_compiles_against_the_stub_headers(tiny, tmp_path, compiler):
-    """Every file of the staged sketch, with warnings as errors, against firmware/test/sketch_stubs (for the
-    host and for the Cortex-M4: size_t, long and pointer widths differ)."""
+def test_sketch_compiles_against_the_real_tflm_and_arduino_stubs(tiny, tmp_path, compiler):
+    """Every file of the staged sketch, with warnings as errors, against the vendored TFLite Micro
+    (firmware/third_party) and stubs of the Arduino APIs only (firmware/test/sketch_stubs), for the
+    host and for the Cortex-M4 (size_t, long and pointer widths differ)."""
     cxx = shutil.which(compiler)
     if cxx is None:
         pytest.skip(f"needs {compiler}")
@@ -484,7 +491,8 @@ def test_sketch_compiles_against_the_stub_headers(tiny, tmp_path, compiler):
         # the Arduino builder prepends #include <Arduino.h> to the .ino
         extra = ["-include", "Arduino.h"] if path.suffix == ".ino" else []
         result = subprocess.run([cxx, *target, "-std=gnu++17", "-fsyntax-only", "-Wall", "-Wextra", "-Werror",
-                                 f"-I{STUBS_DIR}", f"-I{sketch}", *extra, "-x", "c++", str(path)],
+                                 "-DTF_LITE_STATIC_MEMORY", f"-I{STUBS_DIR}", *REAL_TFLM_INCLUDES, f"-I{sketch}",
+                                 *extra, "-x", "c++", str(path)],
                                 capture_output=True, text=True, timeout=120)
         assert result.returncode == 0, f"{path.name}:\n{result.stderr[-4000:]}"
 
