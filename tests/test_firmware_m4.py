@@ -87,3 +87,30 @@ def test_the_instruction_count_is_exact(tmp_path):
     status, _, regions = m4_run.count_marked(elf)
     assert status == 5
     assert len(regions) == 2 and regions[1] - regions[0] == 10, regions
+
+
+def test_the_model_runner_names_each_bad_model_and_keeps_a_good_one_running():
+    """The sketch's model runner on the emulated board with update slots it must refuse (truncated,
+    no model, an op it lacks: each named, the built-in model runs) or run (a valid newer update), and
+    with an arena too small for any model (named, nothing runs)."""
+    _tools()
+    result = subprocess.run(["make", "-s", "-j2", "-C", str(FIRMWARE), "build/m4/m4_slots.elf",
+                             "build/m4/m4_slots_small_arena.elf"], capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stderr[-2000:]
+    status, output = m4_run.run(FIRMWARE / "build" / "m4" / "m4_slots.elf")
+    assert status == 0, output
+    cases = output.split("--- slot case ")[1:]
+    assert [c.split("\n", 1)[0] for c in cases] == [name for name, _, _ in golden_maker.slot_cases()]
+    newer, truncated, not_a_model, missing_op = cases
+    assert "runs update (expected update)" in newer
+    assert "update slot refused: bad_sha256" in truncated and "runs built-in" in truncated
+    assert "not a TFLite flatbuffer" in not_a_model and "runs built-in" in not_a_model
+    assert "Didn't find op for builtin opcode 'TANH'" in missing_op and "runs built-in" in missing_op
+    status, output = m4_run.run(FIRMWARE / "build" / "m4" / "m4_slots_small_arena.elf")
+    assert status == 0, output
+    assert "the 4096-byte arena too small" in output and output.count("runs nothing") == 4
+
+
+def test_slot_cases_are_what_the_generator_writes():
+    assert (FIRMWARE / "m4" / "slot_cases.h").read_text() == golden_maker.render_slots(), \
+        "firmware/m4/slot_cases.h is stale: run python firmware/tools/make_m4_golden.py"

@@ -23,8 +23,12 @@ namespace {
 
 using OpResolver = tflite::MicroMutableOpResolver<kOpCount>;
 
-// The tensor arena: tensors, kernel state, and the streaming resource variables.
-alignas(16) uint8_t g_tensor_arena[kTensorArenaBytes];
+// The tensor arena: tensors, kernel state, and the streaming resource variables. (A test
+// build may give it less, -DWAKEWORD_TENSOR_ARENA_BYTES=..., to check the error path.)
+#ifndef WAKEWORD_TENSOR_ARENA_BYTES
+#define WAKEWORD_TENSOR_ARENA_BYTES kTensorArenaBytes
+#endif
+alignas(16) uint8_t g_tensor_arena[WAKEWORD_TENSOR_ARENA_BYTES];
 
 // The interpreter lives in static storage and is rebuilt in place by Reset().
 alignas(tflite::MicroInterpreter) uint8_t g_interpreter_storage[sizeof(tflite::MicroInterpreter)];
@@ -98,7 +102,7 @@ bool CreateInterpreter() {
   tflite::MicroAllocator* allocator =
       tflite::MicroAllocator::Create(g_tensor_arena, sizeof(g_tensor_arena));
   if (allocator == nullptr) {
-    MicroPrintf("MicroAllocator::Create failed (arena %d bytes)", kTensorArenaBytes);
+    MicroPrintf("MicroAllocator::Create failed (arena %d bytes)", static_cast<int>(sizeof(g_tensor_arena)));
     return false;
   }
   tflite::MicroResourceVariables* variables = nullptr;
@@ -112,8 +116,8 @@ bool CreateInterpreter() {
   g_interpreter = new (g_interpreter_storage)
       tflite::MicroInterpreter(g_model, *g_resolver, allocator, variables);
   if (g_interpreter->AllocateTensors() != kTfLiteOk) {
-    MicroPrintf("AllocateTensors() failed: kTensorArenaBytes=%d is too small for this build "
-                "of TFLite Micro", kTensorArenaBytes);
+    MicroPrintf("AllocateTensors() failed (the line above says why): an op this firmware does not "
+                "register, or the %d-byte arena too small for the model", static_cast<int>(sizeof(g_tensor_arena)));
     return false;
   }
   g_input = g_interpreter->input(0);
@@ -222,9 +226,16 @@ void ReportSelection(const wakeword::ModelSelection& s) {
               s.info.version_patch, Int(s.info.model_length));
 }
 
-// Maps the model at `model_data` (checked by CheckModelSlot), builds the interpreter
-// and checks its tensors against model_settings.h.
-bool StartModel(const uint8_t* model_data) {
+// Maps the model at `model_data` (checked by CheckModelSlot: the bytes are the ones
+// written, not that they are a model), verifies it is a TFLite flatbuffer whose every
+// offset stays inside its `length` bytes, builds the interpreter and checks its
+// tensors against model_settings.h.
+bool StartModel(const uint8_t* model_data, uint32_t length) {
+  flatbuffers::Verifier verifier(model_data, length);
+  if (!tflite::VerifyModelBuffer(verifier)) {
+    MicroPrintf("the model is not a TFLite flatbuffer (%d bytes fail the schema's verifier)", Int(length));
+    return false;
+  }
   g_model = tflite::GetModel(model_data);
   if (g_model->version() != TFLITE_SCHEMA_VERSION) {
     MicroPrintf("model schema version %d, this TFLite Micro reads %d",
@@ -261,7 +272,7 @@ bool ModelRunnerBegin(ModelInfo* info) {
     g_model = nullptr;
     return false;
   }
-  if (!StartModel(g_selection.info.model)) {
+  if (!StartModel(g_selection.info.model, g_selection.info.model_length)) {
     if (g_selection.source != wakeword::ModelSource::kUpdate) return false;
     // The update passed its checks but does not fit this firmware (ops, tensor shapes
     // or quantization other than model_settings.h, or a larger arena): keep running.
@@ -275,7 +286,7 @@ bool ModelRunnerBegin(ModelInfo* info) {
     g_selection.source = wakeword::ModelSource::kBuiltIn;
     g_selection.info = builtin;
     ReportSelection(g_selection);
-    if (!StartModel(builtin.model)) return false;
+    if (!StartModel(builtin.model, builtin.model_length)) return false;
   }
   info->source = wakeword::ModelSourceName(g_selection.source);
   info->version_major = g_selection.info.version_major;
