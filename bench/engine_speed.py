@@ -20,6 +20,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 
 from wakeword.audio import load_audio  # noqa: E402
+from wakeword.dsp import AUDIO_SUFFIXES  # noqa: E402
 from wakeword.engine import Engine  # noqa: E402
 
 DEFAULT_AUDIO = [Path(__file__).resolve().parents[2] / "shared" / "data" / sub
@@ -31,7 +32,7 @@ def collect_audio(folders: list[Path], hours: float) -> tuple[np.ndarray, str]:
     want = int(hours * 3600 * 16000)
     parts, total = [], 0
     for folder in folders:
-        for path in sorted(p for p in folder.rglob("*") if p.suffix.lower() in (".wav", ".flac")):
+        for path in sorted(p for p in folder.rglob("*") if p.suffix.lower() in AUDIO_SUFFIXES):
             audio = load_audio(path)
             parts.append(audio)
             total += len(audio)

@@ -27,8 +27,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from wakeword.audio import RAW_SUFFIXES  # noqa: E402
+from wakeword.dsp import AUDIO_SUFFIXES as DSP_SUFFIXES  # noqa: E402
+
 TARGETS = ("audio", "bundle_archive", "manifest", "signature", "update_file")
-AUDIO_SUFFIXES = (".wav", ".flac", ".raw", ".ogg", ".pcm")
+# the suffixes the loader reads (wakeword.dsp, wakeword.audio), each fuzzed
+AUDIO_SUFFIXES = tuple(dict.fromkeys((*DSP_SUFFIXES, *RAW_SUFFIXES)))
 
 
 class AtherisFuzzer:

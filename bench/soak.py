@@ -33,7 +33,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from wakeword.audio import SAMPLE_RATE_HZ, load_audio  # noqa: E402
-from wakeword.bundle import Bundle, load_bundle  # noqa: E402
+from wakeword.bundle import Bundle  # noqa: E402
+from wakeword.dsp import AUDIO_SUFFIXES  # noqa: E402
 from wakeword.engine import Engine  # noqa: E402
 
 SHARED_POSITIVES = ROOT.parent / "shared" / "data" / "eval" / "positives"
@@ -72,11 +73,10 @@ def rss_mb() -> float:
 
 
 def load_engine_bundle(spec: str | None) -> Bundle:
-    if spec is None or spec.startswith("microwakeword:"):
-        from wakeword.peers import microwakeword_bundle
+    """A bundle name, path or ``microwakeword:NAME`` (default microWakeWord's alexa), as everywhere."""
+    from wakeword.bundle import open_bundle
 
-        return microwakeword_bundle(spec.split(":", 1)[1] if spec else "alexa")
-    return load_bundle(spec)
+    return open_bundle(spec or "microwakeword:alexa", allow_unsigned=True)
 
 
 def synthesized_clip() -> np.ndarray:
@@ -88,7 +88,7 @@ def synthesized_clip() -> np.ndarray:
 
 def load_clips(folder: Path | None, limit: int) -> list[tuple[str, np.ndarray]]:
     if folder is not None and folder.is_dir():
-        paths = sorted(p for p in folder.iterdir() if p.suffix.lower() in (".wav", ".flac"))[:limit]
+        paths = sorted(p for p in folder.iterdir() if p.suffix.lower() in AUDIO_SUFFIXES)[:limit]
         if paths:
             return [(p.name, load_audio(p)) for p in paths]
     return [("synthesized-sweep", synthesized_clip())]

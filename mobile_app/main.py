@@ -45,10 +45,7 @@ OPTIONS = parse_args(None if __name__ == "__main__" else [])   # window size is 
 
 from kivy.config import Config  # noqa: E402  (window settings must precede the Window import)
 
-try:
-    _w, _h = (int(v) for v in OPTIONS.size.lower().split("x"))
-except ValueError:
-    _w, _h = 480, 860
+_w, _h = (int(v) for v in OPTIONS.size.split("x"))  # checked by options.window_size
 Config.set("graphics", "width", str(_w))
 Config.set("graphics", "height", str(_h))
 Config.set("input", "mouse", "mouse,disable_multitouch")

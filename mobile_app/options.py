@@ -7,6 +7,17 @@ import argparse
 import os
 
 
+def window_size(text: str) -> str:
+    """``WIDTHxHEIGHT`` in pixels (each 100..10000), else an argparse error naming it."""
+    try:
+        width, height = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not WIDTHxHEIGHT (e.g. 480x860)") from None
+    if not (100 <= width <= 10000 and 100 <= height <= 10000):
+        raise argparse.ArgumentTypeError(f"{text!r}: width and height must be 100..10000 pixels")
+    return f"{width}x{height}"
+
+
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="wakeword-app", description="Wake word detection app (Kivy).")
     p.add_argument("--trusted-key", action="append", default=[], metavar="PUB",
@@ -18,7 +29,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--device", default=None, help="input device index or name")
     p.add_argument("--buffer-ms", type=int, default=5000, help="microphone ring buffer (ms)")
     p.add_argument("--replay", default=None, help="start in file replay mode with this audio file")
-    p.add_argument("--size", default=os.environ.get("WAKEWORD_APP_SIZE", "480x860"), help="window WIDTHxHEIGHT (desktop)")
+    p.add_argument("--size", type=window_size, default=os.environ.get("WAKEWORD_APP_SIZE", "480x860"),
+                   help="window WIDTHxHEIGHT (desktop)")
     p.add_argument("--test-script", default=os.environ.get("WAKEWORD_APP_TEST_SCRIPT"),
                    help="unattended test run; write its result JSON here")
     p.add_argument("--screenshot", default=None, help="test run: save a screenshot PNG here")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import argparse
 
-from .errors import ConfigError
+from .errors import ConfigError, WakewordError
 
 
 def cmd_keygen(args: argparse.Namespace) -> int:
@@ -31,7 +31,12 @@ def cmd_keygen(args: argparse.Namespace) -> int:
 def cmd_sign(args: argparse.Namespace) -> int:
     from .signing import sign_bundle
 
-    path = sign_bundle(args.bundle, args.key)
+    if args.bundle and args.bundle_positional and args.bundle != args.bundle_positional:
+        raise WakewordError(f"two bundles named: {args.bundle_positional!r} and --bundle {args.bundle!r}; give one")
+    target = args.bundle or args.bundle_positional
+    if target is None:
+        raise WakewordError("no bundle given: --bundle PATH")
+    path = sign_bundle(target, args.key)
     print(f"signed {path}")
     return 0
 
@@ -64,7 +69,8 @@ def add_update_subcommands(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_keygen)
 
     p = subparsers.add_parser("sign", help="sign a bundle folder or .wwb (writes signature.json into it)")
-    p.add_argument("bundle", metavar="BUNDLE")
+    p.add_argument("bundle_positional", nargs="?", metavar="BUNDLE", help=argparse.SUPPRESS)
+    p.add_argument("--bundle", default=None, help="the bundle folder or .wwb to sign")
     p.add_argument("--key", required=True, metavar="KEY", help="private key (from `wakeword keygen`)")
     p.set_defaults(func=cmd_sign)
 
