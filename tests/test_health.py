@@ -1,0 +1,112 @@
+"""Model-health telemetry (wakeword.health): counters only, private aggregation, drift on simulated change."""
+
+import json
+
+import numpy as np
+import pytest
+
+from wakeword.audio import SAMPLE_RATE_HZ, load_audio
+from wakeword.engine import Engine
+from wakeword.errors import ConfigError
+from wakeword.health import HealthMonitor, aggregate, drift, mean_level_dbfs, privatize
+
+
+def _engine():
+    return Engine.from_bundle("alexa")
+
+
+def _stream(clip: np.ndarray, *, repeats: int, gap_s: float, noise_level: float, seed: int) -> np.ndarray:
+    """The clip said ``repeats`` times with ``gap_s`` of room noise (white, ``noise_level`` of full
+    scale RMS) around each, the noise running under the speech too."""
+    rng = np.random.default_rng(seed)
+    gap = int(gap_s * SAMPLE_RATE_HZ)
+    parts = []
+    for _ in range(repeats):
+        parts += [np.zeros(gap), clip.astype(np.float64)]
+    parts.append(np.zeros(gap))
+    audio = np.concatenate(parts)
+    audio += rng.normal(0.0, noise_level * 32768.0, len(audio))
+    return np.clip(np.rint(audio), -32768, 32767).astype(np.int16)
+
+
+def _monitor(stream: np.ndarray, chunk: int = 1600) -> HealthMonitor:
+    monitor = HealthMonitor(_engine())
+    for start in range(0, len(stream), chunk):
+        monitor.feed(stream[start:start + chunk])
+    return monitor
+
+
+def test_counters_follow_the_engine_and_hold_no_audio(alexa_clip):
+    clip = load_audio(alexa_clip)
+    stream = _stream(clip, repeats=3, gap_s=2.0, noise_level=0.001, seed=0)
+    engine = _engine()
+    expected = engine.process_samples(stream)
+    monitor = _monitor(stream)
+    report = monitor.report()
+    assert report.detections == len(expected) >= 2
+    assert report.hours == pytest.approx(len(stream) / SAMPLE_RATE_HZ / 3600)
+    seconds = len(stream) // SAMPLE_RATE_HZ
+    assert sum(report.peak_histogram) == sum(report.level_histogram) == seconds
+    assert report.peak_histogram[-1] + report.peak_histogram[-2] >= 1  # the seconds with the keyword
+    assert -75 <= mean_level_dbfs(report) <= -30
+    # only counts leave: every field is a number or a short name, nothing the size of audio
+    fields = report.to_dict()
+    assert set(fields) == {"model", "hours", "detections", "near_misses", "dropped_ms", "peak_histogram",
+                           "level_histogram", "epsilon", "version"}
+    assert len(json.dumps(fields)) < 1000
+
+
+def test_a_noisier_room_is_flagged_and_a_like_one_is_not(alexa_clip):
+    clip = load_audio(alexa_clip)
+    quiet = [_monitor(_stream(clip, repeats=2, gap_s=3.0, noise_level=0.001, seed=s)).report() for s in range(3)]
+    same = [_monitor(_stream(clip, repeats=2, gap_s=3.0, noise_level=0.001, seed=10 + s)).report() for s in range(3)]
+    noisy = [_monitor(_stream(clip, repeats=2, gap_s=3.0, noise_level=0.05, seed=20 + s)).report() for s in range(3)]
+    baseline = aggregate(quiet)
+    assert drift(baseline, aggregate(same)) == []
+    flags = drift(baseline, aggregate(noisy))
+    assert any(flag.startswith("room level") for flag in flags), flags
+
+
+def test_more_near_misses_are_flagged():
+    """A cohort whose keyword scores sink just under the threshold (a new accent, a muffled
+    microphone): the near-miss rate rises and is flagged; simulated on the counters themselves."""
+    from wakeword.health import HealthReport
+
+    base = HealthReport(model="alexa@0.8.0", hours=10.0, detections=20, near_misses=5)
+    drifted = HealthReport(model="alexa@0.8.0", hours=10.0, detections=12, near_misses=40)
+    flags = drift(base, drifted)
+    assert len(flags) == 1 and flags[0].startswith("near misses an hour")
+
+
+def test_near_misses_are_counted_below_the_threshold(alexa_clip):
+    """With the threshold raised above every window mean of the clip, each saying becomes a near miss."""
+    clip = load_audio(alexa_clip)
+    stream = _stream(clip, repeats=3, gap_s=2.5, noise_level=0.001, seed=1)
+    engine = _engine()
+    engine.process_samples(stream)
+    _, scores = engine.scores_array()
+    window = engine.detector.config.window
+    peak = int(max(np.convolve(scores[:, 0].astype(int), np.ones(window, int), "valid") // window))
+    monitor = HealthMonitor(_engine(), near_miss_margin=40)
+    monitor.engine.detector.set_threshold(min(255, peak + 10))
+    for start in range(0, len(stream), 1600):
+        monitor.feed(stream[start:start + 1600])
+    report = monitor.report()
+    assert report.detections == 0 and report.near_misses == 3
+
+
+def test_privatized_reports_aggregate_close_to_the_truth():
+    from wakeword.health import HealthReport
+
+    rng = np.random.default_rng(0)
+    reports = [HealthReport(model="m@1", hours=1.0, detections=2, near_misses=3) for _ in range(400)]
+    noisy = [privatize(r, epsilon=1.0, rng=rng) for r in reports]
+    assert all(n.epsilon == 1.0 for n in noisy)
+    assert any(n.near_misses != 3 for n in noisy)  # one device's count is hidden ...
+    total = aggregate(noisy)
+    assert total.near_misses == pytest.approx(1200, abs=150)  # ... the cohort's is not
+    assert total.epsilon == 1.0
+    with pytest.raises(ConfigError, match="epsilon"):
+        privatize(reports[0], epsilon=0, rng=rng)
+    with pytest.raises(ConfigError, match="several models"):
+        aggregate([reports[0], HealthReport(model="other@1")])
