@@ -110,3 +110,20 @@ def test_privatized_reports_aggregate_close_to_the_truth():
         privatize(reports[0], epsilon=0, rng=rng)
     with pytest.raises(ConfigError, match="several models"):
         aggregate([reports[0], HealthReport(model="other@1")])
+
+
+def test_detect_writes_the_counters_only_when_asked(alexa_clip, tmp_path, capsys):
+    from wakeword.audio import save_wav
+    from wakeword.cli import main
+
+    clip = load_audio(alexa_clip)
+    wav = tmp_path / "said.wav"
+    save_wav(wav, _stream(clip, repeats=2, gap_s=2.0, noise_level=0.001, seed=3))
+    assert main(["detect", str(wav), str(wav)]) == 0
+    assert not list(tmp_path.glob("*.json"))  # off by default: nothing written
+    out = tmp_path / "health.json"
+    assert main(["detect", str(wav), str(wav), "--health-report", str(out)]) == 0
+    report = json.loads(out.read_text())
+    said = capsys.readouterr().out
+    assert report["detections"] == said.count("alexa at") // 2 == 2 * 2
+    assert report["model"].startswith("alexa@") and report["hours"] > 0

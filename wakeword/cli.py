@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 import time
+from pathlib import Path
 from typing import Sequence
 
 from .bundle import Bundle, open_bundle
@@ -36,11 +37,20 @@ def _load_engine(args: argparse.Namespace, threshold: int | None) -> Engine:
 
 
 def cmd_detect(args: argparse.Namespace) -> int:
+    from .audio import load_audio
+    from .health import HealthMonitor
+
     engine = _load_engine(args, args.threshold)
+    monitor = HealthMonitor(engine) if args.health_report else None
     status = 0
     for path in args.files:
         try:
-            detections = engine.process_file(path)
+            if monitor is None:
+                detections = engine.process_file(path)
+            else:
+                samples = load_audio(path)
+                monitor.new_stream()
+                detections = monitor.feed(samples)
         except WakewordError as exc:
             print(f"error: {exc}", file=sys.stderr)
             status = 1
@@ -50,6 +60,12 @@ def cmd_detect(args: argparse.Namespace) -> int:
         else:
             found = ", ".join(f"{d.keyword} at {d.t_ms / 1000:.2f} s (score {d.score})" for d in detections)
             print(f"{path}: {found or 'no detection'}")
+    if monitor is not None:  # written locally; nothing is sent anywhere (docs/PRIVACY.md)
+        report = json.dumps(monitor.report().to_dict(), indent=2)
+        tmp = args.health_report.with_name(args.health_report.name + ".tmp")
+        tmp.write_text(report + "\n")
+        tmp.replace(args.health_report)
+        print(f"model-health counters: {args.health_report}", file=sys.stderr)
     return status
 
 
@@ -143,6 +159,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_bundle_options(p, default=DEFAULT_BUNDLE)
     p.add_argument("--threshold", type=int, help="override the detector threshold (1..255)")
     p.add_argument("--json", action="store_true", help="one JSON object per file")
+    p.add_argument("--health-report", type=Path, default=None, metavar="JSON",
+                   help="also write the model-health counters over all files here (wakeword.health; opt-in, "
+                        "counts only, written locally)")
     p.set_defaults(func=cmd_detect)
 
     p = sub.add_parser("listen", help="detect wake words from the microphone")

@@ -131,6 +131,14 @@ class HealthMonitor:
                 report.peak_histogram[min(PEAK_BINS - 1, self._second_peak // 16)] += 1
                 self._second_samples, self._second_energy, self._second_peak = 0, 0.0, 0
 
+    def new_stream(self) -> None:
+        """The engine starts another stream (another file): its detector state restarts, the
+        counters go on (a partial second is dropped)."""
+        self.engine.reset()
+        self._window, self._in_band, self._near_until_ms = [], False, -1
+        self._last_t_ms = None
+        self._second_samples, self._second_energy, self._second_peak = 0, 0.0, 0
+
     def add_dropped_ms(self, milliseconds: float) -> None:
         """Audio the microphone lost (e.g. its ring's overruns), reported by the application."""
         self._report.dropped_ms += max(0.0, float(milliseconds))
