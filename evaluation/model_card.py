@@ -11,7 +11,6 @@ cascade) and, when given, from suite runs of the same bundle (``results.json`` o
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Sequence
@@ -21,6 +20,7 @@ from wakeword.command import add_bundle_options, command
 
 from . import EvaluationError
 from .report import condition_results
+from .results_page import load_results
 
 
 def _pct(value) -> str:
@@ -183,13 +183,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True, help="markdown file to write")
     args = parser.parse_args(argv)
     bundle = open_bundle(args.bundle, allow_unsigned=args.allow_unsigned, trusted_key_files=tuple(args.trusted_key))
-    runs = []
-    for path in args.results:
-        try:
-            runs.append((str(path), json.loads(path.read_text())))
-        except (OSError, ValueError) as exc:
-            raise EvaluationError(f"{path}: not a readable results.json ({exc})") from exc
-    page = render(bundle, runs)
+    page = render(bundle, [(str(path), load_results(path)) for path in args.results])
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(page)
     print(f"wrote {args.out}")

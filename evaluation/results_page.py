@@ -31,7 +31,8 @@ from . import EvaluationError
 from .report import condition_results
 
 
-def _load(path: Path) -> dict:
+def load_results(path: Path) -> dict:
+    """A results.json of wakeword-eval, its shape checked (EvaluationError naming the file otherwise)."""
     try:
         results = json.loads(Path(path).read_text())
     except (OSError, ValueError) as exc:
@@ -181,7 +182,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--note", action="append", default=[], help="a line under the title (repeatable)")
     parser.add_argument("--snr", type=float, default=10.0, help="the SNR of the pooled noise column (default 10)")
     args = parser.parse_args(argv)
-    results = [_load(path) for path in args.results]
+    results = [load_results(path) for path in args.results]
     page = render(results, sources=[str(p) for p in args.results], title=args.title, notes=args.note,
                   snr_db=args.snr)
     args.out.parent.mkdir(parents=True, exist_ok=True)

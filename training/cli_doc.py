@@ -102,15 +102,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("out", type=Path, help="markdown file (docs/cli.md)")
     parser.add_argument("--check", action="store_true", help="compare, do not write; exit 1 when they differ")
     args = parser.parse_args(argv)
-    page = render()
-    if args.check:
-        if (args.out.read_text() if args.out.exists() else "") != page:
-            print(f"{args.out} is out of date: run python -m training.cli_doc {args.out}", file=sys.stderr)
-            return 1
-        return 0
-    args.out.write_text(page)
-    print(f"wrote {args.out}")
-    return 0
+    from training.config_doc import write_or_check
+
+    return write_or_check(args.out, render(), check=args.check, command="python -m training.cli_doc")
 
 
 if __name__ == "__main__":  # pragma: no cover

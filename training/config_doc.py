@@ -141,6 +141,18 @@ def render() -> str:
     return "\n".join(lines)
 
 
+def write_or_check(out: Path, page: str, *, check: bool, command: str) -> int:
+    """Write a generated page to ``out``, or (``check``) compare: 1 with a message when it differs."""
+    if check:
+        if (out.read_text() if out.exists() else "") != page:
+            print(f"{out} is out of date: run {command} {out}", file=sys.stderr)
+            return 1
+        return 0
+    out.write_text(page)
+    print(f"wrote {out}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m training.config_doc", description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path, help="markdown file (docs/config.md)")
@@ -151,15 +163,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    if args.check:
-        current = args.out.read_text() if args.out.exists() else ""
-        if current != page:
-            print(f"{args.out} is out of date: run python -m training.config_doc {args.out}", file=sys.stderr)
-            return 1
-        return 0
-    args.out.write_text(page)
-    print(f"wrote {args.out}")
-    return 0
+    return write_or_check(args.out, page, check=args.check, command="python -m training.config_doc")
 
 
 if __name__ == "__main__":  # pragma: no cover

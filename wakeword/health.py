@@ -78,23 +78,25 @@ class HealthMonitor:
         self._second_energy = 0.0
         self._near_until_ms = -1
         self._in_band = False
+        self._last_t_ms: int | None = None  # stream time of the newest model call counted
 
     def feed(self, samples: np.ndarray) -> list:
         """The engine's detections for ``samples``; the counters move with them."""
         found = self.engine.feed(samples)
-        history = list(self.engine.score_history)
-        new_calls = history[len(history) - self._calls_since(history):] if history else []
-        self._count_calls(new_calls, found)
+        self._count_calls(self._new_calls(), found)
         self._count_audio(np.asarray(samples, dtype=np.float64))
         self._report.detections += len(found)
         return found
 
-    def _calls_since(self, history) -> int:
-        """How many entries of the score history are newer than the last one counted."""
-        last = getattr(self, "_last_t_ms", None)
-        if last is None:
-            return len(history)
-        return sum(1 for t, _ in history if t > last)
+    def _new_calls(self) -> list:
+        """The model calls of the engine's score history not counted yet, oldest first (read from
+        the newest end: a feed adds a few calls to a history of thousands)."""
+        new = []
+        for t_ms, scores in reversed(self.engine.score_history):
+            if self._last_t_ms is not None and t_ms <= self._last_t_ms:
+                break
+            new.append((t_ms, scores))
+        return new[::-1]
 
     def _count_calls(self, calls, found) -> None:
         detector = self.engine.detector

@@ -1,8 +1,8 @@
 // The firmware's audio -> features -> model -> scores -> detector path on an emulated Cortex-M4F
 // (QEMU mps2-an386, semihosting), against golden data written by the Python engine
 // (golden_data.h, firmware/tools/make_m4_golden.py), built from the sketch's own sources:
-//   1. the microfrontend (the TFLite Micro sources the sketch uses, configured from
-//      model_settings.h exactly as nano33ble/feature_provider.cpp does) on the test signal, one
+//   1. the microfrontend (the TFLite Micro sources the sketch uses, configured by the sketch's
+//      own FillFrontendConfig, feature_provider.cpp) on the test signal, one
 //      10 ms step at a time: every feature value must equal the engine's;
 //   2. the sketch's input quantization (quantization.h) of those features: every int8 value must
 //      equal the engine's;
@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "feature_provider.h"
 #include "model_runner.h"
 #include "quantization.h"
 #include "src/detector.h"
@@ -48,22 +49,7 @@ void Say(const char* text) { semihost_write0(text); }
 
 bool FrontendMatches(int* frames_done, int* mismatches, int measured_step) {
   FrontendConfig config;
-  FrontendFillConfigWithDefaults(&config);
-  config.window.size_ms = kWindowMs;
-  config.window.step_size_ms = kStepMs;
-  config.filterbank.num_channels = kFeatureChannels;
-  config.filterbank.lower_band_limit = kFrontendLowerBandHz;
-  config.filterbank.upper_band_limit = kFrontendUpperBandHz;
-  config.noise_reduction.smoothing_bits = kFrontendNoiseSmoothingBits;
-  config.noise_reduction.even_smoothing = kFrontendNoiseEvenSmoothing;
-  config.noise_reduction.odd_smoothing = kFrontendNoiseOddSmoothing;
-  config.noise_reduction.min_signal_remaining = kFrontendNoiseMinSignalRemaining;
-  config.pcan_gain_control.enable_pcan = kFrontendPcanEnable;
-  config.pcan_gain_control.strength = kFrontendPcanStrength;
-  config.pcan_gain_control.offset = kFrontendPcanOffset;
-  config.pcan_gain_control.gain_bits = kFrontendPcanGainBits;
-  config.log_scale.enable_log = kFrontendLogEnable;
-  config.log_scale.scale_shift = kFrontendLogScaleShift;
+  wakeword_sketch::FillFrontendConfig(&config);  // the sketch's own settings (feature_provider.cpp)
   FrontendState state;
   if (!FrontendPopulateState(&config, &state, kSampleRateHz)) {
     Say("frontend: FrontendPopulateState failed\n");

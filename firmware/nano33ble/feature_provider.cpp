@@ -20,6 +20,8 @@ FrontendState g_frontend;
 bool g_frontend_ready = false;
 FeatureQuantizer g_quantizer;
 
+}  // namespace
+
 // The frontend settings of pymicro-features (src/micro_features.cpp there), which
 // produce the features every model of this project is trained on. Every value
 // comes from model_settings.h, generated from the manifest and the feature
@@ -43,8 +45,6 @@ void FillFrontendConfig(FrontendConfig* config) {
   config->log_scale.enable_log = kFrontendLogEnable;
   config->log_scale.scale_shift = kFrontendLogScaleShift;
 }
-
-}  // namespace
 
 bool FeatureProviderBegin(float input_scale, int input_zero_point) {
   if (!g_quantizer.Init(input_scale, input_zero_point)) return false;

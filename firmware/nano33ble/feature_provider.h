@@ -13,7 +13,14 @@
 
 #include <stdint.h>
 
+struct FrontendConfig;
+
 namespace wakeword_sketch {
+
+// The frontend's settings: window, step and channels from model_settings.h, the rest the
+// feature definition's (generated there too). Used by FeatureProviderBegin, and by the
+// emulated-board check (firmware/m4) so it runs the sketch's configuration, not a copy.
+void FillFrontendConfig(FrontendConfig* config);
 
 // Configures the frontend and the input quantizer (scale and zero point of the
 // model's int8 input tensor). The frontend allocates its buffers (window, FFT,
