@@ -13,6 +13,8 @@ metrics     FRR, FA/h, DET curves and operating points by detector replay
 suite       runs models x conditions in worker processes; writes results
 report      ``results.json``, ``report.md`` and the PNG figures
 cli         ``wakeword-eval`` / ``python -m evaluation``
+speakers    an offline speaker encoder (Resemblyzer's weights in numpy) and clustering into speakers
+personalization  per-speaker FRR before/after ``wakeword.personalize``, FA/h on others' speech
 """
 
 from wakeword.errors import WakewordError

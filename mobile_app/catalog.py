@@ -22,18 +22,21 @@ class ModelChoice:
 
     label : text shown in the picker (unique within a catalog)
     ref : how to load it: a built-in name, a bundle path, or ``microwakeword:NAME``
-    kind : "built-in", "user" or "peer"
+    kind : "built-in", "user", "personal" or "peer"
+    key_file : a public key that must verify it besides the usual ones (a personal bundle's device key)
     """
 
     label: str
     ref: str
     kind: str
+    key_file: str | None = None
 
     def load(self, *, allow_unsigned: bool = False, trusted_key_files: tuple = ()) -> Bundle:
         """The bundle (a peer model, or one whose signature must verify with a trusted key, the
         release keys or ``trusted_key_files``, unless ``allow_unsigned``), by
         :func:`wakeword.bundle.open_bundle` like everywhere else."""
-        return open_bundle(self.ref, allow_unsigned=allow_unsigned, trusted_key_files=trusted_key_files)
+        keys = tuple(trusted_key_files) + ((self.key_file,) if self.key_file else ())
+        return open_bundle(self.ref, allow_unsigned=allow_unsigned, trusted_key_files=keys)
 
 
 def default_user_dir() -> Path:
@@ -59,9 +62,23 @@ def user_bundle_paths(folder: str | os.PathLike) -> list[Path]:
     return found
 
 
-def available_models(user_dirs: list[str | os.PathLike] | None = None, *, include_peers: bool = True) -> list[ModelChoice]:
-    """Every model the picker offers, built-in first, then user bundles, then peers."""
+def personal_choices(store) -> list[ModelChoice]:
+    """The personalized bundles of a :class:`wakeword.personalize.PersonalStore` ("NAME (yours)")."""
+    from wakeword.signing import PUBLIC_KEY_NAME
+
+    if not store.root.is_dir():
+        return []
+    key = store.key_dir / PUBLIC_KEY_NAME
+    return [ModelChoice(f"{path.name} (yours)", str(path), "personal", str(key))
+            for path in user_bundle_paths(store.root) if path.is_dir() and key.is_file()]
+
+
+def available_models(user_dirs: list[str | os.PathLike] | None = None, *, include_peers: bool = True,
+                     personal_store=None) -> list[ModelChoice]:
+    """Every model the picker offers: built-in, then personal (``personal_store``), user bundles, peers."""
     choices: list[ModelChoice] = [ModelChoice(f"{name} (built-in)", name, "built-in") for name in builtin_names()]
+    if personal_store is not None:
+        choices += personal_choices(personal_store)
     dirs = [default_user_dir()] if user_dirs is None else [Path(d) for d in user_dirs]
     seen = set()
     for folder in dirs:
@@ -81,7 +98,8 @@ def available_models(user_dirs: list[str | os.PathLike] | None = None, *, includ
     for choice in choices:                       # keep labels unique for the picker
         n = labels.get(choice.label, 0)
         labels[choice.label] = n + 1
-        unique.append(choice if n == 0 else ModelChoice(f"{choice.label} #{n + 1}", choice.ref, choice.kind))
+        unique.append(choice if n == 0 else ModelChoice(f"{choice.label} #{n + 1}", choice.ref, choice.kind,
+                                                        choice.key_file))
     return unique
 
 

@@ -1,4 +1,4 @@
-"""Personal enrollment: per-user threshold calibration from a few recordings.
+"""Personal enrollment: per-user threshold calibration, and personalization, from a few recordings.
 
 The user records a few samples of the wake word and about a minute of ordinary
 room sound. :func:`calibrate` runs the engine over them and picks the highest
@@ -8,8 +8,12 @@ produces no false accept. Every "is it detected at threshold T" question is
 answered by the runtime's own :class:`~wakeword.detector.StreamingDetector`
 (window, refractory period and all), never by a re-implementation.
 
+:meth:`Enrollment.personalize` goes further: it re-fits the model's last layer to the
+user's voice (:mod:`wakeword.personalize`); the app saves the result as a personal bundle
+signed with the device's key, and can roll back to the original in one step.
+
 Raw audio stays in memory on the device: nothing here writes or sends it anywhere;
-only the chosen threshold is kept by the app.
+only the chosen threshold (or the personal bundle) is kept by the app.
 
 Pure numpy plus the ``wakeword`` runtime (no Kivy), so it is tested directly.
 """
@@ -27,8 +31,9 @@ from wakeword.bundle import Bundle
 from wakeword.config import DetectorConfig
 from wakeword.detector import StreamingDetector
 from wakeword.engine import Engine
-from wakeword.errors import AudioError, WakewordError
+from wakeword.errors import AudioError, EnrollmentError
 from wakeword.mic import AudioSource
+from wakeword.personalize import Personalized, personalize
 
 SAMPLE_SECONDS = 2.5
 ROOM_SECONDS = 60.0
@@ -37,8 +42,7 @@ DEFAULT_SAMPLE_COUNT = 4
 TAIL_SILENCE_MS = 500
 
 
-class EnrollmentError(WakewordError):
-    """Not enough (or unusable) enrollment audio."""
+__all__ = ["EnrollmentError", "Enrollment", "Calibration", "calibrate", "record"]
 
 
 def record(source: AudioSource, seconds: float, *, on_progress: Callable[[float], None] | None = None,
@@ -275,6 +279,12 @@ class Enrollment:
         if self.room is None:
             raise EnrollmentError("record the room sound first")
         return calibrate(self.bundle, self.samples, self.room, **kwargs)
+
+    def personalize(self, **kwargs) -> Personalized:
+        """Fit the model's last layer to these recordings (:func:`wakeword.personalize.personalize`)."""
+        if self.room is None:
+            raise EnrollmentError("record the room sound first")
+        return personalize(self.bundle, self.samples, self.room, **kwargs)
 
     def discard(self) -> None:
         """Forget the recordings."""

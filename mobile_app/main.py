@@ -68,6 +68,7 @@ import numpy as np  # noqa: E402
 from wakeword.engine import Engine  # noqa: E402
 from wakeword.errors import WakewordError  # noqa: E402
 from wakeword.mic import FileSource, Listener, MicrophoneSource  # noqa: E402
+from wakeword.personalize import PERSONAL_SUFFIX, PersonalStore  # noqa: E402
 
 if __package__ in (None, ""):
     import widgets as W  # type: ignore[no-redef]
@@ -181,8 +182,10 @@ class WakewordApp(App):
     def build(self):
         Window.clearcolor = W.BACKGROUND
         self._load_settings()
-        user_dirs = [catalog.default_user_dir(), self.data_dir / "bundles"]
-        self.choices = catalog.available_models(user_dirs)
+        self.personal_store = PersonalStore(self.data_dir / "personal")
+        #: the model each personal one was made from (by base name), to go back to it
+        self.personal_origins: dict[str, catalog.ModelChoice] = {}
+        self.choices = self._catalog()
 
         root = BoxLayout(orientation="vertical", padding=dp(12), spacing=dp(8))
 
@@ -336,6 +339,43 @@ class WakewordApp(App):
         popup.open()
 
     # ------------------------------------------------------------------ model
+    def _catalog(self) -> list[catalog.ModelChoice]:
+        user_dirs = [catalog.default_user_dir(), self.data_dir / "bundles"]
+        return catalog.available_models(user_dirs, personal_store=self.personal_store)
+
+    def _refresh_catalog(self) -> None:
+        self.choices = self._catalog()
+        self.model_spinner.values = [c.label for c in self.choices]
+
+    def use_personal(self, result) -> bool:
+        """Save a personalization (wakeword.personalize) as this device's bundle and switch to it."""
+        if self.choice is not None and self.choice.kind != "personal":
+            self.personal_origins[self.base_model_name()] = self.choice
+        path = self.personal_store.save(result)
+        self._refresh_catalog()
+        choice = next((c for c in self.choices if c.kind == "personal" and Path(c.ref) == path), None)
+        if choice is None:
+            return False
+        self.select_model(choice)
+        return self.choice == choice
+
+    def base_model_name(self) -> str:
+        """The current model's name without the personal suffix."""
+        name = self.engine.manifest.name if self.engine is not None else ""
+        return name[:-len(PERSONAL_SUFFIX)] if name.endswith(PERSONAL_SUFFIX) else name
+
+    def rollback_personal(self) -> bool:
+        """Delete the personal version of the current model and go back to the original (one step)."""
+        name = self.base_model_name()
+        if not self.personal_store.rollback(name):
+            return False
+        self._refresh_catalog()
+        original = self.personal_origins.get(name) or next(
+            (c for c in self.choices if c.kind != "personal" and c.ref == name), None)
+        if original is not None:
+            self.select_model(original)
+        return True
+
     def _on_model_picked(self, _spinner, label: str) -> None:
         choice = next((c for c in self.choices if c.label == label), None)
         if choice is not None and choice != self.choice:
@@ -547,11 +587,13 @@ class EnrollmentPopup(Popup):
         self._cancel = threading.Event()
         self._busy = False
         self.result: enroll.Calibration | None = None
+        self.personal = None               # a wakeword.personalize.Personalized, once made
         box = BoxLayout(orientation="vertical", spacing=dp(8), padding=dp(6))
         self.info = W.ThemedLabel(
             f"Say \u201c{self.keyword}\u201d once per recording ({enroll.SAMPLE_SECONDS:.1f} s each), then record "
-            f"about {enroll.ROOM_SECONDS:.0f} s of ordinary room sound without it. Recordings stay in memory on "
-            "this device and are discarded after calibration; only the threshold is kept.",
+            f"about {enroll.ROOM_SECONDS:.0f} s of ordinary room sound without it. Then calibrate the threshold, "
+            "or personalize the model to your voice. Recordings stay in memory on this device and are discarded; "
+            "only the threshold or your personal model is kept.",
             size_hint_y=None, height=dp(110))
         box.add_widget(self.info)
         self.progress = ProgressBar(max=1.0, value=0, size_hint_y=None, height=dp(16))
@@ -566,9 +608,14 @@ class EnrollmentPopup(Popup):
         row.add_widget(self.sample_button)
         row.add_widget(self.room_button)
         box.add_widget(row)
-        self.calibrate_button = W.FlatButton(text="Calibrate", size_hint_y=None, height=dp(46), disabled=True)
+        actions = BoxLayout(size_hint_y=None, height=dp(46), spacing=dp(8))
+        self.calibrate_button = W.FlatButton(text="Calibrate threshold", disabled=True)
         self.calibrate_button.bind(on_release=lambda *_: self._calibrate())
-        box.add_widget(self.calibrate_button)
+        self.personalize_button = W.FlatButton(text="Personalize model", disabled=True)
+        self.personalize_button.bind(on_release=lambda *_: self._personalize())
+        actions.add_widget(self.calibrate_button)
+        actions.add_widget(self.personalize_button)
+        box.add_widget(actions)
         report_panel = W.Panel(padding=dp(10), bg_color=W.PANEL_LIGHT)
         self.report = W.ThemedLabel("Before/after scores appear here after calibration.", dim=True,
                                     font_size=sp(13), valign="top")
@@ -576,11 +623,15 @@ class EnrollmentPopup(Popup):
         report_panel.add_widget(self.report)
         box.add_widget(report_panel)
         buttons = BoxLayout(size_hint_y=None, height=dp(46), spacing=dp(8))
-        self.apply_button = W.FlatButton(text="Apply threshold", disabled=True, color_normal=W.ACCENT_DARK)
+        self.apply_button = W.FlatButton(text="Apply", disabled=True, color_normal=W.ACCENT_DARK)
         self.apply_button.bind(on_release=lambda *_: self._apply())
+        self.undo_button = W.FlatButton(text="Back to original",
+                                        disabled=not app.personal_store.has(app.base_model_name()))
+        self.undo_button.bind(on_release=lambda *_: self._undo())
         close = W.FlatButton(text="Close")
         close.bind(on_release=lambda *_: self.dismiss())
         buttons.add_widget(self.apply_button)
+        buttons.add_widget(self.undo_button)
         buttons.add_widget(close)
         box.add_widget(buttons)
         super().__init__(title=f"Personal enrollment \u00b7 {self.keyword}", content=box, size_hint=(0.96, 0.9),
@@ -598,6 +649,7 @@ class EnrollmentPopup(Popup):
         self.sample_button.disabled = self._busy or n >= self.session.sample_count
         self.room_button.disabled = self._busy
         self.calibrate_button.disabled = self._busy or not self.session.ready
+        self.personalize_button.disabled = self._busy or not self.session.ready
 
     def _run_recording(self, seconds: float, done) -> None:
         self._busy = True
@@ -663,7 +715,7 @@ class EnrollmentPopup(Popup):
             if error is not None:
                 self.status.text = str(error)
                 return
-            self.result = result
+            self.result, self.personal = result, None
             self.status.text = "calibrated" if result.ok else "could not calibrate"
             self.report.color = W.TEXT
             self.report.text = "\n".join(result.summary_lines())
@@ -671,8 +723,46 @@ class EnrollmentPopup(Popup):
 
         threading.Thread(target=work, name="enroll-calibrate", daemon=True).start()
 
+    def _personalize(self) -> None:
+        self._busy = True
+        self._update()
+        self.status.text = "personalizing\u2026"
+
+        def work():
+            try:
+                result, error = self.session.personalize(), None
+            except WakewordError as exc:
+                result, error = None, exc
+            Clock.schedule_once(lambda dt: finish(result, error))
+
+        def finish(result, error):
+            self._busy = False
+            self._update()
+            if error is not None:
+                self.status.text = str(error)       # e.g. "sample 2 is clipped ...": record it again
+                return
+            self.personal, self.result = result, None
+            self.status.text = "personal model ready: Apply to use it"
+            self.report.color = W.TEXT
+            self.report.text = "\n".join(result.summary_lines())
+            self.apply_button.disabled = False
+
+        threading.Thread(target=work, name="enroll-personalize", daemon=True).start()
+
+    def _undo(self) -> None:
+        if self.app.rollback_personal():
+            self.status.text = "back to the original model"
+        self.undo_button.disabled = True
+
     def _apply(self) -> None:
-        if self.result is not None:
+        if self.personal is not None:
+            try:
+                self.app.use_personal(self.personal)
+            except WakewordError as exc:
+                self.status.text = f"could not save the personal model: {exc}"
+                return
+            self.dismiss()
+        elif self.result is not None:
             self.app.apply_calibration(self.result)
             self.dismiss()
 
@@ -694,12 +784,46 @@ class TestScript:
 
     def _start(self, _dt) -> None:
         app = self.app
+        if self.options.test_personalize and "model_personal" not in self.result:
+            return self._personalize_first()
         self.result["model"] = app.choice.label if app.choice else None
         if app.engine is None or not app.start_listening():
             return self._finish(f"could not start listening: {app.state_label.text} {app.footer.text}")
         self.step("listening")
         self._deadline = time.monotonic() + self.options.timeout
         Clock.schedule_interval(self._wait_detection, 0.05)
+
+    def _personalize_first(self) -> None:
+        """Record (from files), press Personalize, wait, press Apply: the app switches to the personal model."""
+        from wakeword.audio import load_audio
+
+        app = self.app
+        self.result["model_before_personal"] = app.choice.label if app.choice else None
+        popup = EnrollmentPopup(app)
+        popup.open()
+        *samples, room = self.options.test_personalize
+        for path in samples:
+            popup.session.add_sample(load_audio(path))
+        popup.session.set_room(load_audio(room))
+        popup._update()
+        self.step("enrollment recorded")
+        popup.personalize_button.dispatch("on_release")
+        deadline = time.monotonic() + self.options.timeout
+
+        def wait(_dt):
+            if popup.personal is not None:
+                self.result["personal_report"] = popup.report.text
+                popup.apply_button.dispatch("on_release")
+                self.result["model_personal"] = app.choice.label if app.choice else None
+                self.step("personal model applied")
+                Clock.schedule_once(self._start, 0.3)
+                return False
+            if not popup._busy or time.monotonic() > deadline:
+                popup.dismiss()
+                self._finish(f"personalization failed: {popup.status.text}")
+                return False
+            return True
+        Clock.schedule_interval(wait, 0.1)
 
     def _wait_detection(self, _dt):
         app = self.app
@@ -753,6 +877,11 @@ class TestScript:
 
     def _finish(self, error: str | None) -> None:
         app = self.app
+        if self.result.get("model_personal"):       # undo: one step back to the model we started with
+            self.result["model_detected_with"] = app.choice.label if app.choice else None
+            self.result["rolled_back"] = app.rollback_personal()
+            self.result["model_after_rollback"] = app.choice.label if app.choice else None
+            self.result["personal_left"] = [c.label for c in app.choices if c.kind == "personal"]
         self.result.update({
             "ok": error is None,
             "error": error,

@@ -35,6 +35,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="unattended test run; write its result JSON here")
     p.add_argument("--screenshot", default=None, help="test run: save a screenshot PNG here")
     p.add_argument("--timeout", type=float, default=30.0, help="test run: seconds to wait for a detection")
+    p.add_argument("--test-personalize", nargs="+", default=None, metavar="WAV",
+                   help="test run: first personalize through the enrollment dialog from these recordings (the wake "
+                        "word samples, then the room sound last), apply it, and roll back at the end")
     p.add_argument("--test-target-threshold", type=int, default=200,
                    help="test run: threshold to reach by dragging the sensitivity slider")
     return p.parse_args(argv)

@@ -316,6 +316,30 @@ def test_app_file_replay_mode(tmp_path):
     assert "replay.wav" in result["footer"]
 
 
+def test_app_personalizes_from_the_enrollment_dialog_and_rolls_back(tmp_path):
+    """Enrollment -> Personalize -> Apply: the app switches to the user's own model (signed with the device
+    key, stored in its data folder), detects with it, and one call goes back to the built-in model."""
+    clips = alexa_clips(tmp_path, 4)
+    wavs = []
+    for i, clip in enumerate(clips[:3]):
+        wavs.append(tmp_path / f"sample{i}.wav")
+        save_wav(wavs[-1], clip)
+    room = tmp_path / "room.wav"
+    save_wav(room, room_sound(8))
+    result = _run_app(tmp_path, clips[3], "--bundle", "alexa", "--test-personalize", *map(str, wavs), str(room))
+    assert result["model_before_personal"] == "alexa (built-in)"
+    assert result["model_personal"] == "alexa-personal (yours)"
+    assert "your samples: " in result["personal_report"] and "other people's speech" in result["personal_report"]
+    assert result["model_detected_with"] == "alexa-personal (yours)"
+    assert [e["keyword"] for e in result["log_entries"]] == ["alexa"]          # the held-out clip, detected
+    assert result["rolled_back"] and result["model_after_rollback"] == "alexa (built-in)"
+    assert result["personal_left"] == []
+    # the recordings were never written by the app: no audio file anywhere under its home
+    home = tmp_path / "home"
+    audio = [p for p in home.rglob("*") if p.suffix.lower() in (".wav", ".flac", ".raw", ".npy", ".npz")]
+    assert audio == []
+
+
 def test_the_console_script_reads_the_command_line():
     # wakeword-app runs mobile_app.main as the program: its options (here --help) come from argv
     out = subprocess.run([sys.executable, "-c", "import sys; sys.argv = ['wakeword-app', '--help']; "

@@ -11,7 +11,7 @@ from typing import Sequence
 
 from .bundle import Bundle, open_bundle
 from .command import add_bundle_options, command
-from .config import to_dict
+from .config import PersonalizationConfig, to_dict
 from .engine import Engine
 from .errors import WakewordError
 
@@ -26,6 +26,14 @@ def _load(args: argparse.Namespace) -> Bundle:
     bundle = positional or args.bundle
     if bundle is None:
         raise WakewordError("no bundle given: --bundle NAME|PATH")
+    if getattr(args, "personal", False):
+        from .personalize import PersonalStore
+
+        store = PersonalStore(args.personal_dir)
+        if not store.has(Path(str(bundle)).name):
+            raise WakewordError(f"no personalized {bundle} under {store.root}; run: wakeword personalize --bundle "
+                                f"{bundle} --samples ... --room ...")
+        return store.open(Path(str(bundle)).name)
     return open_bundle(bundle, allow_unsigned=args.allow_unsigned, trusted_key_files=tuple(args.trusted_key))
 
 
@@ -111,6 +119,34 @@ def cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_personalize(args: argparse.Namespace) -> int:
+    from .audio import load_audio
+    from .personalize import PersonalStore, personalize
+
+    store = PersonalStore(args.personal_dir)
+    if args.rollback:
+        name = Path(str(args.bundle)).name
+        removed = store.rollback(name)
+        print(f"removed {store.path(name)}: back to the original {name}" if removed
+              else f"no personalized {name} under {store.root}; nothing to undo")
+        return 0
+    if not args.samples or args.room is None:
+        raise WakewordError("give --samples (3-10 recordings of the wake word) and --room (a few seconds of your "
+                            "room without it)")
+    args.personal = False
+    bundle = _load(args)
+    samples = [load_audio(p) for p in args.samples]   # held in memory only; nothing is written but the bundle
+    room = load_audio(args.room)
+    result = personalize(bundle, samples, room, keyword=args.keyword,
+                         config=PersonalizationConfig(prior_weight=args.prior_weight))
+    for line in result.summary_lines():
+        print(line)
+    path = store.save(result)
+    print(f"saved {path} (signed with this device's key {store.key_dir}); use it with --personal, "
+          f"undo with: wakeword personalize --bundle {bundle.name} --rollback")
+    return 0
+
+
 def cmd_listen(args: argparse.Namespace) -> int:
     from .mic import Listener, MicrophoneSource
 
@@ -181,6 +217,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("bundle_positional", nargs="?", metavar="BUNDLE", help=argparse.SUPPRESS)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_info)
+
+    p = sub.add_parser("personalize", help="adapt a bundle to your voice from a few recordings (kept on this device)")
+    add_bundle_options(p, default=DEFAULT_BUNDLE)
+    p.add_argument("--samples", nargs="+", metavar="WAV", help="3-10 recordings of you saying the wake word, one each")
+    p.add_argument("--room", metavar="WAV", help="a few seconds (3 or more) of your room without the wake word")
+    p.add_argument("--keyword", default=None, help="which keyword of the bundle (default: its first)")
+    p.add_argument("--prior-weight", type=float, default=PersonalizationConfig.prior_weight,
+                   help="how strongly the new last layer is held to the shipped one (default: %(default)s)")
+    p.add_argument("--rollback", action="store_true", help="delete the personalized bundle: back to the original")
+    p.set_defaults(func=cmd_personalize)
+
+    for name in ("detect", "listen", "info", "personalize"):
+        sub.choices[name].add_argument(
+            "--personal-dir", type=Path, default=None, metavar="DIR",
+            help="where personalized bundles live (default: $WAKEWORD_PERSONAL_DIR or ~/.local/share/wakeword/personal)")
+    for name in ("detect", "listen", "info"):
+        sub.choices[name].add_argument(
+            "--personal", action="store_true",
+            help="use this device's personalized version of the bundle (made by `wakeword personalize`)")
 
     for name in ("detect", "listen"):
         sub.choices[name].add_argument(

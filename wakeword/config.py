@@ -178,6 +178,60 @@ class DetectorConfig:
         _check(0 <= self.refractory_ms <= 600_000, f"detector.refractory_ms={self.refractory_ms} must be in 0..600000")
 
 
+@dataclass(frozen=True)
+class PersonalizationConfig:
+    """How :mod:`wakeword.personalize` adapts a bundle's last layer to one user's voice.
+
+    prior_weight : float
+        Pull of the shipped layer (an L2 penalty on the change of its weights and bias, per
+        embedding unit): larger keeps the personalized model closer to the original.
+    positive_weight : float
+        Total weight of the user's enrollment windows against the total weight of the negatives
+        (room sound and the packaged negative speech), which is 1.
+    augment_snr_db : tuple of float
+        Each enrollment sample is also mixed with the user's room sound at these speech-to-noise
+        ratios (dB), so the new layer learns the voice in the room it will hear it in.
+    augment_speed : tuple of float
+        ... and resampled to these speeds (1.05: 5% faster, pitch included), as the same user says the
+        word a little faster or slower from one time to the next.
+    augment_gain_db : tuple of float
+        ... and at these gains (dB), clipped to int16: nearer and further from the microphone.
+    positive_offsets : int
+        Positive windows per recording: the best detector window and this many windows shifted by one
+        model call either side of it (the detector fires on the way up to the peak, too).
+    sample_floor : int
+        A sample whose best detector window scores under this (0..255) is refused: it does not
+        sound like the wake word to the model (silence, another word, a cut-off recording).
+    negative_margin : int
+        The new layer's bias is lowered until the packaged negative speech and the room sound peak
+        no higher than under the shipped layer, and at least this far (score units) below the
+        threshold.
+    """
+
+    prior_weight: float = 1.0
+    positive_weight: float = 1.0
+    augment_snr_db: tuple[float, ...] = (20.0, 10.0)
+    augment_speed: tuple[float, ...] = ()
+    augment_gain_db: tuple[float, ...] = ()
+    positive_offsets: int = 0
+    sample_floor: int = 96
+    negative_margin: int = 16
+
+    def __post_init__(self) -> None:
+        _check(self.prior_weight > 0, f"personalization.prior_weight={self.prior_weight} must be > 0")
+        _check(self.positive_weight > 0, f"personalization.positive_weight={self.positive_weight} must be > 0")
+        _check(all(-10.0 <= v <= 60.0 for v in self.augment_snr_db),
+               f"personalization.augment_snr_db={self.augment_snr_db} must lie in -10..60 dB")
+        _check(all(0.8 <= v <= 1.25 for v in self.augment_speed),
+               f"personalization.augment_speed={self.augment_speed} must lie in 0.8..1.25")
+        _check(all(-20.0 <= v <= 20.0 for v in self.augment_gain_db),
+               f"personalization.augment_gain_db={self.augment_gain_db} must lie in -20..20 dB")
+        _check(0 <= self.positive_offsets <= 10, f"personalization.positive_offsets={self.positive_offsets} must be in 0..10")
+        _check(0 <= self.sample_floor <= 255, f"personalization.sample_floor={self.sample_floor} must be in 0..255")
+        _check(0 <= self.negative_margin <= 128,
+               f"personalization.negative_margin={self.negative_margin} must be in 0..128")
+
+
 ModelKind = typing.Literal["streaming", "window"]
 
 

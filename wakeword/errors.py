@@ -27,3 +27,7 @@ class SignatureError(BundleError):
 
 class DetectorError(WakewordError, ValueError):
     """A misuse of the detector, such as time going backwards."""
+
+
+class EnrollmentError(WakewordError):
+    """Enrollment audio that cannot be used (too little, silence, clipped, not the wake word)."""

@@ -43,13 +43,17 @@ def _litert():
     return Interpreter, OpResolverType
 
 
-def make_interpreter(model_bytes: bytes, *, source: str = "model", exact: bool = True):
+def make_interpreter(model_bytes: bytes, *, source: str = "model", exact: bool = True,
+                     preserve_all_tensors: bool = False):
     """A single-threaded LiteRT interpreter.
 
     exact : bool
         True: LiteRT's built-in kernels without delegates, which TFLite Micro matches within
         1 LSB (use for comparisons). False: with the XNNPACK delegate, about 3x faster per call
         for our streaming models, but a few LSB away from the reference kernels.
+    preserve_all_tensors : bool
+        Keep every intermediate tensor readable after ``invoke`` (personalization reads the
+        model's last hidden layer); costs arena memory, not results.
     """
     Interpreter, OpResolverType = _litert()
     resolver = OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES if exact else OpResolverType.BUILTIN
@@ -58,6 +62,7 @@ def make_interpreter(model_bytes: bytes, *, source: str = "model", exact: bool =
             model_content=bytes(model_bytes),
             num_threads=1,
             experimental_op_resolver_type=resolver,
+            experimental_preserve_all_tensors=preserve_all_tensors,
         )
         interpreter.allocate_tensors()
     except (ValueError, RuntimeError) as exc:
@@ -115,13 +120,19 @@ class ModelRunner:
         Name used in error messages (e.g. the bundle path).
     exact_kernels : bool
         Use the reference-matching kernels (see :func:`make_interpreter`) instead of XNNPACK.
+    capture_tensor : int, optional
+        The index of an intermediate tensor to copy after every call into :attr:`captured`
+        (personalization reads the last hidden layer this way); None: nothing is kept.
     """
 
     def __init__(self, model_bytes: bytes, spec: ModelSpec, *, source: str = "model",
-                 exact_kernels: bool = False) -> None:
+                 exact_kernels: bool = False, capture_tensor: int | None = None) -> None:
         self.spec = spec
         self.source = source
         self.exact_kernels = exact_kernels
+        self.capture_tensor = capture_tensor
+        #: one copy of ``capture_tensor`` per call, in call order (only with ``capture_tensor``)
+        self.captured: list[np.ndarray] = []
         self._model_bytes = bytes(model_bytes)
         actual = describe_model(self._model_bytes, source=source)
         self._check_against_spec(actual)
@@ -149,7 +160,8 @@ class ModelRunner:
 
     def reset(self) -> None:
         """Fresh interpreter state (streaming variables included) and empty frame buffer."""
-        self._interpreter = make_interpreter(self._model_bytes, source=self.source, exact=self.exact_kernels)
+        self._interpreter = make_interpreter(self._model_bytes, source=self.source, exact=self.exact_kernels,
+                                             preserve_all_tensors=self.capture_tensor is not None)
         self._in_index = self._interpreter.get_input_details()[0]["index"]
         self._out_index = self._interpreter.get_output_details()[0]["index"]
         self._buffer = np.zeros((0, self._channels), dtype=self._lut.dtype)
@@ -159,6 +171,7 @@ class ModelRunner:
             for _ in range(-(-self.spec.receptive_field_frames // self.spec.stride_frames)):
                 self._interpreter.set_tensor(self._in_index, silence)
                 self._interpreter.invoke()
+        self.captured = []
 
     def _scores(self, output: np.ndarray) -> np.ndarray:
         if self._raw_scores:  # get_tensor already returned a uint8 copy
@@ -197,10 +210,13 @@ class ModelRunner:
                 in_index, out_index, scores = self._in_index, self._out_index, self._scores
                 batched = buffer[None]
                 last = first_index + stride - 1  # stream index of the newest frame of call 0
+                capture = self.captured.append if self.capture_tensor is not None else None
                 for lo in range(0, calls * stride, stride):
                     set_tensor(in_index, batched[:, lo:lo + stride])
                     invoke()
                     results.append((last + lo, scores(get_tensor(out_index))))
+                    if capture is not None:
+                        capture(get_tensor(self.capture_tensor).reshape(-1))
             self._buffer = buffer[calls * stride:]
         else:
             # a call ends at every frame index e with e >= width-1 and (e - (width-1)) % stride == 0
@@ -214,6 +230,8 @@ class ModelRunner:
                 interp.set_tensor(self._in_index, buffer[None, lo:lo + width])
                 interp.invoke()
                 results.append((e, self._scores(interp.get_tensor(self._out_index))))
+                if self.capture_tensor is not None:
+                    self.captured.append(interp.get_tensor(self.capture_tensor).reshape(-1))
                 e += stride
             self._buffer = buffer[-(width - 1):] if width > 1 else buffer[:0]
         return results
