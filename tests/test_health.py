@@ -127,3 +127,53 @@ def test_detect_writes_the_counters_only_when_asked(alexa_clip, tmp_path, capsys
     said = capsys.readouterr().out
     assert report["detections"] == said.count("alexa at") // 2 == 2 * 2
     assert report["model"].startswith("alexa@") and report["hours"] > 0
+
+
+# ---------------------------------------------------------------- the board's counters (firmware/src/health.h)
+def test_health_vectors_and_layout_header_are_current():
+    """The C++ counters replay tests/vectors/health_*.txt (make -C firmware host-test); they must be what the
+    Python reference writes today, and firmware/src/health_layout.h what wakeword.health renders."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    result = subprocess.run([sys.executable, str(root / "tests" / "vectors" / "make_health_vectors.py"), "--check"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert len(list((root / "tests" / "vectors").glob("health_*.txt"))) >= 4
+
+
+def test_payload_round_trip_and_bad_payloads():
+    from wakeword.errors import ConfigError
+    from wakeword.health import PAYLOAD_BYTES, HealthCounters, decode_payload
+
+    counters = HealthCounters(threshold=200, window=5, refractory_ms=2000)
+    rng = np.random.default_rng(0)
+    for i in range(400):                       # 12 s: two excursions under the threshold, one that detects
+        score = 180 if 100 <= i < 110 or 300 <= i < 305 else (230 if i in (200, 201, 202, 203, 204) else 20)
+        counters.on_call(score, 30 * (i + 1), 1 if i == 204 else 0)
+        counters.on_audio(rng.integers(-3000, 3000, 480).astype(np.int16))
+    counters.add_dropped_ms(250)
+    payload = counters.payload()
+    assert len(payload) == PAYLOAD_BYTES == 124
+    report = decode_payload(payload, model="alexa@0.8.0")
+    assert report.detections == 1 and report.near_misses == 2 and report.dropped_ms == 250
+    assert report.hours == pytest.approx(12 / 3600)
+    assert sum(report.peak_histogram) == sum(report.level_histogram) == 12
+    assert report.to_dict() == {**counters.report("alexa@0.8.0").to_dict(), "hours": 12 / 3600}
+    with pytest.raises(ConfigError, match="123 bytes"):
+        decode_payload(payload[:-1], model="x")
+    with pytest.raises(ConfigError, match="version 7"):
+        decode_payload(b"\x07" + payload[1:], model="x")
+
+
+def test_level_bins_are_exact_integers_at_the_edges():
+    from wakeword.health import LEVEL_ENERGY_THRESHOLDS, level_bin
+
+    assert level_bin(0) == 0
+    for k, t in enumerate(LEVEL_ENERGY_THRESHOLDS, start=1):
+        assert level_bin(t - 1) == k - 1 and level_bin(t) == k
+    # full-scale square wave: 0 dBFS -> the top bin; an RMS of -25 dBFS -> bin 7 (-30..-20)
+    assert level_bin(16000 * 32767 ** 2) == 9
+    assert level_bin(int(16000 * (32768 * 10 ** (-25 / 20)) ** 2)) == 7

@@ -12,6 +12,8 @@
 //   update_slot       flash reserved for a model update (written over BLE: designed
 //                     in firmware/MODEL_UPDATES.md, not implemented yet)
 //   src/detector      wakeword::StreamingDetector (firmware/src, bit-exact with Python)
+//   src/health        wakeword::HealthCounters: model-health counters, no audio (bit-exact
+//                     with wakeword.health.HealthCounters), sent over BLE every minute
 //   responder         RGB LED, Serial line, BLE notification
 //
 // Every model constant comes from src/model_settings.h, generated from the
@@ -30,6 +32,7 @@
 #include "responder.h"
 #include "sketch_config.h"
 #include "src/detector.h"
+#include "src/health.h"
 #include "tensorflow/lite/micro/system_setup.h"
 
 // File-scope statics rather than an anonymous namespace: the Arduino builder
@@ -44,6 +47,12 @@ static constexpr uint32_t kStatsPeriodMs = 10000;
 static constexpr int kMaxStepsPerLoop = 8;
 
 static wakeword::StreamingDetector g_detector;
+static wakeword::HealthCounters g_health;
+// How often the health counters are published on their BLE characteristic.
+static constexpr uint32_t kHealthPeriodMs = 60000;
+static_assert(wakeword::kHealthPayloadBytes <= static_cast<size_t>(kHealthPayloadMaxBytes),
+              "responder.h: the health characteristic is smaller than the payload");
+static uint32_t g_health_published_ms = 0;
 static wakeword::Detection g_detections[kKeywordCount];
 static int16_t g_step[kStepSamples];  // the 10 ms of audio being collected
 static uint32_t g_step_fill = 0;
@@ -92,16 +101,24 @@ static void Fail(const char* what) {
 static void ResyncAfterOverrun() {
   int16_t discard[64];
   uint32_t got;
-  while ((got = AudioProviderRead(discard, 64)) > 0) g_stream_samples += got;
+  uint64_t lost = 0;  // samples the health counters never see: discarded, dropped, the partial step
+  while ((got = AudioProviderRead(discard, 64)) > 0) {
+    g_stream_samples += got;
+    lost += got;
+  }
   const uint32_t dropped = AudioProviderDroppedSamples();
   g_stream_samples += dropped - g_seen_dropped;
+  lost += dropped - g_seen_dropped;
   g_seen_dropped = dropped;
   g_stream_samples += g_step_fill;  // the partial step is thrown away too
+  lost += g_step_fill;
   g_step_fill = 0;
   g_origin_samples = g_stream_samples;
   g_frames = 0;
   FeatureProviderReset();
   if (!ModelRunnerReset()) Fail("model reset");
+  g_health.AddDroppedMs(static_cast<uint32_t>(lost * 1000u / kSampleRateHz));
+  g_health.NewStream();
   ++g_stats.resyncs;
 }
 
@@ -113,6 +130,7 @@ static void HandleScores(uint32_t now_ms) {
     g_detector.Reset();
     found = g_detector.Push(g_scores, t_ms, g_detections, kKeywordCount);
   }
+  g_health.OnCall(g_scores[0], t_ms, found > 0 ? found : 0);
   for (int i = 0; i < found; ++i) {
     RespondToDetection(g_detections[i].keyword, g_detections[i].score, g_detections[i].t_ms,
                        now_ms);
@@ -120,6 +138,7 @@ static void HandleScores(uint32_t now_ms) {
 }
 
 static void ProcessStep() {
+  g_health.OnAudio(g_step, kStepSamples);
   const uint32_t t0 = micros();
   const bool have_frame = FeatureProviderProcessStep(g_step, g_frame);
   const uint32_t t1 = micros();
@@ -181,6 +200,9 @@ void setup() {
       wakeword::kDetectorOk) {
     return Fail("detector settings");
   }
+  if (g_health.Init(kDetectionThreshold, kDetectionWindow, kRefractoryMs) != wakeword::kHealthOk) {
+    return Fail("health counter settings");
+  }
 
   Serial.print("wakeword: keywords=");
   for (int k = 0; k < kKeywordCount; ++k) {
@@ -237,6 +259,12 @@ void loop() {
     g_step_fill = 0;
     ProcessStep();
     ++steps;
+  }
+  if (now_ms - g_health_published_ms >= kHealthPeriodMs) {
+    g_health_published_ms = now_ms;
+    uint8_t payload[wakeword::kHealthPayloadBytes];
+    const int n = g_health.Serialize(payload, sizeof(payload));
+    if (n > 0) PublishHealth(payload, n);
   }
   ResponderUpdate(now_ms);
   PrintStats(now_ms);

@@ -12,6 +12,7 @@ namespace {
 constexpr char kServiceUuid[] = "cc9b1d5f-516e-42ef-b2a2-ce0a230f0001";
 constexpr char kDetectionUuid[] = "cc9b1d5f-516e-42ef-b2a2-ce0a230f0002";
 constexpr char kKeywordsUuid[] = "cc9b1d5f-516e-42ef-b2a2-ce0a230f0003";
+constexpr char kHealthUuid[] = "cc9b1d5f-516e-42ef-b2a2-ce0a230f0004";
 constexpr char kLocalName[] = "wakeword";
 constexpr int kKeywordsMaxBytes = 200;
 
@@ -19,6 +20,7 @@ BLEService g_service(kServiceUuid);
 BLECharacteristic g_detection(kDetectionUuid, BLERead | BLENotify, kDetectionPayloadBytes,
                               /*fixedLength=*/true);
 BLECharacteristic g_keywords(kKeywordsUuid, BLERead, kKeywordsMaxBytes);
+BLECharacteristic g_health(kHealthUuid, BLERead | BLENotify, kHealthPayloadMaxBytes);
 bool g_ble_ready = false;
 
 uint16_t g_sequence = 0;
@@ -68,6 +70,7 @@ bool ResponderBegin() {
   BLE.setAdvertisedService(g_service);
   g_service.addCharacteristic(g_detection);
   g_service.addCharacteristic(g_keywords);
+  g_service.addCharacteristic(g_health);
   BLE.addService(g_service);
   uint8_t initial[kDetectionPayloadBytes] = {};
   g_detection.writeValue(initial, kDetectionPayloadBytes);
@@ -99,6 +102,12 @@ void RespondToDetection(int keyword, uint8_t score, uint32_t t_ms, uint32_t now_
     uint8_t payload[kDetectionPayloadBytes];
     EncodeDetection(keyword, score, t_ms, g_sequence, payload);
     g_detection.writeValue(payload, kDetectionPayloadBytes);  // notifies subscribers
+  }
+}
+
+void PublishHealth(const uint8_t* payload, int length) {
+  if (g_ble_ready && length > 0 && length <= kHealthPayloadMaxBytes) {
+    g_health.writeValue(payload, length);  // notifies subscribers; readable at any time
   }
 }
 

@@ -10,7 +10,9 @@
 //       byte 1     score, 0..255 (window mean of probability * 256)
 //       bytes 2-5  t_ms, uint32 little-endian: stream time of the detection
 //       bytes 6-7  sequence number, uint16 little-endian, +1 per detection
-//     and a read-only "keywords" characteristic: the keyword names, comma separated.
+//     a read-only "keywords" characteristic: the keyword names, comma separated,
+//     and a "health" characteristic (read/notify, once a minute): the model-health
+//     counters of src/health.h (wakeword.health.decode_payload reads them; no audio).
 
 #ifndef WAKEWORD_NANO33BLE_RESPONDER_H_
 #define WAKEWORD_NANO33BLE_RESPONDER_H_
@@ -21,6 +23,8 @@ namespace wakeword_sketch {
 
 // Size of one detection notification.
 constexpr int kDetectionPayloadBytes = 8;
+// Largest health payload the characteristic holds (src/health_layout.h: kHealthPayloadBytes).
+constexpr int kHealthPayloadMaxBytes = 128;
 
 // Writes the detection payload above into `out` (kDetectionPayloadBytes bytes).
 void EncodeDetection(int keyword, uint8_t score, uint32_t t_ms, uint16_t sequence,
@@ -32,6 +36,9 @@ bool ResponderBegin();
 
 // Reports one detection on the LED, Serial and BLE.
 void RespondToDetection(int keyword, uint8_t score, uint32_t t_ms, uint32_t now_ms);
+
+// Publishes the model-health counters (HealthCounters::Serialize) on BLE.
+void PublishHealth(const uint8_t* payload, int length);
 
 // Call from loop(): turns the LED off when its time is up and services BLE.
 void ResponderUpdate(uint32_t now_ms);
