@@ -20,7 +20,7 @@ system:
 $(STAMP): pyproject.toml setup.py $(wildcard csrc/*.cc)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e ".[train,app,dev,distributed,docs]"
+	$(PY) -m pip install -q -e ".[train,app,dev,distributed,docs,federated]"
 	# the speaker encoder's weights (evaluation/speakers.py reads only its pretrained.pt; its torch code is never imported)
 	$(PY) -m pip install -q --no-deps resemblyzer==0.1.4
 	@rm -f $(VENV)/.installed-* && touch $@

@@ -25,7 +25,7 @@ SOURCES = ["csrc/wakeword_frontend.cc"] + [
 ]
 
 setup(
-    packages=find_namespace_packages(include=["wakeword*", "training*", "evaluation*", "mobile_app*"])
+    packages=find_namespace_packages(include=["wakeword*", "training*", "evaluation*", "mobile_app*", "federated*"])
     + ["wakeword_datasets"],
     package_dir={"wakeword_datasets": "datasets"},
     ext_modules=[

@@ -150,8 +150,11 @@ def load_negative_speech(path: str | os.PathLike = NEGATIVE_SPEECH) -> list[np.n
 
 
 def fit_layer(head: Head, k: int, positives: np.ndarray, negatives: np.ndarray,
-              config: PersonalizationConfig) -> tuple[np.ndarray, float]:
-    """Logistic regression (Newton's method) with an L2 pull towards the shipped layer ``k``."""
+              config: PersonalizationConfig, *, init: tuple[np.ndarray, float] | None = None,
+              max_steps: int = 50) -> tuple[np.ndarray, float]:
+    """Logistic regression (Newton's method) with an L2 pull towards the shipped layer ``k``, from ``init``
+    (a (weights, bias) pair; default: the shipped layer) for at most ``max_steps`` Newton steps (a federated
+    round takes one step from the round's global layer)."""
     x = np.concatenate([positives, negatives]).astype(np.float64)
     x = (x - head.embedding_zero_point) * head.embedding_scale
     x = np.hstack([x, np.ones((len(x), 1))])
@@ -160,8 +163,8 @@ def fit_layer(head: Head, k: int, positives: np.ndarray, negatives: np.ndarray,
                                np.full(len(negatives), 1.0 / len(negatives))])
     theta0 = np.append(head.weights[k].astype(np.float64), float(head.bias[k]))
     penalty = config.prior_weight * np.ones(len(theta0))
-    theta = theta0.copy()
-    for _ in range(50):
+    theta = theta0.copy() if init is None else np.append(np.asarray(init[0], np.float64), float(init[1]))
+    for _ in range(max_steps):
         p = 1.0 / (1.0 + np.exp(-np.clip(x @ theta, -30, 30)))
         grad = x.T @ (sample_w * (p - y)) + penalty * (theta - theta0)
         hess = (x * (sample_w * p * (1 - p))[:, None]).T @ x + np.diag(penalty)
