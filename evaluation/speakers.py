@@ -251,7 +251,7 @@ def load_legacy_checkpoint(path: str | os.PathLike) -> Any:
             return _resolve(obj, storages)
     except SpeakerWeightsError:
         raise
-    except (pickle.UnpicklingError, ValueError, EOFError, TypeError, IndexError, KeyError,
+    except (pickle.UnpicklingError, RecursionError, ValueError, EOFError, TypeError, IndexError, KeyError,
             AttributeError, struct.error, MemoryError, OverflowError) as exc:
         raise SpeakerWeightsError(f"{path}: not a usable weights file ({type(exc).__name__}: {exc})") from exc
 

@@ -55,22 +55,13 @@ def plan_bundle(plan: dict) -> Bundle:
     return _CACHE["bundle"]
 
 
-def room_of(clips: list[np.ndarray], seconds: float = 6.0) -> np.ndarray:
-    """The quiet parts around a client's clips, looped: the client's room."""
-    from wakeword.dsp import active_mask
-
-    parts = [c[~np.convolve(active_mask(c).astype(int), np.ones(3201, int), mode="same").astype(bool)]
-             for c in clips]
-    quiet = np.concatenate(parts + [np.zeros(8000, np.int16)])
-    n = int(seconds * 16000)
-    return np.tile(quiet, -(-n // len(quiet)))[:n]
-
-
 def _client_data(cid: int, plan: dict) -> tuple[np.ndarray, np.ndarray]:
     key = ("examples", cid)
     if key not in _CACHE:
         clips = [load_audio(p) for p in plan["clients"][cid]]
-        positives, room = client_examples(plan_bundle(plan), clips, room_of(clips), seed=cid)
+        from evaluation.personalization import room_from_clips   # the client's room: the quiet around its clips
+
+        positives, room = client_examples(plan_bundle(plan), clips, room_from_clips(clips), seed=cid)
         _CACHE[key] = (positives, np.concatenate([room, *negative_hidden(plan_bundle(plan))]))
     return _CACHE[key]
 
@@ -170,10 +161,6 @@ def dropout_mod(msg, context, call_next):
     if cid in plan.get("drop", []) and configs is not None and configs.get(Key.STAGE) == Stage.COLLECT_MASKED_VECTORS:
         raise RuntimeError(f"client {cid} dropped out")
     return call_next(msg, context)
-
-
-def plan_config(plan: dict) -> FederatedConfig:
-    return FederatedConfig(**plan["config"])
 
 
 def write_plan(path: Path, *, bundle: str, clients: list[list[str]], config: FederatedConfig, trace_dir: Path | None,

@@ -37,6 +37,21 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def _wait_for_port(port: int, proc: subprocess.Popen, *, timeout_s: float) -> None:
+    """Until something accepts connections on 127.0.0.1:port (the SuperLink), or its process ends."""
+    import socket
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the SuperLink exited with {proc.returncode} before it listened")
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {timeout_s:.0f} s")
+
+
 def run_loopback(plan_path: str | os.PathLike, *, workdir: str | os.PathLike, port: int | None = None,
                  timeout_s: float = 600) -> list[dict]:
     """Runs the plan with real processes; returns the server's round records (``history.json``)."""
@@ -51,7 +66,9 @@ def run_loopback(plan_path: str | os.PathLike, *, workdir: str | os.PathLike, po
         "insecure = true\n")
     history_path = plan_path.parent / "history.json"
     history_path.unlink(missing_ok=True)
-    env = dict(os.environ, FLWR_HOME=str(home), **{PLAN_ENV: str(plan_path)})
+    # Flower starts its own helpers (flower-superexec, flwr-serverapp, flwr-clientapp) by name: this venv's first
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    env = dict(os.environ, FLWR_HOME=str(home), PATH=path, **{PLAN_ENV: str(plan_path)})
     logs = []
     procs: list[subprocess.Popen] = []
 
@@ -64,7 +81,7 @@ def run_loopback(plan_path: str | os.PathLike, *, workdir: str | os.PathLike, po
         # one HTTP port serves the SuperLink's Fleet and Control APIs
         start("superlink", [_bin("flower-superlink"), "--insecure", "--host", "127.0.0.1", "--port", str(port),
                             "--database", str(work / "state.db")])
-        time.sleep(3)
+        _wait_for_port(port, procs[0], timeout_s=60)
         for cid in range(len(plan["clients"])):
             start(f"supernode-{cid}", [_bin("flower-supernode"), "--insecure", "--superlink", f"127.0.0.1:{port}",
                                       "--port", str(free_port()),

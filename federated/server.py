@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import math
 import os
 import time
 from pathlib import Path
@@ -58,9 +59,12 @@ def make_strategy(bundle: Bundle, config: FederatedConfig, n_clients: int,
                                           reported_round=res.metrics.get("round"), seen=self.seen, client=client)
                     record["rejected"].append({"client": client, "reason": reason})
                     LOG.warning("round %d: update of client %s rejected: %s", server_round, client, reason)
+                elif config.secure:
+                    self.seen.add((client, server_round))
             if config.secure:
                 mean = parameters_to_ndarrays(results[0][1].parameters)[0].astype(np.float64) if results else None
-                noise = 3 * config.noise_multiplier * config.clip_norm / max(1, len(results))
+                # the noise on the mean: std z*C/n per value, about sqrt(dim + 1) times that in length
+                noise = 3 * config.noise_multiplier * config.clip_norm / max(1, len(results)) * math.sqrt(dim + 1)
                 reason = None if mean is None else check_aggregate(mean, dim=dim, clip_norm=config.clip_norm,
                                                                     noise_bound=noise)
                 if mean is None or reason or record["rejected"]:

@@ -20,9 +20,9 @@ import numpy as np
 
 from wakeword.bundle import Bundle
 from wakeword.config import PersonalizationConfig
-from wakeword.personalize import (CallStream, _positive_windows, augmented, fit_layer, layer_scores,
+from wakeword.personalize import (CallStream, positive_windows, augmented, fit_layer, layer_scores,
                                   load_negative_speech, lower_bias, peak, run_audio, run_frames, tail_score, window_means,
-                                  _negative_limit)
+                                  negative_limit)
 from wakeword.tflite_head import Head, find_head
 
 
@@ -82,9 +82,9 @@ def client_examples(bundle: Bundle, clips: list[np.ndarray], room: np.ndarray, *
     config = PersonalizationConfig()
     positives = []
     for clip in clips:
-        positives.append(_positive_windows(run_audio(bundle, head, clip, keyword_index), window))
+        positives.append(positive_windows(run_audio(bundle, head, clip, keyword_index), window))
         for copy in augmented(clip, room, config, rng):
-            positives.append(_positive_windows(run_audio(bundle, head, copy, keyword_index), window))
+            positives.append(positive_windows(run_audio(bundle, head, copy, keyword_index), window))
     return np.concatenate(positives), run_audio(bundle, head, room, keyword_index).hidden
 
 
@@ -179,7 +179,7 @@ def apply_update(bundle: Bundle, global_vector: np.ndarray, mean_delta: np.ndarr
     shipped = [layer_scores(head, h, head.weights[0], float(head.bias[0])) for h in negatives]
     peak_before = max(peak(s, window) for s in shipped)
     tail_before = tail_score(np.concatenate([window_means(s, window) for s in shipped]))
-    limit = _negative_limit(threshold, PersonalizationConfig().negative_margin, peak_before)
+    limit = negative_limit(threshold, PersonalizationConfig().negative_margin, peak_before)
     bias = lower_bias(head, vec[:dim], float(vec[dim]), list(negatives), window, limit, tail_before)
     return layer_vector(vec[:dim], bias)
 

@@ -33,13 +33,11 @@ from wakeword.detector import StreamingDetector
 from wakeword.engine import Engine
 from wakeword.errors import AudioError, EnrollmentError
 from wakeword.mic import AudioSource
-from wakeword.personalize import Personalized, personalize
+from wakeword.personalize import TAIL_SILENCE_MS, Personalized, personalize
 
 SAMPLE_SECONDS = 2.5
 ROOM_SECONDS = 60.0
 DEFAULT_SAMPLE_COUNT = 4
-#: silence appended to each sample so a word at the very end still fills the detector window
-TAIL_SILENCE_MS = 500
 
 
 __all__ = ["EnrollmentError", "Enrollment", "Calibration", "calibrate", "record"]

@@ -68,7 +68,7 @@ import numpy as np  # noqa: E402
 from wakeword.engine import Engine  # noqa: E402
 from wakeword.errors import WakewordError  # noqa: E402
 from wakeword.mic import FileSource, Listener, MicrophoneSource  # noqa: E402
-from wakeword.personalize import PERSONAL_SUFFIX, PersonalStore  # noqa: E402
+from wakeword.personalize import PersonalStore, base_name  # noqa: E402
 
 if __package__ in (None, ""):
     import widgets as W  # type: ignore[no-redef]
@@ -361,8 +361,7 @@ class WakewordApp(App):
 
     def base_model_name(self) -> str:
         """The current model's name without the personal suffix."""
-        name = self.engine.manifest.name if self.engine is not None else ""
-        return name[:-len(PERSONAL_SUFFIX)] if name.endswith(PERSONAL_SUFFIX) else name
+        return base_name(self.engine.manifest.name) if self.engine is not None else ""
 
     def rollback_personal(self) -> bool:
         """Delete the personal version of the current model and go back to the original (one step)."""
@@ -731,7 +730,7 @@ class EnrollmentPopup(Popup):
         def work():
             try:
                 result, error = self.session.personalize(), None
-            except WakewordError as exc:
+            except Exception as exc:  # noqa: BLE001 - any failure must end the busy state with a message
                 result, error = None, exc
             Clock.schedule_once(lambda dt: finish(result, error))
 

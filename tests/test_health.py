@@ -177,3 +177,21 @@ def test_level_bins_are_exact_integers_at_the_edges():
     # full-scale square wave: 0 dBFS -> the top bin; an RMS of -25 dBFS -> bin 7 (-30..-20)
     assert level_bin(16000 * 32767 ** 2) == 9
     assert level_bin(int(16000 * (32768 * 10 ** (-25 / 20)) ** 2)) == 7
+
+
+def test_a_long_feed_counts_every_detection(alexa_clip):
+    """One feed of a minute of audio with many wake words: the counters see every model call (the engine keeps
+    only its newest 2,000 in its history), so they count what the engine detects."""
+    from wakeword.audio import load_audio
+    from wakeword.engine import Engine
+
+    clip = load_audio(alexa_clip)
+    gap = np.zeros(SAMPLE_RATE_HZ * 2, np.int16)
+    stream = np.concatenate([np.concatenate([clip, gap]) for _ in range(30)])
+    monitor = HealthMonitor(Engine.from_bundle("alexa"))
+    found = monitor.feed(stream)
+    report = monitor.report()
+    assert len(found) >= 25 and report.detections == len(found)
+    seconds = len(stream) // SAMPLE_RATE_HZ
+    assert sum(report.peak_histogram) == sum(report.level_histogram) == seconds
+    assert report.peak_histogram[-1] + report.peak_histogram[-2] >= len(found)

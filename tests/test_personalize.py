@@ -169,3 +169,20 @@ def test_negative_speech_file_is_checked(tmp_path):
     np.savez(tmp_path / "mismatch.npz", frames=np.zeros((10, 40), np.uint16), lengths=np.array([4, 4]))
     with pytest.raises(EnrollmentError, match="disagree"):
         load_negative_speech(tmp_path / "mismatch.npz")
+
+
+def test_a_personal_model_of_an_older_original_is_refused(bundle, enrolled, tmp_path):
+    import dataclasses
+
+    _, result = enrolled
+    assert result.manifest.metrics == {}          # the shipped model's figures do not describe this one
+    store = PersonalStore(tmp_path / "store")
+    store.save(result)
+    assert store.open_for(bundle).manifest.name == "alexa-personal"
+    updated = dataclasses.replace(bundle, manifest=dataclasses.replace(
+        bundle.manifest, model=dataclasses.replace(bundle.manifest.model, sha256="0" * 64)))
+    with pytest.raises(EnrollmentError, match="personalize again or roll back"):
+        store.open_for(updated)
+    store.save(result)                            # saving again replaces it, signed
+    assert store.open_for(bundle).model_bytes == result.model_bytes
+    assert sorted(p.name for p in (tmp_path / "store").iterdir()) == ["alexa-personal", "device_key"]

@@ -33,6 +33,8 @@ COMMANDS: list[tuple[str, str, str, list[str]]] = [
     ("wakeword-reexport", "quantize, re-threshold or re-export a trained model", "training.reexport:main", []),
     ("wakeword-budget", "the Nano 33 BLE budget table of a bundle", "training.firmware_budget:main", []),
     ("wakeword-data", "fetch corpora from a local mirror, split, record", "wakeword_datasets.__main__:main", []),
+    ("wakeword-federated", "federated fine-tuning of the last layer with SecAgg+ (Flower), measured per round",
+     "federated.__main__:main", []),
     ("wakeword-app", "the demo app (Kivy)", "mobile_app.options:parse_args", []),
 ]
 

@@ -29,11 +29,12 @@ def _load(args: argparse.Namespace) -> Bundle:
     if getattr(args, "personal", False):
         from .personalize import PersonalStore
 
+        original = open_bundle(bundle, allow_unsigned=args.allow_unsigned, trusted_key_files=tuple(args.trusted_key))
         store = PersonalStore(args.personal_dir)
-        if not store.has(Path(str(bundle)).name):
-            raise WakewordError(f"no personalized {bundle} under {store.root}; run: wakeword personalize --bundle "
-                                f"{bundle} --samples ... --room ...")
-        return store.open(Path(str(bundle)).name)
+        if not store.has(original.manifest.name):
+            raise WakewordError(f"no personalized {original.manifest.name} under {store.root}; run: wakeword "
+                                f"personalize --bundle {bundle} --samples ... --room ...")
+        return store.open_for(original)
     return open_bundle(bundle, allow_unsigned=args.allow_unsigned, trusted_key_files=tuple(args.trusted_key))
 
 
@@ -125,7 +126,11 @@ def cmd_personalize(args: argparse.Namespace) -> int:
 
     store = PersonalStore(args.personal_dir)
     if args.rollback:
-        name = Path(str(args.bundle)).name
+        try:
+            name = open_bundle(args.bundle, allow_unsigned=args.allow_unsigned,
+                               trusted_key_files=tuple(args.trusted_key)).manifest.name
+        except WakewordError:  # the original no longer loads: its name as given
+            name = Path(str(args.bundle)).name
         removed = store.rollback(name)
         print(f"removed {store.path(name)}: back to the original {name}" if removed
               else f"no personalized {name} under {store.root}; nothing to undo")

@@ -235,19 +235,40 @@ class HealthMonitor:
         self.model = f"{engine.manifest.name}@{engine.manifest.version}"
         self._last_t_ms: int | None = None  # stream time of the newest model call counted
 
+    #: audio handed to the engine at a time: few enough model calls (33 a second) that the engine's
+    #: score history (2,000 calls) always still holds every call the counters have not seen
+    FEED_SAMPLES = SAMPLE_RATE_HZ
+
     def feed(self, samples: np.ndarray) -> list:
-        """The engine's detections for ``samples``; the counters move with them."""
-        found = self.engine.feed(samples)
+        """The engine's detections for ``samples``; the counters move with them.
+
+        Events reach the counters in stream order, as on the board: the audio up to each model
+        call's time, then the call, then the rest of the audio.
+        """
+        samples = np.asarray(samples)
+        found_all: list = []
+        for start in range(0, len(samples), self.FEED_SAMPLES):
+            chunk = samples[start:start + self.FEED_SAMPLES]
+            found = self.engine.feed(chunk)
+            found_all.extend(found)
+            self._count(chunk, found)
+        return found_all
+
+    def _count(self, chunk: np.ndarray, found: list) -> None:
         counters = self.counters
         counters.threshold = self.engine.detector.thresholds[0]     # the app's slider may move it
         per_call: dict[int, int] = {}
         for d in found:
             per_call[d.t_ms] = per_call.get(d.t_ms, 0) + 1
+        chunk_start = self.engine.samples_seen - len(chunk)           # stream index of chunk[0]
+        done = 0
         for t_ms, scores in self._new_calls():
             self._last_t_ms = t_ms
+            upto = min(len(chunk), max(done, t_ms * SAMPLE_RATE_HZ // 1000 - chunk_start))
+            counters.on_audio(chunk[done:upto])
+            done = upto
             counters.on_call(int(scores[0]), t_ms, per_call.get(t_ms, 0))
-        counters.on_audio(np.asarray(samples))
-        return found
+        counters.on_audio(chunk[done:])
 
     def _new_calls(self) -> list:
         """The model calls of the engine's score history not counted yet, oldest first (read from

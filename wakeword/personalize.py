@@ -16,9 +16,9 @@ The steps, all on the device:
    (``wakeword/data/negative_speech.npz``: 8 minutes of 41 LibriSpeech speakers, as features).
 3. A logistic layer is fitted by Newton's method with an L2 pull towards the shipped layer.
 4. Its bias is then lowered until, under the detector's window mean, the negative speech and
-   the room peak no higher than under the shipped layer (at least ``negative_margin`` below the
-   threshold unless the shipped layer was already nearer) and their hardest 0.5% of windows score
-   no higher on average than before: a personalized model must not fire for everyone else more
+   the room peak no higher than under the shipped layer, or than half the threshold when the shipped
+   layer peaked lower (and at least ``negative_margin`` below the threshold unless the shipped layer
+   was already nearer), and their hardest 0.5% of windows score no higher on average than before: a personalized model must not fire for everyone else more
    often, and a layer that lifts every score (not only the user's) gains nothing.
 
 Privacy: the recordings are only held in memory by the caller; nothing here writes audio or
@@ -41,7 +41,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .audio import SAMPLE_RATE_HZ
+from .audio import SAMPLE_RATE_HZ, to_int16
 from .bundle import Bundle, open_bundle, save_bundle, sha256_hex
 from .config import PersonalizationConfig
 from .dsp import as_audio, mix_at_snr
@@ -59,6 +59,11 @@ TAIL_SILENCE_MS = 500
 SILENCE_DBFS = -50.0
 CLIPPED_FRACTION = 0.005
 PERSONAL_SUFFIX = "-personal"
+
+
+def base_name(name: str) -> str:
+    """A bundle name without the personal suffix (``alexa-personal`` -> ``alexa``)."""
+    return name[: -len(PERSONAL_SUFFIX)] if name.endswith(PERSONAL_SUFFIX) else name
 
 
 @dataclass
@@ -185,7 +190,7 @@ def tail_score(means: np.ndarray) -> float:
     return float(np.mean(np.partition(means, len(means) - k)[-k:])) if len(means) else 0.0
 
 
-def _negative_limit(threshold: int, margin: int, peak_before: int) -> int:
+def negative_limit(threshold: int, margin: int, peak_before: int) -> int:
     """The highest peak the negatives may reach under the new layer (see the module's step 4): no higher than
     under the shipped layer, but never forced under half the threshold, nor allowed nearer than ``margin`` to the
     threshold than the shipped layer already was."""
@@ -237,7 +242,7 @@ class Personalized:
         ]
 
 
-def _positive_windows(stream: CallStream, window: int, offsets: int = 0) -> np.ndarray:
+def positive_windows(stream: CallStream, window: int, offsets: int = 0) -> np.ndarray:
     """The hidden vectors of the best detector window, and of the windows ``offsets`` calls either side."""
     means = window_means(stream.scores, window)
     best = int(np.argmax(means)) if len(means) else 0
@@ -251,10 +256,10 @@ def augmented(sample: np.ndarray, room: np.ndarray, config: PersonalizationConfi
     from .audio import resample
 
     x = as_audio(sample)
-    out = [_to_int16(mix_at_snr(x, as_audio(room), snr_db=snr, rng=rng)) for snr in config.augment_snr_db]
+    out = [to_int16(mix_at_snr(x, as_audio(room), snr_db=snr, rng=rng)) for snr in config.augment_snr_db]
     out += [resample(sample, from_hz=int(round(SAMPLE_RATE_HZ * f)), to_hz=SAMPLE_RATE_HZ)
             for f in config.augment_speed]
-    out += [_to_int16(x * 10 ** (g / 20)) for g in config.augment_gain_db]
+    out += [to_int16(x * 10 ** (g / 20)) for g in config.augment_gain_db]
     return out
 
 
@@ -287,10 +292,10 @@ def personalize(bundle: Bundle, samples: Sequence[np.ndarray], room: np.ndarray,
             raise EnrollmentError(f"sample {i + 1} does not sound like \u201c{keyword}\u201d to the model (best score "
                                   f"{p}, needs {config.sample_floor}); record it again, saying only the wake word")
     offsets = config.positive_offsets
-    positives = [_positive_windows(s, window, offsets) for s in streams]
+    positives = [positive_windows(s, window, offsets) for s in streams]
     for s in samples:
         for copy in augmented(s, room, config, rng):
-            positives.append(_positive_windows(run_audio(bundle, head, copy, k), window, offsets))
+            positives.append(positive_windows(run_audio(bundle, head, copy, k), window, offsets))
     room_stream = run_audio(bundle, head, room, k)
     speech = [run_frames(bundle, head, f, k) for f in load_negative_speech()]
     negatives = [room_stream, *speech]
@@ -298,7 +303,7 @@ def personalize(bundle: Bundle, samples: Sequence[np.ndarray], room: np.ndarray,
                               config)
     neg_before = max(peak(n.scores, window) for n in speech)
     room_before = peak(room_stream.scores, window)
-    limit = _negative_limit(threshold, config.negative_margin, max(neg_before, room_before))
+    limit = negative_limit(threshold, config.negative_margin, max(neg_before, room_before))
     tail_before = tail_score(np.concatenate([window_means(n.scores, window) for n in negatives]))
     bias = lower_bias(head, weights, bias, [n.hidden for n in negatives], window, limit, tail_before)
     all_w, all_b = head.weights.astype(np.float64).copy(), head.bias.astype(np.float64).copy()
@@ -322,10 +327,6 @@ def personalize(bundle: Bundle, samples: Sequence[np.ndarray], room: np.ndarray,
                         _verifier_files(bundle), report)
 
 
-def _to_int16(x: np.ndarray) -> np.ndarray:
-    return np.clip(np.rint(x * 32768.0), -32768, 32767).astype(np.int16)
-
-
 def _verifier_files(bundle: Bundle) -> dict:
     v = bundle.manifest.verifier
     return {} if v is None else {v.model.file: bundle.files[v.model.file]}
@@ -333,7 +334,7 @@ def _verifier_files(bundle: Bundle) -> dict:
 
 def _personal_manifest(bundle: Bundle, model_bytes: bytes, config: PersonalizationConfig, report: dict):
     m = bundle.manifest
-    base = m.name[: -len(PERSONAL_SUFFIX)] if m.name.endswith(PERSONAL_SUFFIX) else m.name
+    base = base_name(m.name)
     provenance = {
         "from": {"name": m.name, "version": m.version, "model_sha256": m.model.sha256},
         "created": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
@@ -343,7 +344,8 @@ def _personal_manifest(bundle: Bundle, model_bytes: bytes, config: Personalizati
     }
     model = dataclasses.replace(m.model, sha256=sha256_hex(model_bytes), size_bytes=len(model_bytes))
     training = {**m.training, "personalization": provenance}
-    return dataclasses.replace(m, name=base + PERSONAL_SUFFIX, model=model, training=training)
+    # the shipped model's measured figures (FRR, FA/h) describe that model, not this one
+    return dataclasses.replace(m, name=base + PERSONAL_SUFFIX, model=model, training=training, metrics={})
 
 
 def default_store_dir() -> Path:
@@ -375,20 +377,47 @@ class PersonalStore:
         return private, public
 
     def path(self, name: str) -> Path:
-        base = name[: -len(PERSONAL_SUFFIX)] if name.endswith(PERSONAL_SUFFIX) else name
-        return self.root / (base + PERSONAL_SUFFIX)
+        return self.root / (base_name(name) + PERSONAL_SUFFIX)
 
     def has(self, name: str) -> bool:
         return (self.path(name) / "manifest.json").is_file()
 
     def save(self, result: Personalized) -> Path:
+        """Write and sign the personal bundle; an earlier one is replaced only once the new one is signed."""
         from .signing import sign_bundle
 
         private, _ = self._keys()
-        out = save_bundle(self.path(result.manifest.name), result.manifest, result.model_bytes,
-                          extra_files=result.extra_files)
-        sign_bundle(out, private)
-        return out
+        target = self.path(result.manifest.name)
+        staging = target.with_name(f".{target.name}.new")
+        if staging.exists():
+            shutil.rmtree(staging)
+        try:
+            save_bundle(staging, result.manifest, result.model_bytes, extra_files=result.extra_files)
+            sign_bundle(staging, private)
+            old = target.with_name(f".{target.name}.old")
+            if old.exists():
+                shutil.rmtree(old)
+            if target.exists():
+                target.rename(old)
+            staging.rename(target)
+            if old.exists():
+                shutil.rmtree(old)
+        finally:
+            if staging.exists():
+                shutil.rmtree(staging)
+        return target
+
+    def open_for(self, original: Bundle) -> Bundle:
+        """The personal version of ``original``; refused when it was made from another model (the original
+        was updated since: personalize again, or roll back)."""
+        bundle = self.open(original.manifest.name)
+        made_from = bundle.manifest.training.get("personalization", {}).get("from", {})
+        if made_from.get("model_sha256") != original.manifest.model.sha256:
+            raise EnrollmentError(
+                f"the personal {original.manifest.name} was made from {made_from.get('name')} "
+                f"{made_from.get('version')}, not from the installed {original.manifest.version}: personalize again "
+                "or roll back")
+        return bundle
 
     def open(self, name: str) -> Bundle:
         _, public = self._keys()

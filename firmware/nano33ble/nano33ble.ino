@@ -13,7 +13,7 @@
 //                     in firmware/MODEL_UPDATES.md, not implemented yet)
 //   src/detector      wakeword::StreamingDetector (firmware/src, bit-exact with Python)
 //   src/health        wakeword::HealthCounters: model-health counters, no audio (bit-exact
-//                     with wakeword.health.HealthCounters), sent over BLE every minute
+//                     with wakeword.health.HealthCounters), readable over BLE, updated every minute
 //   responder         RGB LED, Serial line, BLE notification
 //
 // Every model constant comes from src/model_settings.h, generated from the
@@ -128,6 +128,7 @@ static void HandleScores(uint32_t now_ms) {
   if (found == wakeword::kDetectorTimeNotIncreasing) {
     // The 32-bit millisecond clock wrapped (after 49.7 days): start afresh.
     g_detector.Reset();
+    g_health.NewStream();  // its refractory times are on the old clock too
     found = g_detector.Push(g_scores, t_ms, g_detections, kKeywordCount);
   }
   g_health.OnCall(g_scores[0], t_ms, found > 0 ? found : 0);

@@ -20,7 +20,9 @@ BLEService g_service(kServiceUuid);
 BLECharacteristic g_detection(kDetectionUuid, BLERead | BLENotify, kDetectionPayloadBytes,
                               /*fixedLength=*/true);
 BLECharacteristic g_keywords(kKeywordsUuid, BLERead, kKeywordsMaxBytes);
-BLECharacteristic g_health(kHealthUuid, BLERead | BLENotify, kHealthPayloadMaxBytes);
+// Read only: 124 bytes exceed a notification at the default MTU (20 bytes); a read of a long value is
+// split into Read Blob requests by the client's BLE stack.
+BLECharacteristic g_health(kHealthUuid, BLERead, kHealthPayloadMaxBytes);
 bool g_ble_ready = false;
 
 uint16_t g_sequence = 0;
@@ -107,7 +109,7 @@ void RespondToDetection(int keyword, uint8_t score, uint32_t t_ms, uint32_t now_
 
 void PublishHealth(const uint8_t* payload, int length) {
   if (g_ble_ready && length > 0 && length <= kHealthPayloadMaxBytes) {
-    g_health.writeValue(payload, length);  // notifies subscribers; readable at any time
+    g_health.writeValue(payload, length);  // the value a client reads next
   }
 }
 

@@ -11,7 +11,7 @@
 //       bytes 2-5  t_ms, uint32 little-endian: stream time of the detection
 //       bytes 6-7  sequence number, uint16 little-endian, +1 per detection
 //     a read-only "keywords" characteristic: the keyword names, comma separated,
-//     and a "health" characteristic (read/notify, once a minute): the model-health
+//     and a read-only "health" characteristic, updated once a minute: the model-health
 //     counters of src/health.h (wakeword.health.decode_payload reads them; no audio).
 
 #ifndef WAKEWORD_NANO33BLE_RESPONDER_H_
