@@ -38,10 +38,8 @@ from wakeword.audio import SAMPLE_RATE_HZ, load_audio
 from wakeword.bundle import Bundle
 from wakeword.command import add_bundle_options, command
 from wakeword.config import PersonalizationConfig
-from wakeword.detector import replay
 from wakeword.dsp import active_mask
 from wakeword.features import compute_features
-from wakeword.model import ModelRunner
 from wakeword.personalize import personalize, run_audio
 
 from .sources import clip_half, find_audio_files
@@ -87,24 +85,22 @@ def room_from_clips(clips: Sequence[np.ndarray], seconds: float = ROOM_SECONDS) 
 
 
 def detected(bundle: Bundle, clips: Sequence[np.ndarray]) -> np.ndarray:
-    """Whether the bundle's detector fires on each clip at its shipped threshold."""
-    from wakeword.personalize import peak
+    """Whether the bundle's detector (with a personal bundle's template stage) fires on each clip."""
+    from wakeword.personalize import replay_stream
     from wakeword.tflite_head import find_head
 
     head = find_head(bundle.model_bytes)
     m = bundle.manifest
-    return np.array([peak(run_audio(bundle, head, c).scores, m.detector.window) >= m.detector.threshold
-                     for c in clips], bool)
+    return np.array([bool(replay_stream(m, run_audio(bundle, head, c))) for c in clips], bool)
 
 
 def false_accepts(bundle: Bundle, negative_frames: np.ndarray) -> int:
-    """Detections of the bundle's runtime detector over the negative speech, played back to back."""
-    m = bundle.manifest
-    runner = ModelRunner(bundle.model_bytes, m.model, source=bundle.source)
-    results = runner.push_frames(negative_frames)
-    t_ms = np.array([m.features.frame_end_ms(i) for i, _ in results])
-    scores = np.stack([s for _, s in results])
-    return len(replay(m.keywords, m.detector, t_ms, scores))
+    """Detections of the bundle's detector (with a personal bundle's template stage) over the negative
+    speech, played back to back (the reference kernels, as the stage runs)."""
+    from wakeword.personalize import replay_stream, run_frames
+    from wakeword.tflite_head import find_head
+
+    return len(replay_stream(bundle.manifest, run_frames(bundle, find_head(bundle.model_bytes), negative_frames)))
 
 
 def _groups(files: Sequence[Path], labels: dict[str, int]) -> dict[int, list[Path]]:

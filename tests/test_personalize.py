@@ -186,3 +186,55 @@ def test_a_personal_model_of_an_older_original_is_refused(bundle, enrolled, tmp_
     store.save(result)                            # saving again replaces it, signed
     assert store.open_for(bundle).model_bytes == result.model_bytes
     assert sorted(p.name for p in (tmp_path / "store").iterdir()) == ["alexa-personal", "device_key"]
+
+
+def test_the_template_stage_detects_a_matching_window_in_the_band_only():
+    """PersonalDetector, by hand: a window in the band fires only when its hidden vectors match the template;
+    the detector's own detections stand; nothing more for the refractory period after either."""
+    import dataclasses
+
+    from wakeword.config import PersonalStage
+    from wakeword.detector import StreamingDetector
+    from wakeword.personalize import PersonalDetector
+
+    m = open_bundle("alexa").manifest
+    config = dataclasses.replace(m.detector, threshold=200, window=3, refractory_ms=1000)
+    template = np.zeros(4)
+    template[0] = 1.0
+    stage = PersonalStage(tuple(template), 0.9, 150, 0, -128)
+    det = PersonalDetector(StreamingDetector(m.keywords, config), stage)
+    match = np.array([10, -128, -128, -128], np.int8)       # minus the zero point: (138, 0, 0, 0) ~ template
+    other = np.array([-128, 10, -128, -128], np.int8)       # orthogonal to it
+    t = iter(range(30, 100000, 30))
+    # band excursion (mean 160) with the wrong hidden vectors: nothing
+    assert [det.push([160], other, next(t)) for _ in range(5)] == [[]] * 5
+    # the same scores with matching vectors: one detection at the first full matching window, then quiet
+    hits = [det.push([160], match, next(t)) for _ in range(5)]
+    fired = [h for h in hits if h]
+    assert len(fired) == 1 and fired[0][0].score == 160
+    # a real detection (mean >= 200) stands on its own, whatever the vectors
+    for _ in range(40):                                    # past the refractory period
+        det.push([0], other, next(t))
+    hits = [det.push([230], other, next(t)) for _ in range(3)]
+    assert [d.score for h in hits for d in h] == [230]
+    # right after it, a matching band window is quiet (refractory)
+    assert all(det.push([160], match, next(t)) == [] for _ in range(10))
+
+
+def test_the_engine_runs_a_personal_bundle_with_its_stage(bundle, enrolled):
+    """The engine reads the stage from the manifest: a personal bundle detects every sample it was made from
+    (in the band or above it) and stays as quiet as the original on speech without the word."""
+    from wakeword.bundle import Bundle
+
+    clips, result = enrolled
+    personal = Bundle(source="personal", manifest=result.manifest, model_bytes=result.model_bytes, files={})
+    stage = result.manifest.personal
+    if stage is not None:
+        assert stage.band_threshold < bundle.manifest.detector.threshold
+        assert result.report["band_threshold"] == stage.band_threshold
+    engine = Engine(personal)
+    tail = np.zeros(SAMPLE_RATE_HZ // 2, np.int16)
+    assert sum(bool(engine.process_samples(np.concatenate([c, tail]))) for c in clips[:4]) \
+        == result.report["samples_detected_after"] == 4
+    quiet = _room(20.0, level=2000.0)
+    assert len(engine.process_samples(quiet)) <= len(Engine(bundle).process_samples(quiet))

@@ -190,6 +190,8 @@ def manifest_bytes(manifest: Manifest) -> bytes:
     data = to_dict(manifest)
     if data["verifier"] is None:  # a one-stage manifest reads as it did before cascades existed
         del data["verifier"]
+    if data.get("personal", 0) is None:  # only personal bundles carry a template stage
+        del data["personal"]
     return (json.dumps(data, indent=2, sort_keys=False) + "\n").encode("utf-8")
 
 

@@ -7,6 +7,7 @@ unknown keys and wrong types, so a typo in a config never passes silently.
 from __future__ import annotations
 
 import dataclasses
+import math
 import types
 import typing
 from dataclasses import dataclass, field
@@ -202,6 +203,15 @@ class PersonalizationConfig:
     sample_floor : int
         A sample whose best detector window scores under this (0..255) is refused: it does not
         sound like the wake word to the model (silence, another word, a cut-off recording).
+    template_stage : bool
+        Also give the personal bundle a template stage (:class:`PersonalStage`): detections in a band
+        under the threshold whose window looks like the user's recordings.
+    template_margin : float
+        The stage's cosine cutoff: the lowest leave-one-out cosine among the recordings, less this.
+    band_step, band_max_depth : int
+        The band's floor is lowered from the threshold in steps of ``band_step``, at most
+        ``band_max_depth`` under it, while the stage fires on none of the negatives (the room and the
+        packaged negative speech).
     negative_margin : int
         The new layer's bias is lowered until the packaged negative speech and the room sound peak
         no higher than under the shipped layer, and at least this far (score units) below the
@@ -210,6 +220,10 @@ class PersonalizationConfig:
 
     prior_weight: float = 1.0
     positive_weight: float = 1.0
+    template_stage: bool = True
+    template_margin: float = 0.02
+    band_step: int = 8
+    band_max_depth: int = 64
     augment_snr_db: tuple[float, ...] = (20.0, 10.0)
     augment_speed: tuple[float, ...] = ()
     augment_gain_db: tuple[float, ...] = ()
@@ -228,6 +242,9 @@ class PersonalizationConfig:
                f"personalization.augment_gain_db={self.augment_gain_db} must lie in -20..20 dB")
         _check(0 <= self.positive_offsets <= 10, f"personalization.positive_offsets={self.positive_offsets} must be in 0..10")
         _check(0 <= self.sample_floor <= 255, f"personalization.sample_floor={self.sample_floor} must be in 0..255")
+        _check(0 <= self.template_margin <= 1, f"personalization.template_margin={self.template_margin} must be in 0..1")
+        _check(1 <= self.band_step <= 64 and 0 <= self.band_max_depth <= 128,
+               "personalization.band_step must be in 1..64 and band_max_depth in 0..128")
         _check(0 <= self.negative_margin <= 128,
                f"personalization.negative_margin={self.negative_margin} must be in 0..128")
 
@@ -324,6 +341,31 @@ class VerifierConfig:
         return -(-frames // stride) * stride
 
 
+@dataclass(frozen=True)
+class PersonalStage:
+    """A personal bundle's template stage (made by :mod:`wakeword.personalize`, run by the engine).
+
+    Besides the detector, an excursion of the first keyword's window mean to ``band_threshold`` or
+    above (a full detector window, below the detector's own threshold) is a detection when the mean
+    of its window's hidden vectors (the model's last hidden layer, tensor ``hidden_tensor``, minus
+    ``hidden_zero_point``) has a cosine of at least ``cutoff`` to ``template``: the user's enrolled
+    word. Phones and desktops only; the board runs the detector alone.
+    """
+
+    template: tuple[float, ...]
+    cutoff: float
+    band_threshold: int
+    hidden_tensor: int
+    hidden_zero_point: int
+
+    def __post_init__(self) -> None:
+        _check(len(self.template) >= 1 and all(math.isfinite(v) for v in self.template)
+               and any(v != 0 for v in self.template), "personal.template must be finite and not all zero")
+        _check(-1.0 <= self.cutoff <= 1.0, f"personal.cutoff={self.cutoff} must be in -1..1")
+        _check(1 <= self.band_threshold <= 255, f"personal.band_threshold={self.band_threshold} must be in 1..255")
+        _check(self.hidden_tensor >= 0, "personal.hidden_tensor must be a tensor index")
+
+
 FORMAT_VERSION = 1
 
 
@@ -343,6 +385,8 @@ class Manifest:
     created: str = ""
     #: the optional second stage (:class:`VerifierConfig`); None: the first stage alone
     verifier: VerifierConfig | None = None
+    #: a personal bundle's template stage (:class:`PersonalStage`); None in shipped bundles
+    personal: PersonalStage | None = None
 
     def __post_init__(self) -> None:
         _check(self.format_version == FORMAT_VERSION,
@@ -364,6 +408,9 @@ class Manifest:
             _check(v.stride_frames == self.model.stride_frames and v.input_shape[2] == self.model.input_shape[2],
                    "the verifier must take the model's features at the model's stride")
             _check(v.keyword_count == self.model.keyword_count, "the verifier must score the model's keywords")
+        if self.personal is not None:
+            _check(self.personal.band_threshold < self.detector.threshold,
+                   "personal.band_threshold must be below detector.threshold")
 
     @property
     def version_tuple(self) -> tuple[int, int, int]:

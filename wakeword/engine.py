@@ -57,8 +57,12 @@ class Engine:
         self.manifest = bundle.manifest
         self.keywords = self.manifest.keywords
         self.features = FeatureExtractor(self.manifest.features)
+        stage = self.manifest.personal
+        # a personal bundle's template stage reads the model's last hidden layer at every call (the reference
+        # kernels keep it; XNNPACK's delegate does not)
         self.model = ModelRunner(bundle.model_bytes, self.manifest.model, source=bundle.source,
-                                 exact_kernels=exact_kernels)
+                                 exact_kernels=exact_kernels or stage is not None,
+                                 capture_tensor=None if stage is None else stage.hidden_tensor)
         config = detector or self.manifest.detector
         self.verifier: Verifier | None = None
         self.verify_every_candidate = verify_every_candidate
@@ -74,6 +78,12 @@ class Engine:
             # the first stage proposes; the refractory period follows accepted detections only
             config = dataclasses.replace(config, threshold=spec.first_stage_threshold, refractory_ms=0)
         self.detector = StreamingDetector(self.keywords, config, thresholds=thresholds)
+        #: a personal bundle's detector with its template stage (wakeword.personalize.PersonalDetector)
+        self.personal = None
+        if stage is not None:
+            from .personalize import PersonalDetector
+
+            self.personal = PersonalDetector(self.detector, stage)
         self.score_history: deque[tuple[int, np.ndarray]] = deque(maxlen=history_size)
         self.samples_seen = 0
         self._reset_cascade()
@@ -132,6 +142,8 @@ class Engine:
         self.features.reset()
         self.model.reset()
         self.detector.reset()
+        if self.personal is not None:
+            self.personal.reset()
         self.score_history.clear()
         self.samples_seen = 0
         self._reset_cascade()
@@ -159,10 +171,15 @@ class Engine:
         frame_end_ms = self.manifest.features.frame_end_ms
         push = self.detector.push
         history = self.score_history.append
-        for frame_index, scores in self.model.push_frames(frames):
+        calls = self.model.push_frames(frames)
+        hidden = None
+        if self.personal is not None:     # the hidden vectors of these calls, in order
+            hidden = self.model.captured[-len(calls):] if calls else []
+            self.model.captured.clear()
+        for i, (frame_index, scores) in enumerate(calls):
             t_ms = frame_end_ms(frame_index)
             history((t_ms, scores))
-            hits = push(scores, t_ms)
+            hits = push(scores, t_ms) if hidden is None else self.personal.push(scores, hidden[i], t_ms)
             if hits:
                 found.extend(hits if self.verifier is None else self._confirm(hits, frame_index))
         return found

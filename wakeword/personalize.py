@@ -239,7 +239,8 @@ class Personalized:
             f"room sound ({r['room_seconds']:.0f} s): peak {r['room_peak_before']} -> {r['room_peak_after']}",
             f"other people's speech ({r['negative_speech_seconds']:.0f} s): peak {r['negative_peak_before']} -> "
             f"{r['negative_peak_after']} (kept <= {r['negative_limit']})",
-        ]
+        ] + ([f"your-voice stage: also detects from {r['band_threshold']} when a window matches your samples "
+              f"(cosine >= {r['template_cutoff']})"] if r.get("band_threshold") else [])
 
 
 def positive_windows(stream: CallStream, window: int, offsets: int = 0) -> np.ndarray:
@@ -310,20 +311,29 @@ def personalize(bundle: Bundle, samples: Sequence[np.ndarray], room: np.ndarray,
     all_w[k], all_b[k] = weights, bias
     model_bytes = patch_head(bundle.model_bytes, all_w, all_b)
     new = dataclasses.replace(bundle, model_bytes=model_bytes)
-    after = [peak(run_audio(new, head, s, k).scores, window) for s in samples]
-    neg_after = max(peak(run_frames(new, head, n, k).scores, window) for n in load_negative_speech())
-    room_after = peak(run_audio(new, head, room, k).scores, window)
+    sample_streams = [run_audio(new, head, s, k) for s in samples]
+    negative_streams = [run_frames(new, head, n, k) for n in load_negative_speech()] + [run_audio(new, head, room, k)]
+    after = [peak(st.scores, window) for st in sample_streams]
+    neg_after = max(peak(st.scores, window) for st in negative_streams[:-1])
+    room_after = peak(negative_streams[-1].scores, window)
+    stage = None
+    if config.template_stage and k == 0:
+        template, cutoff = fit_template(sample_streams, window, head.embedding_zero_point, config.template_margin)
+        stage = choose_band(manifest, negative_streams, template, cutoff, head, config)
     report = {
         "keyword": keyword, "threshold": threshold, "samples": len(samples),
         "sample_peaks_before": peaks_before, "sample_peaks_after": after,
         "samples_detected_before": sum(p >= threshold for p in peaks_before),
-        "samples_detected_after": sum(p >= threshold for p in after),
+        "samples_detected_after": sum(p >= threshold for p in after) if stage is None else
+        sum(bool(replay_stream(manifest, st, stage)) for st in sample_streams),
         "room_seconds": len(room) / SAMPLE_RATE_HZ, "room_peak_before": room_before, "room_peak_after": room_after,
         "negative_speech_seconds": sum(len(n.scores) for n in speech) * manifest.model.stride_frames / 100.0,
         "negative_peak_before": neg_before, "negative_peak_after": neg_after, "negative_limit": limit,
         "negative_tail_before": round(tail_before, 1),
+        "band_threshold": None if stage is None else stage.band_threshold,
+        "template_cutoff": None if stage is None else round(stage.cutoff, 4),
     }
-    return Personalized(_personal_manifest(bundle, model_bytes, config, report), model_bytes,
+    return Personalized(_personal_manifest(bundle, model_bytes, config, report, stage), model_bytes,
                         _verifier_files(bundle), report)
 
 
@@ -332,7 +342,7 @@ def _verifier_files(bundle: Bundle) -> dict:
     return {} if v is None else {v.model.file: bundle.files[v.model.file]}
 
 
-def _personal_manifest(bundle: Bundle, model_bytes: bytes, config: PersonalizationConfig, report: dict):
+def _personal_manifest(bundle: Bundle, model_bytes: bytes, config: PersonalizationConfig, report: dict, stage=None):
     m = bundle.manifest
     base = base_name(m.name)
     provenance = {
@@ -345,7 +355,8 @@ def _personal_manifest(bundle: Bundle, model_bytes: bytes, config: Personalizati
     model = dataclasses.replace(m.model, sha256=sha256_hex(model_bytes), size_bytes=len(model_bytes))
     training = {**m.training, "personalization": provenance}
     # the shipped model's measured figures (FRR, FA/h) describe that model, not this one
-    return dataclasses.replace(m, name=base + PERSONAL_SUFFIX, model=model, training=training, metrics={})
+    return dataclasses.replace(m, name=base + PERSONAL_SUFFIX, model=model, training=training, metrics={},
+                               personal=stage)
 
 
 def default_store_dir() -> Path:
@@ -433,3 +444,117 @@ class PersonalStore:
 
     def provenance(self, name: str) -> dict:
         return json.loads((self.path(name) / "manifest.json").read_text())["training"]["personalization"]
+
+
+# --- the template stage: detections in a band under the threshold that look like the user's word ---------
+
+def hidden_mean(hidden: np.ndarray, zero_point: int) -> np.ndarray:
+    """The mean hidden vector of a window (int8 rows, zero point removed), as float64."""
+    return np.asarray(hidden, np.float64).mean(axis=0) - zero_point
+
+
+def cosine(a: np.ndarray, b: np.ndarray) -> float:
+    na, nb = float(np.linalg.norm(a)), float(np.linalg.norm(b))
+    return float(a @ b / (na * nb)) if na > 0 and nb > 0 else 0.0
+
+
+class PersonalDetector:
+    """The runtime's detector with a personal bundle's template stage (:class:`wakeword.config.PersonalStage`).
+
+    ``push(scores, hidden, t_ms)`` per model call: the detector's own detections stand; besides, while the
+    first keyword's full-window mean is at or above the stage's ``band_threshold`` (and below the detector's
+    threshold), the window's mean hidden vector is compared with the template, and a cosine of at least
+    ``cutoff`` is a detection. After any detection nothing more is reported for ``refractory_ms``.
+    """
+
+    def __init__(self, detector, stage) -> None:
+        self.detector = detector          # a wakeword.detector.StreamingDetector (its threshold may be moved)
+        self.stage = stage
+        self.template = np.asarray(stage.template, np.float64)
+        self._scores: list[int] = []
+        self._hidden: list[np.ndarray] = []
+        self._quiet_until_ms = -1
+
+    def reset(self) -> None:
+        self.detector.reset()
+        self._scores, self._hidden, self._quiet_until_ms = [], [], -1
+
+    def push(self, scores, hidden: np.ndarray, t_ms: int) -> list:
+        from .detector import Detection
+
+        window = self.detector.config.window
+        hits = [d for d in self.detector.push(scores, t_ms) if t_ms >= self._quiet_until_ms]
+        self._scores = (self._scores + [int(scores[0])])[-window:]
+        self._hidden = (self._hidden + [np.asarray(hidden)])[-window:]
+        if hits:
+            self._quiet_until_ms = t_ms + self.detector.config.refractory_ms
+            return hits
+        full = len(self._scores) == window
+        mean = sum(self._scores) // window if full else 0
+        if (full and self.stage.band_threshold <= mean < self.detector.thresholds[0]
+                and t_ms >= self._quiet_until_ms
+                and cosine(hidden_mean(np.stack(self._hidden), self.stage.hidden_zero_point), self.template)
+                >= self.stage.cutoff):
+            self._quiet_until_ms = t_ms + self.detector.config.refractory_ms
+            return [Detection(self.detector.keywords[0], int(t_ms), int(mean))]
+        return []
+
+
+def replay_personal(manifest, t_ms: np.ndarray, scores: np.ndarray, hidden: np.ndarray, *,
+                    stage=None) -> list:
+    """Detections of a fresh :class:`PersonalDetector` over a recorded stream (``scores`` (n, keywords),
+    ``hidden`` (n, dim) int8), for ``stage`` (default: the manifest's)."""
+    from .detector import StreamingDetector
+
+    det = PersonalDetector(StreamingDetector(manifest.keywords, manifest.detector), stage or manifest.personal)
+    found = []
+    for t, row, h in zip(np.asarray(t_ms).tolist(), np.asarray(scores).tolist(), hidden):
+        found.extend(det.push(row, h, t))
+    return found
+
+
+def choose_band(manifest, negatives: list[CallStream], template: np.ndarray, cutoff: float, head: Head,
+                config: PersonalizationConfig):
+    """The lowest band threshold (down from the detector's threshold in ``band_step`` steps, at most
+    ``band_max_depth`` under it) at which the template stage fires on none of the negatives; None when
+    even the first step fires."""
+    from .config import PersonalStage
+
+    threshold = manifest.detector.threshold
+    best = None
+    for band in range(threshold - config.band_step, threshold - config.band_max_depth - 1, -config.band_step):
+        if band < 1:
+            break
+        stage = PersonalStage(tuple(float(v) for v in template), float(cutoff), band, head.embedding_tensor,
+                              head.embedding_zero_point)
+        fired = False
+        for n in negatives:
+            if any(d.score < threshold for d in replay_stream(manifest, n, stage)):
+                fired = True
+                break
+        if fired:
+            break
+        best = stage
+    return best
+
+
+def replay_stream(manifest, stream: CallStream, stage=None) -> list:
+    """:func:`replay_personal` over one :class:`CallStream` of a single-keyword model (call times from its
+    stride); with no stage at all, the detector alone."""
+    from .detector import replay
+
+    stride_ms = manifest.model.stride_frames * manifest.features.step_ms
+    t_ms = (np.arange(len(stream.scores)) + 1) * stride_ms
+    stage = stage if stage is not None else manifest.personal
+    if stage is None:
+        return replay(manifest.keywords, manifest.detector, t_ms, stream.scores[:, None])
+    return replay_personal(manifest, t_ms, stream.scores[:, None], stream.hidden, stage=stage)
+
+
+def fit_template(streams: list[CallStream], window: int, zero_point: int, margin: float) -> tuple[np.ndarray, float]:
+    """The template (mean of the recordings' best-window hidden means) and its cosine cutoff: the lowest
+    leave-one-out cosine of a recording to the others' mean, less ``margin``."""
+    means = [hidden_mean(positive_windows(s, window), zero_point) for s in streams]
+    template = np.mean(means, axis=0)
+    loo = [cosine(m, np.mean([o for j, o in enumerate(means) if j != i], axis=0)) for i, m in enumerate(means)]
+    return template, min(loo) - margin
