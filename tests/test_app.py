@@ -326,7 +326,11 @@ def test_app_personalizes_from_the_enrollment_dialog_and_rolls_back(tmp_path):
         save_wav(wavs[-1], clip)
     room = tmp_path / "room.wav"
     save_wav(room, room_sound(8))
-    result = _run_app(tmp_path, clips[3], "--bundle", "alexa", "--test-personalize", *map(str, wavs), str(room))
+    heard = tmp_path / "heard.wav"                 # a held-out clip, replayed in real time (file replay mode);
+    save_wav(heard, clips[3])                      # the ALSA file microphone runs faster than real time
+    silent = np.zeros(SAMPLE_RATE_HZ, np.int16)
+    result = _run_app(tmp_path, silent, "--bundle", "alexa", "--replay", str(heard),
+                      "--test-personalize", *map(str, wavs), str(room))
     assert result["model_before_personal"] == "alexa (built-in)"
     assert result["model_personal"] == "alexa-personal (yours)"
     assert "your samples: " in result["personal_report"] and "other people's speech" in result["personal_report"]
