@@ -224,13 +224,19 @@ def config_overrides(items: Sequence[str]) -> dict:
     return out
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m evaluation.personalization", description=__doc__.split("\n")[0])
-    add_bundle_options(parser)
+def add_speaker_data_options(parser: argparse.ArgumentParser) -> None:
+    """``--positives``, ``--speaker-clips``, ``--negatives``: the real clips grouped into speakers and the
+    speech without the keyword (this module and ``wakeword-federated``)."""
     parser.add_argument("--positives", required=True, help="one keyword's folder of real clips")
     parser.add_argument("--speaker-clips", nargs="+", required=True, metavar="DIR",
                         help="folders clustered together into speakers (include --positives)")
     parser.add_argument("--negatives", nargs="+", required=True, metavar="DIR", help="speech without the keyword")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m evaluation.personalization", description=__doc__.split("\n")[0])
+    add_bundle_options(parser)
+    add_speaker_data_options(parser)
     parser.add_argument("--measure-half", choices=("dev", "test"), default="dev")
     parser.add_argument("--enroll", type=int, default=4, help="enrollment clips per speaker (default 4)")
     parser.add_argument("--min-heldout", type=int, default=2, help="held-out clips a speaker needs (default 2)")

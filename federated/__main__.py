@@ -28,11 +28,10 @@ from .updates import FederatedConfig
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="wakeword-federated", description=__doc__.split("\n")[0])
+    from evaluation.personalization import add_speaker_data_options
+
     add_bundle_options(parser)
-    parser.add_argument("--positives", required=True, help="one keyword's folder of real clips")
-    parser.add_argument("--speaker-clips", nargs="+", required=True, metavar="DIR",
-                        help="folders clustered together into speakers (include --positives)")
-    parser.add_argument("--negatives", nargs="+", required=True, metavar="DIR")
+    add_speaker_data_options(parser)
     parser.add_argument("--rounds", type=int, default=FederatedConfig.rounds)
     parser.add_argument("--clip-norm", type=float, default=FederatedConfig.clip_norm)
     parser.add_argument("--noise-multiplier", type=float, default=FederatedConfig.noise_multiplier,

@@ -18,7 +18,7 @@ from wakeword.tflite_head import find_head, patch_head
 
 from .flower import (PLAN_ENV, client_fn, dropout_mod, initial_vector, load_plan, plan_bundle, trace_mod,
                      update_trace_mod)
-from .updates import FederatedConfig, apply_update, check_aggregate, check_update, gaussian_epsilon
+from .updates import FederatedConfig, apply_update, check_aggregate, check_round, check_update, gaussian_epsilon
 
 LOG = logging.getLogger("wakeword.federated")
 
@@ -52,16 +52,14 @@ def make_strategy(bundle: Bundle, config: FederatedConfig, n_clients: int,
 
         def aggregate_fit(self, server_round, results, failures):
             record = {"round": server_round, "clients": len(results), "failures": len(failures), "rejected": []}
-            for _, res in results:       # the round each client says it answered (sent in the clear)
-                client = str(res.metrics.get("client"))
-                if res.metrics.get("round") != server_round or (client, server_round) in self.seen:
-                    reason = check_update(np.zeros(dim + 1), dim=dim, clip_norm=1, round_number=server_round,
-                                          reported_round=res.metrics.get("round"), seen=self.seen, client=client)
-                    record["rejected"].append({"client": client, "reason": reason})
-                    LOG.warning("round %d: update of client %s rejected: %s", server_round, client, reason)
-                elif config.secure:
-                    self.seen.add((client, server_round))
             if config.secure:
+                for _, res in results:   # the round each client says it answered (sent in the clear)
+                    client = str(res.metrics.get("client"))
+                    reason = check_round(round_number=server_round, reported_round=res.metrics.get("round"),
+                                         seen=self.seen, client=client)
+                    if reason:
+                        record["rejected"].append({"client": client, "reason": reason})
+                        LOG.warning("round %d: update of client %s rejected: %s", server_round, client, reason)
                 mean = parameters_to_ndarrays(results[0][1].parameters)[0].astype(np.float64) if results else None
                 # the noise on the mean: std z*C/n per value, about sqrt(dim + 1) times that in length
                 noise = 3 * config.noise_multiplier * config.clip_norm / max(1, len(results)) * math.sqrt(dim + 1)
@@ -74,15 +72,13 @@ def make_strategy(bundle: Bundle, config: FederatedConfig, n_clients: int,
                     mean = None
             else:
                 accepted = []
-                for _, res in results:
+                for _, res in results:   # each update, and the round it says it answered
                     client = str(res.metrics.get("client"))
-                    if any(r["client"] == client for r in record["rejected"]):
-                        continue
                     vec = parameters_to_ndarrays(res.parameters)
                     vec = vec[0] if len(vec) == 1 else np.zeros(0)
                     reason = check_update(vec, dim=dim, clip_norm=config.clip_norm * (1 + 4 * config.noise_multiplier),
-                                          round_number=server_round, reported_round=server_round, seen=self.seen,
-                                          client=client)
+                                          round_number=server_round, reported_round=res.metrics.get("round"),
+                                          seen=self.seen, client=client)
                     if reason:
                         record["rejected"].append({"client": client, "reason": reason})
                         LOG.warning("round %d: update of client %s rejected: %s", server_round, client, reason)

@@ -127,17 +127,22 @@ def gaussian_epsilon(noise_multiplier: float, rounds: int, delta: float) -> floa
     return float(eps.min())
 
 
-def check_update(vector, *, dim: int, clip_norm: float, round_number: int, reported_round, seen: set,
-                 client: str) -> str | None:
-    """Why one client's update must be refused (None: accept). ``seen`` collects (client, round) pairs."""
+def _vector_problem(vector, *, dim: int, bound: float, clip_norm: float) -> str | None:
+    """What is wrong with a layer-sized vector: its shape, a non-finite value, or a norm above ``bound``."""
     arr = np.asarray(vector)
     if arr.shape != (dim + 1,):
         return f"wrong shape {arr.shape}, expected ({dim + 1},)"
     if not np.all(np.isfinite(arr)):
         return "not finite (NaN or infinity)"
     norm = float(np.linalg.norm(arr))
-    if norm > clip_norm * (1 + 1e-6):
+    if norm > bound:
         return f"norm {norm:.3g} above the clip {clip_norm:g}"
+    return None
+
+
+def check_round(*, round_number: int, reported_round, seen: set, client: str) -> str | None:
+    """Why an answer from ``client`` must be refused for its round (None: accept, and ``seen`` records it):
+    made for another round, or a second one in this round."""
     if reported_round != round_number:
         return f"made for round {reported_round}, this is round {round_number} (replayed or stale)"
     if (client, round_number) in seen:
@@ -146,18 +151,20 @@ def check_update(vector, *, dim: int, clip_norm: float, round_number: int, repor
     return None
 
 
+def check_update(vector, *, dim: int, clip_norm: float, round_number: int, reported_round, seen: set,
+                 client: str) -> str | None:
+    """Why one client's update must be refused (None: accept). ``seen`` collects (client, round) pairs."""
+    return (_vector_problem(vector, dim=dim, bound=clip_norm * (1 + 1e-6), clip_norm=clip_norm)
+            or check_round(round_number=round_number, reported_round=reported_round, seen=seen, client=client))
+
+
 def check_aggregate(mean: np.ndarray, *, dim: int, clip_norm: float, noise_bound: float = 0.0) -> str | None:
     """Why a (securely) aggregated mean must be refused: a mean of clipped updates can be no longer than
     the clip (plus the noise's likely size)."""
-    arr = np.asarray(mean)
-    if arr.shape != (dim + 1,):
-        return f"aggregate has shape {arr.shape}, expected ({dim + 1},)"
-    if not np.all(np.isfinite(arr)):
-        return "aggregate is not finite"
-    norm = float(np.linalg.norm(arr))
-    if norm > clip_norm * (1 + 1e-3) + noise_bound:
-        return f"aggregate norm {norm:.3g} above the clip {clip_norm:g}: some update was not clipped"
-    return None
+    problem = _vector_problem(mean, dim=dim, bound=clip_norm * (1 + 1e-3) + noise_bound, clip_norm=clip_norm)
+    if problem is None:
+        return None
+    return f"aggregate {problem}" + (": some update was not clipped" if problem.startswith("norm") else "")
 
 
 def hidden_of_frames(bundle: Bundle, segments: list[np.ndarray]) -> tuple[np.ndarray, ...]:
@@ -184,5 +191,5 @@ def apply_update(bundle: Bundle, global_vector: np.ndarray, mean_delta: np.ndarr
     return layer_vector(vec[:dim], bias)
 
 
-__all__ = ["CallStream", "FederatedConfig", "apply_update", "hidden_of_frames", "check_aggregate", "check_update", "client_examples",
+__all__ = ["CallStream", "FederatedConfig", "apply_update", "hidden_of_frames", "check_aggregate", "check_round", "check_update", "client_examples",
            "client_noise", "clip_update", "gaussian_epsilon", "layer_vector", "local_update", "negative_hidden"]

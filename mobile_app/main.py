@@ -695,42 +695,16 @@ class EnrollmentPopup(Popup):
             self.status.text = f"room sound recorded ({len(audio) / 16000:.0f} s)"
         self._run_recording(enroll.ROOM_SECONDS, done)
 
-    def _calibrate(self) -> None:
-        previous = self.app.engine.detector.thresholds[0]
+    def _in_background(self, status: str, job, show, *, name: str, catch=(WakewordError,)) -> None:
+        """Run ``job()`` off the UI thread with the dialog busy; then ``show(result)``, or its error in the status."""
         self._busy = True
         self._update()
-        self.status.text = "calibrating\u2026"
+        self.status.text = status
 
         def work():
             try:
-                result, error = self.session.calibrate(previous_threshold=previous, margin=8), None
-            except WakewordError as exc:
-                result, error = None, exc
-            Clock.schedule_once(lambda dt: finish(result, error))
-
-        def finish(result, error):
-            self._busy = False
-            self._update()
-            if error is not None:
-                self.status.text = str(error)
-                return
-            self.result, self.personal = result, None
-            self.status.text = "calibrated" if result.ok else "could not calibrate"
-            self.report.color = W.TEXT
-            self.report.text = "\n".join(result.summary_lines())
-            self.apply_button.disabled = not result.ok
-
-        threading.Thread(target=work, name="enroll-calibrate", daemon=True).start()
-
-    def _personalize(self) -> None:
-        self._busy = True
-        self._update()
-        self.status.text = "personalizing\u2026"
-
-        def work():
-            try:
-                result, error = self.session.personalize(), None
-            except Exception as exc:  # noqa: BLE001 - any failure must end the busy state with a message
+                result, error = job(), None
+            except catch as exc:
                 result, error = None, exc
             Clock.schedule_once(lambda dt: finish(result, error))
 
@@ -740,13 +714,32 @@ class EnrollmentPopup(Popup):
             if error is not None:
                 self.status.text = str(error)       # e.g. "sample 2 is clipped ...": record it again
                 return
-            self.personal, self.result = result, None
-            self.status.text = "personal model ready: Apply to use it"
+            show(result)
             self.report.color = W.TEXT
             self.report.text = "\n".join(result.summary_lines())
+
+        threading.Thread(target=work, name=name, daemon=True).start()
+
+    def _calibrate(self) -> None:
+        previous = self.app.engine.detector.thresholds[0]
+
+        def show(result):
+            self.result, self.personal = result, None
+            self.status.text = "calibrated" if result.ok else "could not calibrate"
+            self.apply_button.disabled = not result.ok
+
+        self._in_background("calibrating\u2026", lambda: self.session.calibrate(previous_threshold=previous, margin=8),
+                            show, name="enroll-calibrate")
+
+    def _personalize(self) -> None:
+        def show(result):
+            self.personal, self.result = result, None
+            self.status.text = "personal model ready: Apply to use it"
             self.apply_button.disabled = False
 
-        threading.Thread(target=work, name="enroll-personalize", daemon=True).start()
+        # any failure (not only bad audio) must end the busy state with a message
+        self._in_background("personalizing\u2026", self.session.personalize, show, name="enroll-personalize",
+                            catch=(Exception,))
 
     def _undo(self) -> None:
         if self.app.rollback_personal():

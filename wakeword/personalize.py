@@ -34,6 +34,7 @@ import json
 import os
 import shutil
 import zipfile
+from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -471,21 +472,22 @@ class PersonalDetector:
         self.detector = detector          # a wakeword.detector.StreamingDetector (its threshold may be moved)
         self.stage = stage
         self.template = np.asarray(stage.template, np.float64)
-        self._scores: list[int] = []
-        self._hidden: list[np.ndarray] = []
-        self._quiet_until_ms = -1
+        self.reset()
 
     def reset(self) -> None:
         self.detector.reset()
-        self._scores, self._hidden, self._quiet_until_ms = [], [], -1
+        window = self.detector.config.window
+        self._scores: deque[int] = deque(maxlen=window)
+        self._hidden: deque[np.ndarray] = deque(maxlen=window)
+        self._quiet_until_ms = -1
 
     def push(self, scores, hidden: np.ndarray, t_ms: int) -> list:
         from .detector import Detection
 
         window = self.detector.config.window
         hits = [d for d in self.detector.push(scores, t_ms) if t_ms >= self._quiet_until_ms]
-        self._scores = (self._scores + [int(scores[0])])[-window:]
-        self._hidden = (self._hidden + [np.asarray(hidden)])[-window:]
+        self._scores.append(int(scores[0]))
+        self._hidden.append(np.asarray(hidden))
         if hits:
             self._quiet_until_ms = t_ms + self.detector.config.refractory_ms
             return hits

@@ -28,6 +28,7 @@ if __package__ in (None, ""):  # run as a script: make the repository root impor
 from wakeword.model_slot import (  # noqa: E402
     HEADER_BYTES, MAX_SLOT_MODEL_BYTES, pack_model_slot, render_layout_header, slot_header,
 )
+from generated_files import write_or_check  # noqa: E402  (beside this script)
 
 VECTORS_DIR = ROOT / "tests" / "vectors"
 LAYOUT_HEADER = ROOT / "firmware" / "src" / "model_slot_layout.h"
@@ -127,18 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="compare instead of writing; exit 1 if stale")
     args = parser.parse_args(argv)
-    stale = []
-    for path, data in outputs().items():
-        if args.check:
-            if not path.is_file() or path.read_bytes() != data:
-                stale.append(path)
-        else:
-            path.write_bytes(data)
-    if stale:
-        print("stale (run tests/vectors/make_model_slot_vectors.py):", *map(str, stale), sep="\n  ")
-        return 1
-    print(f"{'checked' if args.check else 'wrote'} {len(outputs())} files")
-    return 0
+    return write_or_check(outputs(), check=args.check, script="tests/vectors/make_model_slot_vectors.py")
 
 
 if __name__ == "__main__":
