@@ -18,9 +18,13 @@ from training.streaming import StreamingTCN, convert_streaming, extract_weights
 CONFIG = TCNConfig(channels=12, dilations=(1, 2))
 
 
-@pytest.fixture(scope="module")
-def keras_model():
-    model = build_tcn(CONFIG)
+#: the searched forms: per-layer widths (structured pruning) and full convolutions per block
+OTHER_FORMS = [TCNConfig(channels=12, dilations=(1, 2), widths=(7, 12, 5)),
+               TCNConfig(channels=12, dilations=(1, 3), separable=False, first_kernel=4, stride_frames=2)]
+
+
+def _randomized(config: TCNConfig):
+    model = build_tcn(config)
     rng = np.random.default_rng(0)
     for layer in model.layers:  # non-trivial batch-norm statistics, so folding is exercised
         if layer.name.endswith("_bn"):
@@ -31,16 +35,24 @@ def keras_model():
 
 
 @pytest.fixture(scope="module")
+def keras_model():
+    return _randomized(CONFIG)
+
+
+@pytest.fixture(scope="module")
 def features():
     return np.random.default_rng(1).uniform(0, 25, (240, 40)).astype(np.float32)
 
 
-def test_streaming_equals_non_streaming(keras_model, features):
+@pytest.mark.parametrize("form", [None, *OTHER_FORMS], ids=["recipe", "widths", "full-convolutions"])
+def test_streaming_equals_non_streaming(keras_model, features, form):
     from training.tf_setup import tf
 
-    rf = CONFIG.receptive_field_frames
-    stream = StreamingTCN(extract_weights(keras_model), CONFIG)
-    stride = CONFIG.stride_frames
+    config = form or CONFIG
+    keras_model = keras_model if form is None else _randomized(form)
+    rf = config.receptive_field_frames
+    stream = StreamingTCN(extract_weights(keras_model), config)
+    stride = config.stride_frames
     compared = 0
     for call in range(len(features) // stride):
         out = float(stream.serve(features[None, call * stride:(call + 1) * stride])[0, 0])
@@ -124,15 +136,18 @@ def test_budget_errors_are_clear():
         export.check_budget(size_bytes=70000, arena_bytes=1000, macs_per_second=1, budget=BudgetConfig())
 
 
-def test_float_streaming_model_scores_match_keras(keras_model, features, tmp_path):
+@pytest.mark.parametrize("form", [None, *OTHER_FORMS], ids=["recipe", "widths", "full-convolutions"])
+def test_float_streaming_model_scores_match_keras(keras_model, features, tmp_path, form):
     """A float export (the ablation's float rows) gives probability * 256 scores, not zeros."""
     from training.tf_setup import tf
 
-    stream = StreamingTCN(extract_weights(keras_model), CONFIG)
+    config = form or CONFIG
+    keras_model = keras_model if form is None else _randomized(form)
+    stream = StreamingTCN(extract_weights(keras_model), config)
     model_bytes = convert_streaming(stream, representative=None)
     manifest = export.build_manifest(model_bytes, name="f", version="0.0.1", keywords=("f",),
-                                     receptive_field_frames=CONFIG.receptive_field_frames,
-                                     macs_per_inference=CONFIG.macs_per_call(), arena_bytes=0,
+                                     receptive_field_frames=config.receptive_field_frames,
+                                     macs_per_inference=config.macs_per_call(), arena_bytes=0,
                                      detector=DetectorConfig(), training={}, metrics={})
     from wakeword.model import ModelRunner
 
@@ -140,7 +155,7 @@ def test_float_streaming_model_scores_match_keras(keras_model, features, tmp_pat
     raw = np.rint(features * 25.6).astype(np.uint16)
     results = runner.push_frames(raw)
     end, scores = results[-1]
-    rf = CONFIG.receptive_field_frames
+    rf = config.receptive_field_frames
     window = (raw[None, end - rf + 1:end + 1, None, :].astype(np.float32) / 25.6)
     want = float(tf.sigmoid(keras_model(window, training=False))[0, 0])
     assert int(scores[0]) == min(255, int(np.rint(want * 256)))

@@ -2,7 +2,8 @@
 
 The command line of :mod:`training.pipeline` (whose :func:`run` it re-exports): a config file, or a
 phrase and the folders of real recordings a user has; ``wakeword-train init NAME`` writes a
-commented config.
+commented config; ``wakeword-train search CONFIG`` searches architectures under the device's budget
+(:mod:`training.search`).
 """
 
 from __future__ import annotations
@@ -50,13 +51,18 @@ def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["init"]:
         return init_main(argv[1:])
+    if argv[:1] == ["search"]:
+        from training.search import main as search_main
+
+        return search_main(argv[1:])
     return train_main(argv)
 
 
 def train_main(argv) -> int:
     parser = argparse.ArgumentParser(
         prog="wakeword-train", description=__doc__.splitlines()[0],
-        epilog="wakeword-train init NAME [--phrase ...] writes a commented config to start from.")
+        epilog="wakeword-train init NAME [--phrase ...] writes a commented config to start from; "
+               "wakeword-train search CONFIG searches architectures under the device's budget.")
     parser.add_argument("config", nargs="?", default=None, help="training config (TOML); or give --phrase")
     parser.add_argument("--phrase", default=None,
                         help="train this phrase with the default recipe and the folders given below, no config")

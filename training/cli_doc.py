@@ -25,6 +25,7 @@ COMMANDS: list[tuple[str, str, str, list[str]]] = [
      "wakeword.cli:main", []),
     ("wakeword-train", "train a wake word (a config, or --phrase and folders)", "training.cli:main", []),
     ("wakeword-train init", "write a commented config for a new word", "training.cli:main", ["init"]),
+    ("wakeword-train search", "hardware-aware architecture search", "training.cli:main", ["search"]),
     ("wakeword-phrase", "check a phrase before training it", "training.phrase:main", []),
     ("wakeword-eval", "the robustness suite", "evaluation.cli:main", []),
     ("wakeword-results", "one results table from several suite runs", "evaluation.results_page:main", []),

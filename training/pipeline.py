@@ -1,8 +1,9 @@
 """The training pipeline as stages, each a function of what the stages before it made.
 
     check -> data -> teacher -> hard negatives (-> teacher on) -> more teachers -> distilled student
-    (-> pruning) -> QAT -> export (int8 streaming, arena, budget) -> evaluation (operating point of
-    every variant) -> bundle (+ cascade, firmware sources, ablation table)
+    (-> structured pruning) -> QAT -> export (int8 streaming, arena, budget) -> evaluation (operating
+    point of every variant, instructions on the emulated Cortex-M4) -> bundle (+ cascade, firmware
+    sources, ablation table)
 
 :func:`run` only wires them: each stage reads the :class:`Run` (config, folders, seeds, the
 training windows) and returns what it made. Every stage is timed (``Run.timer``); the stage
@@ -212,19 +213,32 @@ def more_teachers_stage(run: Run, teacher) -> np.ndarray:
 
 
 def distill_stage(run: Run, soft: np.ndarray):
-    """The student learns the teachers' soft targets (and the labels); pruned after when enabled."""
-    from training.train import prune, train_distilled
+    """The student learns the teachers' soft targets (and the labels)."""
+    from training.train import train_distilled
 
     config = run.config
     x, y = run.xy
     with run.timer.stage("student (distilled)"):
-        student = train_distilled(config.student, x, y, soft, step=config.student_training, distill=config.distill,
-                                  seed=run.seed_for(3), verbose=run.verbose, strategy=run.strategy)
-    if config.prune.enabled:
-        with run.timer.stage("pruning"):
-            student = prune(student, x, y, config=config.prune, step=config.student_training, verbose=run.verbose,
-                            strategy=run.strategy)
-    return student
+        return train_distilled(config.student, x, y, soft, step=config.student_training, distill=config.distill,
+                               seed=run.seed_for(3), verbose=run.verbose, strategy=run.strategy)
+
+
+def pruning_stage(run: Run, student, soft: np.ndarray):
+    """The distilled student with each layer's least useful channels removed, then distilled on
+    (:mod:`training.structured`). Returns (model, architecture), or (None, None) when off."""
+    from training.train import structured_prune
+
+    config = run.config
+    if not config.prune.enabled:
+        return None, None
+    x, y = run.xy
+    with run.timer.stage("structured pruning"):
+        model, arch = structured_prune(student, config.student, x, y, soft, config=config.prune,
+                                       step=config.student_training, distill=config.distill, seed=run.seed_for(6),
+                                       verbose=run.verbose, strategy=run.strategy)
+    print(f"structured pruning: widths {list(config.student.layer_widths)} -> {list(arch.layer_widths)}, "
+          f"{config.student.macs_per_call()} -> {arch.macs_per_call()} MACs a call", flush=True)
+    return model, arch
 
 
 def qat_stage(run: Run, student, soft: np.ndarray):
@@ -282,6 +296,8 @@ class Trained:
     mining_stats: dict
     rounds: int
     concurrent_seconds: dict
+    pruned: Any = None        # the structured-pruned student (prune.enabled), and its architecture
+    pruned_arch: Any = None
 
 
 def training_stages(run: Run) -> Trained:
@@ -302,6 +318,7 @@ def training_stages(run: Run) -> Trained:
             student_plain = plain.result()
         soft = more_teachers_stage(run, teacher)
         student = distill_stage(run, soft)
+        pruned, pruned_arch = pruning_stage(run, student, soft)
         qat = qat_stage(run, student, soft)
         if plain.job is not None:
             student_plain = plain.result()
@@ -310,13 +327,14 @@ def training_stages(run: Run) -> Trained:
         raise
     concurrent = {"student (no distillation)": plain.seconds} if plain.seconds is not None else {}
     return Trained(teacher=teacher, student_plain=student_plain, student=student, qat=qat,
-                   mining_stats=mining_stats, rounds=rounds, concurrent_seconds=concurrent)
+                   mining_stats=mining_stats, rounds=rounds, concurrent_seconds=concurrent, pruned=pruned,
+                   pruned_arch=pruned_arch)
 
 
 # --- export, evaluation, bundle --------------------------------------------------------------
 
 #: the ablation's variants, in the table's order; "ptq" and "qat" name the int8 ones
-SHIPPED_VARIANT = {"ptq": "int8 PTQ (no QAT)", "qat": "int8 QAT"}
+SHIPPED_VARIANT = {"ptq": "int8 PTQ (no QAT)", "qat": "int8 QAT", "pruned": "int8 PTQ, channels pruned"}
 
 
 @dataclass
@@ -328,6 +346,7 @@ class Exported:
     arena_measured: int
     arena: int
     macs_per_second: int
+    m4: dict = field(default_factory=dict)  # int8 variant name -> training.m4_cost.Measured (when measured)
 
     @property
     def shipped(self) -> tuple:
@@ -351,6 +370,8 @@ def export_stage(run: Run, trained: Trained) -> Exported:
             SHIPPED_VARIANT["ptq"]: (config.student, extract_weights(trained.student), calibration),
             SHIPPED_VARIANT["qat"]: (config.student, extract_weights(trained.qat), calibration),
         }
+        if trained.pruned is not None:
+            variants[SHIPPED_VARIANT["pruned"]] = (trained.pruned_arch, extract_weights(trained.pruned), calibration)
         models = {name: (arch, convert_streaming(StreamingTCN(weights, arch), representative=calib))
                   for name, (arch, weights, calib) in variants.items()}
         # every variant's streaming model (the float ones hold the trained float weights, batch norm
@@ -366,8 +387,29 @@ def export_stage(run: Run, trained: Trained) -> Exported:
         macs_per_second = arch.macs_per_call() * 100 // arch.stride_frames
         export.check_budget(size_bytes=len(model_bytes), arena_bytes=arena, macs_per_second=macs_per_second,
                             budget=config.budget)
+        m4 = measure_variants_on_m4(models) if config.export.measure_on_m4 else {}
     return Exported(models=models, shipped_name=shipped_name, arena_measured=arena_measured, arena=arena,
-                    macs_per_second=macs_per_second)
+                    macs_per_second=macs_per_second, m4=m4)
+
+
+def measure_variants_on_m4(models: dict) -> dict:
+    """Instructions of one call of each int8 variant on the emulated Cortex-M4F (CMSIS-NN), or {}
+    with a note when the ARM toolchain or QEMU is missing."""
+    from training.m4_cost import Meter
+
+    meter = Meter()
+    reason = meter.missing()
+    if reason:
+        print(f"note: the variants' instructions are not measured: {reason}", flush=True)
+        return {}
+    measured = {}
+    for name, (_arch, model_bytes) in models.items():
+        if "int8" in name:
+            try:
+                measured[name] = meter.measure(model_bytes)
+            except RuntimeError as exc:
+                print(f"note: {name}: not measured on the emulated Cortex-M4: {exc}", flush=True)
+    return measured
 
 
 @dataclass
@@ -394,7 +436,8 @@ def _variant_bundle(run: Run, exported: Exported, name: str):
     return Bundle(source=name, manifest=manifest, model_bytes=model_bytes, files={})
 
 
-def _ablation_row(run: Run, name: str, arch, model_bytes: bytes, result: dict, inputs, shipped: bool) -> tuple:
+def _ablation_row(run: Run, name: str, arch, model_bytes: bytes, result: dict, inputs, shipped: bool,
+                  m4: dict) -> tuple:
     """One variant's row (validation figures at the config threshold, its own operating point by
     the shipped rule, real recordings' FRR) and, for the shipped variant, its operating point."""
     from training import evaluate as ev
@@ -406,7 +449,10 @@ def _ablation_row(run: Run, name: str, arch, model_bytes: bytes, result: dict, i
            "val_frr": float(np.mean(~predicted[labels > 0])) if labels.any() else float("nan"),
            "val_fpr": float(np.mean(predicted[labels == 0])),
            "size_bytes": len(model_bytes), "dtype": "int8" if "int8" in name else "float32",
-           "macs_per_call": arch.macs_per_call(), "shipped": shipped}
+           "widths": "/".join(map(str, arch.layer_widths)), "macs_per_call": arch.macs_per_call(), "shipped": shipped}
+    if name in m4:
+        row["m4_instructions"] = m4[name].instructions
+        row["m4_instructions_per_second"] = round(m4[name].instructions_per_second(arch.stride_frames))
     if inputs is None:
         return row, None
     window, point, chosen = ev.operating_point_metrics(
@@ -445,7 +491,8 @@ def evaluation_stage(run: Run, exported: Exported) -> Evaluated:
                                    inputs=inputs, workers=config.data.workers)
         rows, shipped_point = [], None
         for (name, (arch, model_bytes)), result in zip(exported.models.items(), scored):
-            row, point = _ablation_row(run, name, arch, model_bytes, result, inputs, name == exported.shipped_name)
+            row, point = _ablation_row(run, name, arch, model_bytes, result, inputs, name == exported.shipped_name,
+                                       exported.m4)
             shipped_point = point or shipped_point
             rows.append(row)
             print(f"{name}: {row}", flush=True)
@@ -460,8 +507,8 @@ def _pipeline_line(config, rounds: int, shipped_name: str) -> str:
             + f" -> QAT (measured) -> int8 streaming (calibrated, int8 state); shipped: {shipped_name}")
 
 
-ABLATION_COLUMNS = [("variant", "variant"), ("dtype", "dtype"), ("size_bytes", "bytes"),
-                    ("macs_per_call", "MACs/call"), ("val_accuracy", "val acc"), ("threshold", "threshold"),
+ABLATION_COLUMNS = [("variant", "variant"), ("dtype", "dtype"), ("size_bytes", "bytes"), ("widths", "widths"),
+                    ("macs_per_call", "MACs/call"), ("m4_instructions", "M4 instructions/call"), ("val_accuracy", "val acc"), ("threshold", "threshold"),
                     ("window", "window"), ("heldout_frr", "held-out FRR"), ("fa_h", "FA/h"),
                     ("fa_h_in_noise", "FA/h in noise"), ("real_frr", "real FRR"),
                     ("real_frr_at_0.5_fa_h", "best real FRR @0.5 FA/h"), ("real_frr_at_2_fa_h", "@2 FA/h"),

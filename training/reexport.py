@@ -70,7 +70,8 @@ def float_weights_from_int8(model_bytes: bytes, arch) -> dict[str, dict[str, np.
     interpreter = make_interpreter(model_bytes, exact=True)
     details = {d["index"]: d for d in interpreter.get_tensor_details()}
     ops = _weight_ops(interpreter)
-    want = ["CONV_2D"] + ["DEPTHWISE_CONV_2D", "CONV_2D"] * len(arch.dilations) + ["FULLY_CONNECTED"]
+    block_ops = ["DEPTHWISE_CONV_2D", "CONV_2D"] if arch.separable else ["CONV_2D"]
+    want = ["CONV_2D"] + block_ops * len(arch.dilations) + ["FULLY_CONNECTED"]
     if [op["op_name"] for op in ops] != want:
         raise WakewordError(f"not a streaming TCN of {len(arch.dilations)} blocks: weight ops "
                             f"{[op['op_name'] for op in ops]}")
@@ -86,6 +87,11 @@ def float_weights_from_int8(model_bytes: bytes, arch) -> dict[str, dict[str, np.
     weights["conv_in"] = {"kernel": filt(conv_in).transpose(1, 2, 3, 0)}  # (out,kh,kw,in) -> (kh,kw,in,out)
     weights["conv_in_bn"] = _identity_bn(bias(conv_in))
     for i in range(len(arch.dilations)):
+        if not arch.separable:
+            conv = ops[1 + i]
+            weights[f"block{i}_conv"] = {"kernel": filt(conv).transpose(1, 2, 3, 0)}
+            weights[f"block{i}_conv_bn"] = _identity_bn(bias(conv))
+            continue
         dw, pw = ops[1 + 2 * i], ops[2 + 2 * i]
         weights[f"block{i}_dw"] = {"depthwise_kernel": filt(dw)[0][..., None]}  # (1,kh,kw,C) -> (kh,kw,C,1)
         weights[f"block{i}_dw_bn"] = _identity_bn(bias(dw))
@@ -93,10 +99,27 @@ def float_weights_from_int8(model_bytes: bytes, arch) -> dict[str, dict[str, np.
         weights[f"block{i}_pw_bn"] = _identity_bn(bias(pw))
     fc = ops[-1]
     weights["logit"] = {"kernel": filt(fc).T, "bias": bias(fc)}
-    if weights["conv_in"]["kernel"].shape[-1] != arch.channels:
+    if weights["conv_in"]["kernel"].shape[-1] != arch.layer_widths[0]:
         raise WakewordError(f"the model has {weights['conv_in']['kernel'].shape[-1]} channels, the config "
-                            f"{arch.channels}")
+                            f"{arch.layer_widths[0]}")
     return weights
+
+
+def model_arch(model_bytes: bytes, arch):
+    """``arch`` with the layer widths the model has: a structured-pruned variant
+    (``int8_PTQ__channels_pruned.tflite``) is narrower than its config's student."""
+    import dataclasses
+
+    interpreter = make_interpreter(model_bytes, exact=True)
+    details = {d["index"]: d for d in interpreter.get_tensor_details()}
+    ops = _weight_ops(interpreter)
+    per_block = 2 if arch.separable else 1
+    if len(ops) != 2 + per_block * len(arch.dilations):
+        raise WakewordError(f"not a streaming TCN of {len(arch.dilations)} blocks: {len(ops)} weight ops")
+    outputs = [int(details[int(op["inputs"][1])]["shape"][0 if op["op_name"] != "DEPTHWISE_CONV_2D" else -1])
+               for op in ops[:-1]]
+    widths = (outputs[0], *outputs[per_block::per_block])
+    return arch if widths == arch.layer_widths else dataclasses.replace(arch, widths=widths)
 
 
 def int8_weights(model_bytes: bytes) -> list[np.ndarray]:
@@ -152,6 +175,7 @@ def reexport(bundle_path: Path, config_path: Path, out_dir: Path, cache_dir: Pat
                             trusted_key_files=trusted_key_files)
     if source.manifest.model.kind != "streaming":
         raise WakewordError(f"{bundle_path}: only streaming TCN bundles can be re-exported")
+    arch = model_arch(source.model_bytes, arch)  # a pruned variant is narrower than the config says
     if keep_model:
         if source.manifest.model.input_dtype != "int8":
             raise WakewordError(f"{bundle_path}: keep_model needs an int8 bundle (a float model must be quantized)")

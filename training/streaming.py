@@ -70,15 +70,21 @@ class StreamingTCN(tf.Module):
         self.conv_in = (tf.constant(w), tf.constant(b))
         self.blocks = []
         for i, _ in enumerate(config.dilations):
-            dw, dwb = _fold(weights[f"block{i}_dw"]["depthwise_kernel"], weights[f"block{i}_dw_bn"], depthwise=True)
-            pw, pwb = _fold(weights[f"block{i}_pw"]["kernel"], weights[f"block{i}_pw_bn"], depthwise=False)
-            self.blocks.append((tf.constant(dw), tf.constant(dwb), tf.constant(pw), tf.constant(pwb)))
+            if config.separable:
+                dw, dwb = _fold(weights[f"block{i}_dw"]["depthwise_kernel"], weights[f"block{i}_dw_bn"],
+                                depthwise=True)
+                pw, pwb = _fold(weights[f"block{i}_pw"]["kernel"], weights[f"block{i}_pw_bn"], depthwise=False)
+                self.blocks.append((tf.constant(dw), tf.constant(dwb), tf.constant(pw), tf.constant(pwb)))
+            else:
+                conv, convb = _fold(weights[f"block{i}_conv"]["kernel"], weights[f"block{i}_conv_bn"], depthwise=False)
+                self.blocks.append((tf.constant(conv), tf.constant(convb), None, None))
         self.dense = (tf.constant(weights["logit"]["kernel"].astype(np.float32)),
                       tf.constant(weights["logit"]["bias"].astype(np.float32)))
         keep_in = config.first_kernel - config.stride_frames
         self.state_in = tf.Variable(tf.zeros((1, keep_in, 1, input_channels)), trainable=False,
                                     name="state_in") if keep_in else None
-        self.states = [tf.Variable(tf.zeros((1, (config.kernel - 1) * d, 1, config.channels)), trainable=False,
+        widths = config.layer_widths
+        self.states = [tf.Variable(tf.zeros((1, (config.kernel - 1) * d, 1, widths[i])), trainable=False,
                                    name=f"state_block{i}") for i, d in enumerate(config.dilations)]
         spec = tf.TensorSpec((1, config.stride_frames, input_channels), tf.float32, name="features")
         self.serve = tf.function(self._call, input_signature=[spec])
@@ -92,15 +98,19 @@ class StreamingTCN(tf.Module):
             self.state_in.assign(tf.slice(x, [0, cfg.stride_frames, 0, 0], [1, keep, 1, self.input_channels]))
         w, b = self.conv_in
         y = tf.nn.relu(tf.nn.conv2d(x, w, strides=1, padding="VALID") + b)
-        for (dw, dwb, pw, pwb), state, dilation in zip(self.blocks, self.states, cfg.dilations):
+        widths = cfg.layer_widths
+        for (dw, dwb, pw, pwb), state, dilation, width in zip(self.blocks, self.states, cfg.dilations, widths):
             buf = tf.concat([state.read_value(), y], axis=1)
             keep = (cfg.kernel - 1) * dilation
-            state.assign(tf.slice(buf, [0, 1, 0, 0], [1, keep, 1, cfg.channels]))
+            state.assign(tf.slice(buf, [0, 1, 0, 0], [1, keep, 1, width]))
+            if pw is None:  # one full convolution (separable = false)
+                y = tf.nn.relu(tf.nn.conv2d(buf, dw, strides=1, padding="VALID", dilations=[dilation, 1]) + dwb)
+                continue
             y = tf.nn.relu(tf.nn.depthwise_conv2d(buf, dw, strides=[1, 1, 1, 1], padding="VALID",
                                                   dilations=[dilation, 1]) + dwb)
             y = tf.nn.relu(tf.nn.conv2d(y, pw, strides=1, padding="VALID") + pwb)
         kernel, bias = self.dense
-        logit = tf.matmul(tf.reshape(y, (1, cfg.channels)), kernel) + bias
+        logit = tf.matmul(tf.reshape(y, (1, widths[-1])), kernel) + bias
         return tf.sigmoid(logit)
 
     def reset(self) -> None:

@@ -1,4 +1,4 @@
-"""Training steps: float teacher -> distilled student -> quantization-aware training (-> pruning).
+"""Training steps: float teacher -> distilled student (-> structured pruning) -> quantization-aware training.
 
 Inputs are float feature windows ``x`` of shape ``(n, frames, 1, 40)`` (raw / 25.6)
 and labels ``y`` of shape ``(n,)`` in {0, 1}. Models output logits.
@@ -169,21 +169,27 @@ def quantization_aware(model, x: np.ndarray, y: np.ndarray, soft_logits: np.ndar
     return qat
 
 
-def prune(model, x: np.ndarray, y: np.ndarray, *, config: PruneConfig, step: StepConfig, seed: int = 0,
-          verbose: int = 2, strategy=None):
-    """Magnitude pruning to ``config.final_sparsity`` (weights stay dense in the flatbuffer)."""
-    import tensorflow_model_optimization as tfmot
+def structured_prune(model, arch: TCNConfig, x: np.ndarray, y: np.ndarray, soft_logits: np.ndarray, *,
+                     config: PruneConfig, step: StepConfig, distill: DistillConfig, seed: int = 0, verbose: int = 2,
+                     strategy=None):
+    """The student with each layer's least useful channels removed (:mod:`training.structured`),
+    then ``config.epochs`` of distillation at a third of ``step``'s learning rate. Returns (model,
+    architecture)."""
+    from .structured import prune_channels
 
-    steps = max(1, config.epochs * (len(x) // step.batch_size + 1))
-    schedule = tfmot.sparsity.keras.PolynomialDecay(0.0, config.final_sparsity, begin_step=0, end_step=steps)
-    with _scope(strategy):
-        pruned = tfmot.sparsity.keras.prune_low_magnitude(model, pruning_schedule=schedule)
-        _fit(pruned, x, y.astype(np.float32)[:, None],
-             step=dataclasses.replace(step, epochs=config.epochs, learning_rate=step.learning_rate / 3),
-             loss=keras.losses.BinaryCrossentropy(from_logits=True, label_smoothing=step.label_smoothing),
-             labels=y, seed=seed, verbose=verbose,
-             extra_callbacks=[tfmot.sparsity.keras.UpdatePruningStep()])
-        return tfmot.sparsity.keras.strip_pruning(pruned)
+    small, small_arch, _ = prune_channels(model, arch, x, keep=config.keep, min_channels=config.min_channels,
+                                          seed=seed)
+    if config.epochs:
+        targets = np.stack([y.astype(np.float32), soft_logits], axis=1)
+        with _scope(strategy):
+            tuned = build_tcn(small_arch, name="student_pruned")
+            tuned.set_weights(small.get_weights())
+            _fit(tuned, x, targets, step=dataclasses.replace(step, epochs=config.epochs,
+                                                             learning_rate=step.learning_rate / 3),
+                 loss=distillation_loss(distill, label_smoothing=step.label_smoothing), labels=y, seed=seed,
+                 verbose=verbose)
+        small = tuned
+    return small, small_arch
 
 
 class BackgroundTraining:

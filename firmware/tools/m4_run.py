@@ -42,18 +42,19 @@ def run(elf: Path, *, timeout_s: float = 120) -> tuple[int, str]:
     return proc.returncode, proc.stdout
 
 
-def count_marked(elf: Path, *, timeout_s: float = 900) -> tuple[int, str, list[int]]:
+def count_marked(elf: Path, *, timeout_s: float = 900, cwd: Path | None = None) -> tuple[int, str, list[int]]:
     """Run ``elf`` with the instruction trace; returns (exit status, its output, and for each pair
     of calls ``m4_mark(1)``, ``m4_mark(2)`` in order the instructions executed from the first
     instruction of the one to the first of the other). A program brackets nothing once (the
-    overhead of the calls themselves) before the regions it measures."""
+    overhead of the calls themselves) before the regions it measures. ``cwd``: QEMU's working folder
+    (where the program's semihosting file reads look)."""
     mark = symbol_address(elf, "m4_mark")
     entries: list[int] = []   # trace line numbers at which m4_mark starts
     with tempfile.TemporaryDirectory() as tmp:
         fifo = Path(tmp) / "trace"
         os.mkfifo(fifo)
-        proc = subprocess.Popen([*QEMU, "-singlestep", "-d", "exec,nochain", "-D", str(fifo), "-kernel", str(elf)],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        proc = subprocess.Popen([*QEMU, "-singlestep", "-d", "exec,nochain", "-D", str(fifo), "-kernel",
+                                 str(Path(elf).resolve())], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd)
         output: list[bytes] = []
         reader = threading.Thread(target=lambda: output.append(proc.stdout.read()), daemon=True)
         reader.start()

@@ -5,8 +5,13 @@ Layers (time runs along axis 1 of a ``(batch, time, 1, 40)`` tensor):
 1. ``Conv2D`` kernel ``(first_kernel, 1)`` over the 40 channels, stride ``stride_frames``
    in time: from here on the network runs at one step per ``stride_frames`` frames.
 2. ``blocks``: depthwise ``(kernel, 1)`` conv with dilation ``d`` in time, then a
-   pointwise 1x1 conv, each with batch norm and ReLU.
+   pointwise 1x1 conv, each with batch norm and ReLU (``separable = false``: one full
+   ``(kernel, 1)`` conv with dilation ``d`` instead, named ``block{i}_conv``).
 3. The last time step -> dense logit.
+
+Every layer has ``channels`` output channels unless ``widths`` names them one by one (the
+first convolution's, then each block's): structured pruning (:mod:`training.structured`)
+and the architecture search (:mod:`training.search`) make such narrower models.
 
 All convolutions are causal and unpadded ("valid"), so a window of exactly
 ``receptive_field_frames`` frames gives one output; a streaming form that keeps
@@ -34,14 +39,29 @@ class TCNConfig:
     dilations: tuple[int, ...] = (1, 2, 4, 4)
     #: dropout while training
     dropout: float = 0.1
+    #: output channels of each layer (the first convolution's, then one per block); empty: every
+    #: layer has ``channels``. Structured pruning and the architecture search set it
+    widths: tuple[int, ...] = ()
+    #: each block a depthwise then a pointwise convolution (true) or one full convolution (false)
+    separable: bool = True
 
     def __post_init__(self) -> None:
         from wakeword.errors import ConfigError
 
         if self.first_kernel < self.stride_frames:
             raise ConfigError("model.first_kernel must be >= model.stride_frames")
+        if self.stride_frames < 1:
+            raise ConfigError("model.stride_frames must be >= 1")
         if self.channels < 1 or self.kernel < 1 or any(d < 1 for d in self.dilations):
             raise ConfigError("model.channels, kernel and dilations must be >= 1")
+        if self.widths and (len(self.widths) != 1 + len(self.dilations) or any(w < 1 for w in self.widths)):
+            raise ConfigError(f"model.widths must list {1 + len(self.dilations)} channel counts >= 1 (the first "
+                              f"convolution's, then one per dilation), got {list(self.widths)}")
+
+    @property
+    def layer_widths(self) -> tuple[int, ...]:
+        """Output channels of the first convolution, then of each block."""
+        return tuple(self.widths) or (self.channels,) * (1 + len(self.dilations))
 
     @property
     def receptive_field_frames(self) -> int:
@@ -50,9 +70,20 @@ class TCNConfig:
 
     def macs_per_call(self, input_channels: int = 40) -> int:
         """Multiply-accumulates of one streaming call (stride_frames new frames)."""
-        macs = self.first_kernel * input_channels * self.channels
-        macs += len(self.dilations) * (self.kernel * self.channels + self.channels * self.channels)
-        return macs + self.channels
+        widths = self.layer_widths
+        macs = self.first_kernel * input_channels * widths[0]
+        for c_in, c_out in zip(widths[:-1], widths[1:]):
+            macs += self.kernel * c_in + c_in * c_out if self.separable else self.kernel * c_in * c_out
+        return macs + widths[-1]
+
+    def parameters(self, input_channels: int = 40) -> int:
+        """Weights and biases once batch norm is folded (what the int8 flatbuffer stores)."""
+        widths = self.layer_widths
+        count = self.first_kernel * input_channels * widths[0] + widths[0]
+        for c_in, c_out in zip(widths[:-1], widths[1:]):
+            count += (self.kernel * c_in + c_in + c_in * c_out + c_out if self.separable
+                      else self.kernel * c_in * c_out + c_out)
+        return count + widths[-1] + 1
 
 
 def build_tcn(config: TCNConfig, *, input_channels: int = 40, name: str = "tcn"):
@@ -62,16 +93,23 @@ def build_tcn(config: TCNConfig, *, input_channels: int = 40, name: str = "tcn")
     layers = keras.layers
     frames = config.receptive_field_frames
     inputs = keras.Input(shape=(frames, 1, input_channels), name="features")
-    x = layers.Conv2D(config.channels, (config.first_kernel, 1), strides=(config.stride_frames, 1),
+    widths = config.layer_widths
+    x = layers.Conv2D(widths[0], (config.first_kernel, 1), strides=(config.stride_frames, 1),
                       use_bias=False, name="conv_in")(inputs)
     x = layers.BatchNormalization(name="conv_in_bn")(x)
     x = layers.ReLU(name="conv_in_relu")(x)
-    for i, dilation in enumerate(config.dilations):
+    for i, (dilation, width) in enumerate(zip(config.dilations, widths[1:])):
+        if not config.separable:
+            x = layers.Conv2D(width, (config.kernel, 1), dilation_rate=(dilation, 1), use_bias=False,
+                              name=f"block{i}_conv")(x)
+            x = layers.BatchNormalization(name=f"block{i}_conv_bn")(x)
+            x = layers.ReLU(name=f"block{i}_conv_relu")(x)
+            continue
         x = layers.DepthwiseConv2D((config.kernel, 1), dilation_rate=(dilation, 1), use_bias=False,
                                    name=f"block{i}_dw")(x)
         x = layers.BatchNormalization(name=f"block{i}_dw_bn")(x)
         x = layers.ReLU(name=f"block{i}_dw_relu")(x)
-        x = layers.Conv2D(config.channels, (1, 1), use_bias=False, name=f"block{i}_pw")(x)
+        x = layers.Conv2D(width, (1, 1), use_bias=False, name=f"block{i}_pw")(x)
         x = layers.BatchNormalization(name=f"block{i}_pw_bn")(x)
         x = layers.ReLU(name=f"block{i}_pw_relu")(x)
     x = layers.Flatten(name="flatten")(x)
