@@ -121,6 +121,9 @@ def test_ablation_table_and_firmware_sources(tiny_run):
                                            "int8 PTQ (no QAT)", "int8 QAT", "int8 PTQ, channels pruned"]
     # structured pruning (on by default): whole channels left the graph, so the int8 model is smaller
     # and runs fewer instructions on the emulated Cortex-M4 (measured for every int8 variant)
+    from training.m4_cost import Meter
+
+    assert Meter.missing() is None, f"the emulated Cortex-M4 is needed here: {Meter.missing()}"
     by_name = {r["variant"]: r for r in rows}
     full, pruned = by_name["int8 PTQ (no QAT)"], by_name["int8 PTQ, channels pruned"]
     assert full["widths"] == "8/8/8" and pruned["widths"] == "6/6/6"

@@ -313,10 +313,9 @@ class ExportConfig:
     windows: tuple[int, ...] = (8, 10, 14, 20)
     #: which int8 variant becomes the bundle: "ptq" (the distilled student quantized after training),
     #: "qat" (the same after quantization-aware fine-tuning) or "pruned" (its structured-pruned form,
-    #: quantized after training; needs ``prune.enabled``). Both are always built and measured
+    #: quantized after training; needs ``prune.enabled``). All of them are built and measured
     #: (ablation table). Default "ptq": in seven alexa/computer/jarvis runs of the 40-channel student, QAT
-    #: never
-    #: beat PTQ on real recordings (e.g. 21.8% vs 27.9%, 13.3% vs 15.2%, 41.7% vs 59.4% FRR): at this
+    #: never beat PTQ on real recordings (e.g. 21.8% vs 27.9%, 13.3% vs 15.2%, 41.7% vs 59.4% FRR): at this
     #: size int8 costs the distilled model nothing to recover, and the fine-tuning only moves it.
     ship: str = "ptq"
     #: measure each int8 variant's instructions per call on the emulated Cortex-M4F (ablation table;

@@ -24,13 +24,21 @@ from pathlib import Path
 
 import numpy as np
 
+from wakeword.errors import WakewordError
+
 from .models.tcn import TCNConfig
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 FIRMWARE_DIR = REPO_ROOT / "firmware"
 TOOLS = ("make", "arm-none-eabi-g++", "arm-none-eabi-nm", "qemu-system-arm")
+INSTALL_HINT = ("apt-get install make gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib "
+                "qemu-system-arm (or scripts/system_packages.sh)")
 #: nRF52840 core clock; model calls per second are 100 / stride_frames
 CLOCK_HZ = 64_000_000
+
+
+class MeasureError(WakewordError):
+    """A model could not be measured on the emulated Cortex-M4 (tools missing, build or run failed)."""
 
 
 @dataclass(frozen=True)
@@ -46,50 +54,64 @@ class Measured:
 
 
 class Meter:
-    """Measures models on the emulated board; builds the programs on first use."""
+    """Measures models on the emulated board; builds the program it needs on first use (and
+    remembers a failed build instead of trying again)."""
 
     def __init__(self, build_dir: Path | None = None) -> None:
         self.build_dir = (Path(build_dir) if build_dir is not None else FIRMWARE_DIR / "build").resolve()
-        self._elfs: dict[bool, Path] | None = None
+        self._elfs: dict[bool, Path] = {}
+        self._failed: dict[bool, str] = {}
 
     @staticmethod
     def missing() -> str | None:
         """Why models cannot be measured here (a missing tool), or None."""
         lacking = [tool for tool in TOOLS if shutil.which(tool) is None]
         if lacking:
-            return f"{', '.join(lacking)} not found (apt-get install gcc-arm-none-eabi qemu-system-arm make)"
+            return f"{', '.join(lacking)} not found ({INSTALL_HINT})"
         if not (FIRMWARE_DIR / "m4" / "m4_cost.cc").is_file():
             return "firmware/m4/m4_cost.cc is not in this installation (a source checkout has it)"
         return None
 
-    def _programs(self) -> dict[bool, Path]:
-        if self._elfs is None:
+    def _program(self, reference: bool) -> Path:
+        if reference in self._elfs:
+            return self._elfs[reference]
+        if reference not in self._failed:
             reason = self.missing()
-            if reason:
-                raise RuntimeError(f"cannot measure on the emulated Cortex-M4: {reason}")
-            elfs = {False: self.build_dir / "m4" / "m4_cost.elf", True: self.build_dir / "m4" / "m4_cost_ref.elf"}
-            result = subprocess.run(["make", "-s", "-j2", "-C", str(FIRMWARE_DIR), *map(str, elfs.values()),
-                                     f"BUILD_DIR={self.build_dir}"], capture_output=True, text=True, timeout=1800)
-            if result.returncode != 0:
-                raise RuntimeError(f"the Cortex-M4 build failed: {(result.stdout + result.stderr)[-2000:]}")
-            self._elfs = elfs
-        return self._elfs
+            elf = self.build_dir / "m4" / ("m4_cost_ref.elf" if reference else "m4_cost.elf")
+            if reason is None:
+                try:
+                    result = subprocess.run(["make", "-s", "-j2", "-C", str(FIRMWARE_DIR), str(elf),
+                                             f"BUILD_DIR={self.build_dir}"], capture_output=True, text=True,
+                                            timeout=1800)
+                    if result.returncode != 0:
+                        reason = f"the Cortex-M4 build failed: {(result.stdout + result.stderr)[-2000:]}"
+                except (OSError, subprocess.TimeoutExpired) as exc:
+                    reason = f"the Cortex-M4 build did not finish: {exc}"
+            if reason is None:
+                self._elfs[reference] = elf
+                return elf
+            self._failed[reference] = reason
+        raise MeasureError(f"cannot measure on the emulated Cortex-M4: {self._failed[reference]}")
 
-    def measure(self, model_bytes: bytes, *, reference: bool = False) -> Measured:
-        """Instructions of one call, arena and bytes of ``model_bytes`` (an int8 streaming model)."""
-        elf = self._programs()[reference]
+    def measure(self, model_bytes: bytes, *, reference: bool = False, timeout_s: float = 600) -> Measured:
+        """Instructions of one call, arena and bytes of ``model_bytes`` (an int8 streaming model).
+        Raises :class:`MeasureError` naming what failed."""
+        elf = self._program(reference)
         sys.path.insert(0, str(FIRMWARE_DIR / "tools"))
         try:
             from m4_run import count_marked
         finally:
             sys.path.pop(0)
-        with tempfile.TemporaryDirectory(prefix="m4cost") as tmp:
-            (Path(tmp) / "model.tflite").write_bytes(model_bytes)
-            status, output, regions = count_marked(elf, cwd=Path(tmp), timeout_s=600)
+        try:
+            with tempfile.TemporaryDirectory(prefix="m4cost") as tmp:
+                (Path(tmp) / "model.tflite").write_bytes(model_bytes)
+                status, output, regions = count_marked(elf, cwd=Path(tmp), timeout_s=timeout_s)
+        except (OSError, RuntimeError, subprocess.SubprocessError) as exc:
+            raise MeasureError(f"the emulated Cortex-M4 run failed: {exc}") from exc
         found = re.search(r"arena_used_bytes=(\d+) model_bytes=(\d+)", output)
         if status != 0 or found is None or len(regions) < 2:
             failed = [line for line in output.splitlines() if "FAIL" in line or "Didn't find" in line]
-            raise RuntimeError(f"the model did not run on the emulated Cortex-M4 (status {status}): "
+            raise MeasureError(f"the model did not run on the emulated Cortex-M4 (status {status}): "
                                + ("; ".join(failed) or output[-300:]))
         return Measured(instructions=regions[1] - regions[0], arena_used_bytes=int(found.group(1)),
                         model_bytes=int(found.group(2)))
@@ -205,5 +227,7 @@ def int8_model(arch: TCNConfig, *, seed: int = 0) -> bytes:
             gamma, beta, mean, var = layer.get_weights()
             layer.set_weights([gamma * rng.uniform(0.5, 1.5, gamma.shape), rng.normal(0, 0.1, beta.shape),
                                rng.normal(0, 0.1, mean.shape), rng.uniform(0.5, 2.0, var.shape)])
+    dense, _ = model.get_layer("logit").get_weights()
+    model.get_layer("logit").set_weights([dense, rng.normal(0, 0.1, (1,)).astype(np.float32)])  # a bias, as trained
     calibration = [rng.uniform(0, 25, (arch.receptive_field_frames + 6 * arch.stride_frames, 40)).astype(np.float32)]
     return convert_streaming(StreamingTCN(extract_weights(model), arch), representative=calibration)

@@ -113,11 +113,20 @@ def model_arch(model_bytes: bytes, arch):
     interpreter = make_interpreter(model_bytes, exact=True)
     details = {d["index"]: d for d in interpreter.get_tensor_details()}
     ops = _weight_ops(interpreter)
-    per_block = 2 if arch.separable else 1
-    if len(ops) != 2 + per_block * len(arch.dilations):
-        raise WakewordError(f"not a streaming TCN of {len(arch.dilations)} blocks: {len(ops)} weight ops")
-    outputs = [int(details[int(op["inputs"][1])]["shape"][0 if op["op_name"] != "DEPTHWISE_CONV_2D" else -1])
-               for op in ops[:-1]]
+    block_ops = ["DEPTHWISE_CONV_2D", "CONV_2D"] if arch.separable else ["CONV_2D"]
+    want = ["CONV_2D"] + block_ops * len(arch.dilations) + ["FULLY_CONNECTED"]
+    if [op["op_name"] for op in ops] != want:
+        raise WakewordError(f"the model is not the config's architecture ({len(arch.dilations)} "
+                            f"{'separable' if arch.separable else 'full-convolution'} blocks; check [student] "
+                            f"separable and dilations): its weight ops are {[op['op_name'] for op in ops]}")
+    shapes = [tuple(int(v) for v in details[int(op["inputs"][1])]["shape"]) for op in ops[:-1]]
+    # filters: CONV_2D (out, kh, kw, in), DEPTHWISE_CONV_2D (1, kh, kw, channels)
+    taps = [shape[1] for shape in shapes]
+    if taps[0] != arch.first_kernel or any(t not in (1, arch.kernel) for t in taps[1:]):
+        raise WakewordError(f"the model's kernels ({taps}) are not the config's (first_kernel {arch.first_kernel}, "
+                            f"kernel {arch.kernel})")
+    outputs = [shape[-1] if op["op_name"] == "DEPTHWISE_CONV_2D" else shape[0] for op, shape in zip(ops, shapes)]
+    per_block = len(block_ops)
     widths = (outputs[0], *outputs[per_block::per_block])
     return arch if widths == arch.layer_widths else dataclasses.replace(arch, widths=widths)
 

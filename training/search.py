@@ -68,18 +68,19 @@ class Candidate:
 
 
 def suggest(pick: Callable[[str, tuple], object], space: SearchSpace, *, window_frames: int,
-            min_channels: int = 4) -> Candidate | None:
-    """A candidate from ``pick(name, choices)`` (an Optuna trial's or a random one); None when its
-    receptive field is longer than the training windows."""
+            base: TCNConfig | None = None, min_channels: int = 4) -> Candidate | None:
+    """A candidate from ``pick(name, choices)`` (an Optuna trial's or a random one), its other
+    settings (dropout) those of ``base`` (the config's student); None when its receptive field is
+    longer than the training windows."""
     params = {"width": pick("width", space.widths), "depth": pick("depth", space.depths),
               "kernel": pick("kernel", space.kernels), "max_dilation": pick("max_dilation", space.max_dilations),
               "stride": pick("stride", space.strides), "first_kernel": pick("first_kernel", space.first_kernels),
               "separable": pick("separable", space.separable), "keep": pick("keep", space.keeps)}
-    trained = TCNConfig(channels=int(params["width"]), kernel=int(params["kernel"]),
-                        stride_frames=int(params["stride"]),
-                        first_kernel=max(int(params["first_kernel"]), int(params["stride"])),
-                        dilations=tuple(min(2 ** i, int(params["max_dilation"])) for i in range(int(params["depth"]))),
-                        separable=bool(params["separable"]))
+    trained = dataclasses.replace(
+        base or TCNConfig(), channels=int(params["width"]), kernel=int(params["kernel"]),
+        stride_frames=int(params["stride"]), first_kernel=max(int(params["first_kernel"]), int(params["stride"])),
+        dilations=tuple(min(2 ** i, int(params["max_dilation"])) for i in range(int(params["depth"]))),
+        separable=bool(params["separable"]), widths=())
     if trained.receptive_field_frames > window_frames:
         return None
     keep = float(params["keep"])
@@ -117,9 +118,15 @@ class ProxyData:
 
     @classmethod
     def from_run(cls, train, val, *, max_windows: int, seed: int) -> "ProxyData":
+        from wakeword.errors import WakewordError
+        from wakeword.features import features_to_float
+
+        for name, labels in (("training", train.y), ("validation", val.y)):
+            if not (labels > 0).any() or not (labels == 0).any():
+                raise WakewordError(f"the {name} windows need keyword and other windows both to score candidates "
+                                    f"(have {int((labels > 0).sum())} and {int((labels == 0).sum())})")
         rng = np.random.default_rng(seed)
         pick = np.sort(rng.choice(len(train), size=min(max_windows, len(train)), replace=False))
-        from wakeword.features import features_to_float
 
         return cls(features_to_float(train.x[pick])[:, :, None, :], train.y[pick].astype(np.float32),
                    val.as_float(), val.y.astype(np.float32))
@@ -153,7 +160,9 @@ def proxy_trial(candidate: Candidate, data: ProxyData, *, epochs: int, seed: int
 
         model, arch, _ = prune_channels(model, candidate.trained, x, keep=candidate.keep,
                                         min_channels=PruneConfig().min_channels, seed=seed, sample=1024)
-        assert arch == candidate.arch, (arch, candidate.arch)
+        if arch != candidate.arch:
+            raise RuntimeError(f"pruning gave widths {arch.layer_widths}, the cost model was told "
+                               f"{candidate.arch.layer_widths}")
         _fit(model, x, data.train_y[:, None], step=dataclasses.replace(step, epochs=1, learning_rate=1e-3),
              loss=keras.losses.BinaryCrossentropy(from_logits=True, label_smoothing=step.label_smoothing),
              labels=data.train_y, seed=seed, verbose=0)
@@ -172,14 +181,17 @@ class Budget:
     arena_bytes: int
     instructions_per_second: float
 
+    def excess(self, cost, stride_frames: int) -> float:
+        """How far ``cost`` is over the budget: the largest of cost / limit - 1 (<= 0: within)."""
+        return max(cost.model_bytes / self.model_bytes, cost.arena_used_bytes / self.arena_bytes,
+                   cost.instructions_per_second(stride_frames) / self.instructions_per_second) - 1.0
+
     def holds(self, cost, stride_frames: int, *, margin: float = 0.0) -> bool:
-        return (cost.model_bytes <= self.model_bytes * (1 + margin)
-                and cost.arena_used_bytes <= self.arena_bytes * (1 + margin)
-                and cost.instructions_per_second(stride_frames) <= self.instructions_per_second * (1 + margin))
+        return self.excess(cost, stride_frames) <= margin
 
 
 def calibrate(meter, space: SearchSpace, *, window_frames: int, fit_count: int, check_count: int, seed: int,
-              progress: bool = True):
+              progress: bool = True, base: TCNConfig | None = None):
     """Cost model fitted on ``fit_count`` random architectures of ``space``, checked on
     ``check_count`` more. Returns (model, rows of what was measured)."""
     from tqdm import tqdm
@@ -188,10 +200,17 @@ def calibrate(meter, space: SearchSpace, *, window_frames: int, fit_count: int, 
 
     rng = np.random.default_rng(seed)
     archs: list[TCNConfig] = []
-    while len(archs) < fit_count + check_count:
-        found = suggest(lambda _n, c: c[int(rng.integers(len(c)))], space, window_frames=window_frames)
+    for _ in range(200 * (fit_count + check_count)):
+        found = suggest(lambda _n, c: c[int(rng.integers(len(c)))], space, window_frames=window_frames, base=base)
         if found is not None and found.arch not in archs:
             archs.append(found.arch)
+        if len(archs) == fit_count + check_count:
+            break
+    else:
+        from wakeword.errors import WakewordError
+
+        raise WakewordError(f"only {len(archs)} architectures of the search space fit the {window_frames}-frame "
+                            f"training windows; the cost model needs {fit_count + check_count}")
     measured = [meter.measure(m4_cost.int8_model(a, seed=i))
                 for i, a in enumerate(tqdm(archs, desc="cost model: measuring", unit="model", disable=not progress))]
     model = m4_cost.fit(archs[:fit_count], measured[:fit_count])
@@ -243,18 +262,24 @@ def search(config, *, out_dir: Path, cache_dir: Path, settings: SearchSettings, 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     meter = meter or m4_cost.Meter()
+    reason = meter.missing()
+    if reason:  # before any data is made
+        raise m4_cost.MeasureError(f"the search measures every candidate on the emulated Cortex-M4: {reason}")
     train, val, _ = build_windows(config, cache_dir=Path(cache_dir))
     window_frames = train.x.shape[1]
     data = ProxyData.from_run(train, val, max_windows=settings.max_windows, seed=settings.seed)
     del train, val
     reference = config.student
     cost_model, calibration = calibrate(meter, settings.space, window_frames=window_frames, fit_count=settings.fit_count,
-                                        check_count=settings.check_count, seed=settings.seed, progress=progress)
+                                        check_count=settings.check_count, seed=settings.seed, progress=progress,
+                                        base=reference)
     (out_dir / "cost_model.json").write_text(json.dumps({**cost_model.to_dict(), "measured": calibration}, indent=1))
     print(f"cost model: largest relative error on {settings.check_count} fresh architectures: "
           + ", ".join(f"{k} {v:.1%}" for k, v in cost_model.check_error.items()), flush=True)
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
+    # candidates over budget (predicted) are told as infeasible (constraint > 0), not pruned, so that
+    # TPE learns where the budget lies instead of taking them for good regions
     study = optuna.create_study(direction="minimize", sampler=optuna.samplers.TPESampler(
         seed=settings.seed, n_startup_trials=max(4, settings.trials // 4)))
     data_ref = None
@@ -263,7 +288,11 @@ def search(config, *, out_dir: Path, cache_dir: Path, settings: SearchSettings, 
 
         data_ref = ray_connect(workers=config.data.workers, address=config.data.ray_address).put(data)
     records: list[dict] = []
+    done: dict[str, dict] = {}  # (trained architecture, pruning move) -> its record
     log = (out_dir / "trials.jsonl").open("w")
+
+    def key(candidate: Candidate) -> str:
+        return json.dumps([dataclasses.asdict(candidate.trained), candidate.keep], sort_keys=True)
 
     def record(number: int, candidate: Candidate, predicted, result: dict, hand: bool) -> dict:
         measured = meter.measure(result.pop("model_bytes"))
@@ -272,8 +301,10 @@ def search(config, *, out_dir: Path, cache_dir: Path, settings: SearchSettings, 
                "train_seconds": round(result["train_seconds"], 1), "macs_per_call": candidate.arch.macs_per_call(),
                "predicted": dataclasses.asdict(predicted), "measured": dataclasses.asdict(measured),
                "instructions_per_second": measured.instructions_per_second(candidate.arch.stride_frames),
-               "within_budget": budget is None or budget.holds(measured, candidate.arch.stride_frames)}
+               "excess": 0.0 if budget is None else budget.excess(measured, candidate.arch.stride_frames)}
+        row["within_budget"] = row["excess"] <= 0
         records.append(row)
+        done[key(candidate)] = row
         log.write(json.dumps(row) + "\n")
         log.flush()
         return row
@@ -286,6 +317,7 @@ def search(config, *, out_dir: Path, cache_dir: Path, settings: SearchSettings, 
         measured = m4_cost.Measured(**hand_row["measured"])
         budget = Budget(measured.model_bytes, measured.arena_used_bytes,
                         measured.instructions_per_second(reference.stride_frames))
+        hand_row["excess"], hand_row["within_budget"] = 0.0, True
     if hand_params is not None:
         distributions = {k: optuna.distributions.CategoricalDistribution(v) for k, v in (
             ("width", settings.space.widths), ("depth", settings.space.depths), ("kernel", settings.space.kernels),
@@ -293,41 +325,61 @@ def search(config, *, out_dir: Path, cache_dir: Path, settings: SearchSettings, 
             ("first_kernel", settings.space.first_kernels), ("separable", settings.space.separable),
             ("keep", settings.space.keeps))}
         study.add_trial(optuna.trial.create_trial(params=hand_params, distributions=distributions,
-                                                  value=hand_row["proxy_frr"]))
-    start, asked, bar = time.monotonic(), 0, tqdm(total=settings.trials, desc="search", unit="trial",
-                                                   disable=not progress)
-    trained = 0
-    while trained < settings.trials and asked < 50 * settings.trials:
+                                                  value=hand_row["proxy_frr"],
+                                                  constraints={"budget": hand_row["excess"]}))
+    # the cost model screens with its own largest error as slack: the measurement decides
+    margin = min(0.25, max(cost_model.check_error.values(), default=0.0))
+    skipped = {"longer than the windows": 0, "predicted over budget": 0, "trained already": 0}
+    start, asked = time.monotonic(), 0
+    bar = tqdm(total=settings.trials, desc="search", unit="trial", disable=not progress)
+    trained, stopped = 0, ""
+    while trained < settings.trials:
         if settings.hours is not None and time.monotonic() - start > settings.hours * 3600:
-            print(f"search: stopped after {settings.hours:g} h", flush=True)
+            stopped = f"the {settings.hours:g} h limit"
             break
-        batch = []
+        if asked >= 50 * settings.trials:
+            stopped = f"{asked} candidates asked"
+            break
+        batch, pending = [], []
         while len(batch) < min(settings.parallel, settings.trials - trained) and asked < 50 * settings.trials:
             trial = study.ask()
             asked += 1
             candidate = suggest(lambda n, c, t=trial: t.suggest_categorical(n, c), settings.space,
-                                window_frames=window_frames)
-            predicted = cost_model.predict(candidate.arch) if candidate is not None else None
-            if candidate is None or not budget.holds(predicted, candidate.arch.stride_frames):
-                study.tell(trial, state=optuna.trial.TrialState.PRUNED)
+                                window_frames=window_frames, base=reference)
+            if candidate is None:
+                skipped["longer than the windows"] += 1
+                trial.set_constraint("budget", 1.0)
+                study.tell(trial, 1.0)
                 continue
-            seen = next((r for r in records if r["arch"] == dataclasses.asdict(candidate.arch)), None)
-            if seen is not None or any(c.arch == candidate.arch for _, c, _ in batch):  # trained already
-                study.tell(trial, seen["proxy_frr"] if seen else None,
-                           state=None if seen else optuna.trial.TrialState.PRUNED)
+            predicted = cost_model.predict(candidate.arch)
+            excess = budget.excess(predicted, candidate.arch.stride_frames)
+            if excess > margin:
+                skipped["predicted over budget"] += 1
+                trial.set_constraint("budget", excess - margin)
+                study.tell(trial, 1.0)
+                continue
+            if key(candidate) in done or any(key(c) == key(candidate) for _, c, _ in batch):
+                skipped["trained already"] += 1
+                pending.append((trial, key(candidate)))  # told with the result it had (or is about to have)
                 continue
             batch.append((trial, candidate, predicted))
         results = _run_batch([c for _, c, _ in batch], data, settings, config.data.executor, data_ref)
         for (trial, candidate, predicted), result in zip(batch, results):
-            study.tell(trial, result["proxy_frr"])
-            record(trial.number, candidate, predicted, result, False)
+            row = record(trial.number, candidate, predicted, result, False)
+            trial.set_constraint("budget", row["excess"])
+            study.tell(trial, row["proxy_frr"])
             trained += 1
             bar.update(1)
             bar.set_postfix(best=f"{min(r['proxy_frr'] for r in records):.3f}")
+        for trial, known in pending:
+            trial.set_constraint("budget", done[known]["excess"])
+            study.tell(trial, done[known]["proxy_frr"])
     bar.close()
     log.close()
+    if stopped:
+        print(f"search: trained {trained} of {settings.trials} candidates: stopped at {stopped}", flush=True)
     summary = write_report(out_dir, records, budget=budget, cost_model=cost_model, config=config, settings=settings,
-                           seconds=time.monotonic() - start, asked=asked)
+                           seconds=time.monotonic() - start, asked=asked, skipped=skipped, margin=margin)
     return summary
 
 
@@ -422,9 +474,12 @@ def best_toml(record: dict, config) -> str:
 
 
 def write_report(out_dir: Path, records: list[dict], *, budget: Budget, cost_model, config, settings: SearchSettings,
-                 seconds: float, asked: int) -> dict:
-    if not records:
-        raise RuntimeError("the search trained no candidate: every one was over budget or longer than the windows")
+                 seconds: float, asked: int, skipped: dict | None = None, margin: float = 0.0) -> dict:
+    if not any(not r["hand_designed"] for r in records):
+        from wakeword.errors import WakewordError
+
+        raise WakewordError(f"the search trained no candidate besides the hand-designed student ({asked} asked: "
+                            + ", ".join(f"{v} {k}" for k, v in (skipped or {}).items()) + ")")
     plot_pareto(records, budget, out_dir / "pareto.png")
     within = sorted((r for r in records if r["within_budget"] and not r["hand_designed"]), key=lambda r: r["proxy_frr"])
     hand = next((r for r in records if r["hand_designed"]), None)
@@ -433,21 +488,24 @@ def write_report(out_dir: Path, records: list[dict], *, budget: Budget, cost_mod
                         default=float("nan")) for name in ("instructions", "arena_used_bytes", "model_bytes")}
     lines = [f"# Architecture search: {config.keyword.phrase!r}", "",
              f"{len(records)} candidates trained ({settings.epochs} proxy epochs on {settings.max_windows} windows), "
-             f"{asked} asked (the rest predicted over budget or longer than the windows), {seconds / 60:.0f} min. "
+             f"{asked} asked (" + ", ".join(f"{v} {k}" for k, v in (skipped or {}).items())
+             + f"; screened with {margin:.0%} slack for the cost model's error), {seconds / 60:.0f} min. "
              f"Budget: {budget.model_bytes:,} bytes, {budget.arena_bytes:,} bytes of arena, "
              f"{budget.instructions_per_second / 1e6:.2f} M instructions/s.", "",
              "Cost model (fitted on measured random architectures): largest relative error on fresh ones: "
              + ", ".join(f"{k} {v:.1%}" for k, v in cost_model.check_error.items())
              + "; on the trained candidates: " + ", ".join(f"{k} {v:.1%}" for k, v in errors.items()) + ".", "",
-             "| model | architecture | bytes | arena | instructions/call | per second | CPU at 64 MHz | "
+             "| model | architecture | bytes | arena | instructions/call | per second | per second / 64 MHz | "
              f"val FRR @{PROXY_FPR:.0%} FPR |", "|---|---|---|---|---|---|---|---|"]
     if hand is not None:
         lines.append(_row("hand-designed student", hand))
     for i, r in enumerate(within[:5]):
         lines.append(_row("best found" if i == 0 else f"#{i + 1} found", r))
-    lines += ["", "![Pareto](pareto.png)", ""]
+    lines += ["", "Per second / 64 MHz: the CPU share at one cycle per instruction, a lower bound (loads, taken "
+              "branches and flash wait states cost more on the board).", "", "![Pareto](pareto.png)", ""]
     (out_dir / "search.md").write_text("\n".join(lines))
-    summary = {"trained": len(records), "asked": asked, "seconds": seconds, "budget": dataclasses.asdict(budget),
+    summary = {"trained": len(records), "asked": asked, "skipped": skipped or {}, "screening_margin": margin,
+               "seconds": seconds, "budget": dataclasses.asdict(budget),
                "cost_model_check_error": cost_model.check_error, "cost_model_error_on_trials": errors,
                "hand_designed": hand, "best": within[0] if within else None, "top": within[:5]}
     if within:
@@ -500,9 +558,21 @@ def main(argv) -> int:
 
     from .config import load_config
 
-    for name in ("trials", "epochs", "max_windows", "fit", "check", "parallel"):
+    from .m4_cost import TERMS
+
+    for name in ("trials", "epochs", "max_windows", "check", "parallel"):
         if getattr(args, name) < 1:
             raise ConfigError(f"--{name.replace('_', '-')} must be >= 1")
+    terms = max(len(t) for t in TERMS.values())
+    if args.fit < terms:
+        raise ConfigError(f"--fit must be >= {terms} (the cost model has {terms} terms)")
+    if args.retrain < 0:
+        raise ConfigError("--retrain must be >= 0")
+    if args.hours is not None and not args.hours > 0:
+        raise ConfigError("--hours must be > 0")
+    for name in ("budget_bytes", "budget_arena", "budget_ips"):
+        if getattr(args, name) is not None and not getattr(args, name) > 0:
+            raise ConfigError(f"--{name.replace('_', '-')} must be > 0")
     config = load_config(args.config)
     out = args.out or Path("runs") / f"search-{config.keyword.name}"
     settings = SearchSettings(trials=args.trials, epochs=args.epochs, max_windows=args.max_windows, hours=args.hours,

@@ -34,7 +34,7 @@ def symbol_address(elf: Path, name: str) -> int:
         parts = line.split()
         if len(parts) == 3 and parts[2] == name:
             return int(parts[0], 16) & ~1
-    raise SystemExit(f"{elf}: no symbol {name}")
+    raise RuntimeError(f"{elf}: no symbol {name}")
 
 
 def run(elf: Path, *, timeout_s: float = 120) -> tuple[int, str]:
@@ -56,19 +56,33 @@ def count_marked(elf: Path, *, timeout_s: float = 900, cwd: Path | None = None) 
         proc = subprocess.Popen([*QEMU, "-singlestep", "-d", "exec,nochain", "-D", str(fifo), "-kernel",
                                  str(Path(elf).resolve())], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd)
         output: list[bytes] = []
-        reader = threading.Thread(target=lambda: output.append(proc.stdout.read()), daemon=True)
-        reader.start()
+        errors: list[bytes] = []
+        readers = [threading.Thread(target=lambda: output.append(proc.stdout.read()), daemon=True),
+                   threading.Thread(target=lambda: errors.append(proc.stderr.read()), daemon=True)]
+        for reader in readers:
+            reader.start()
+        killer = threading.Timer(timeout_s, proc.kill)  # a program that never ends ends the trace too
+        killer.start()
         executed = 0
-        with open(fifo, "rb") as trace:
-            for line in trace:
-                match = TRACE.match(line)
-                if match is None:
-                    continue
-                if int(match.group(1), 16) == mark:
-                    entries.append(executed)
-                executed += 1
-        status = proc.wait(timeout=timeout_s)
-        reader.join(timeout=10)
+        try:
+            with open(fifo, "rb") as trace:
+                for line in trace:
+                    match = TRACE.match(line)
+                    if match is None:
+                        continue
+                    if int(match.group(1), 16) == mark:
+                        entries.append(executed)
+                    executed += 1
+            status = proc.wait()
+        finally:
+            timed_out = not killer.is_alive() and proc.returncode is not None and proc.returncode < 0
+            killer.cancel()
+        for reader in readers:
+            reader.join(timeout=10)
+        if timed_out:
+            raise TimeoutError(f"{Path(elf).name} ran past {timeout_s:g} s under QEMU and was stopped")
+        if errors and errors[0].strip():
+            output.append(b"\n" + errors[0])
     regions = [entries[i + 1] - entries[i] for i in range(0, len(entries) - 1, 2)]
     return status, b"".join(output).decode(errors="replace"), regions
 
