@@ -199,3 +199,26 @@ def test_training_step_under_mirrored_strategy_on_two_cpu_devices():
     assert result["auto"] == "_DefaultDistributionStrategy"  # no GPU: "auto" keeps the default strategy
     assert len(result["loss"]) == 1 and np.isfinite(result["loss"][0])
     assert result["logits_finite"]
+
+
+def test_search_candidates_train_as_ray_tasks(ray_local):
+    """The architecture search's scale-out: candidates train in Ray workers (the cluster's CPUs), two
+    at a time, and come back scored with their int8 models."""
+    from training.models.tcn import TCNConfig
+    from training.search import Candidate, ProxyData, SearchSettings, _run_batch
+    from wakeword.model import make_interpreter
+
+    rng = np.random.default_rng(0)
+    y = np.tile([0.0, 1.0], 120).astype(np.float32)
+    x = rng.uniform(0, 2, (240, 41, 1, 40)).astype(np.float32)
+    x[y > 0, -10:] += 3.0  # a "keyword" the candidates can learn
+    data = ProxyData(train_x=x, train_y=y, val_x=x[:80], val_y=y[:80])
+    archs = [TCNConfig(channels=8, dilations=(1, 2)), TCNConfig(channels=6, dilations=(1, 2), separable=False)]
+    candidates = [Candidate(arch=a, trained=a, keep=1.0, params={}) for a in archs]
+    settings = SearchSettings(epochs=2, parallel=2)
+    results = _run_batch(candidates, data, settings, "ray", ray_local.put(data))
+    assert len(results) == 2
+    for arch, result in zip(archs, results):
+        assert 0 <= result["proxy_frr"] <= 1 and result["train_seconds"] > 0
+        interpreter = make_interpreter(result["model_bytes"])
+        assert tuple(interpreter.get_input_details()[0]["shape"]) == (1, arch.stride_frames, 40)

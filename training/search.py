@@ -487,7 +487,8 @@ def write_report(out_dir: Path, records: list[dict], *, budget: Budget, cost_mod
     errors = {name: max((abs(r["predicted"][name] - r["measured"][name]) / r["measured"][name] for r in fresh),
                         default=float("nan")) for name in ("instructions", "arena_used_bytes", "model_bytes")}
     lines = [f"# Architecture search: {config.keyword.phrase!r}", "",
-             f"{len(records)} candidates trained ({settings.epochs} proxy epochs on {settings.max_windows} windows), "
+             f"{len(records) - (hand is not None)} candidates trained, and the hand-designed student "
+             f"({settings.epochs} proxy epochs on {settings.max_windows} windows), "
              f"{asked} asked (" + ", ".join(f"{v} {k}" for k, v in (skipped or {}).items())
              + f"; screened with {margin:.0%} slack for the cost model's error), {seconds / 60:.0f} min. "
              f"Budget: {budget.model_bytes:,} bytes, {budget.arena_bytes:,} bytes of arena, "
