@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from training.m4_cost import Measured, MeasureError, Meter, fit, int8_model, relative_errors
-from training.models.tcn import TCNConfig, build_tcn
+from training.models.tcn import TCNConfig, build_tcn, random_batch_norms
 from training.structured import channel_importance, kept_channels, narrowed, switched_off
 from wakeword.errors import ConfigError
 
@@ -25,12 +25,7 @@ def _randomized(config: TCNConfig, seed: int = 0):
 
     keras.utils.set_random_seed(seed)
     model = build_tcn(config)
-    rng = np.random.default_rng(seed)
-    for layer in model.layers:
-        if layer.name.endswith("_bn"):
-            gamma, beta, mean, var = layer.get_weights()
-            layer.set_weights([gamma * rng.uniform(0.5, 1.5, gamma.shape), rng.uniform(0.2, 0.6, beta.shape),
-                               rng.normal(0, 0.1, mean.shape), rng.uniform(0.5, 2.0, var.shape)])
+    random_batch_norms(model, np.random.default_rng(seed), shift_range=(0.2, 0.6))
     return model
 
 

@@ -12,7 +12,7 @@ from wakeword.engine import Engine
 from training import export
 from training.config import BudgetConfig
 from wakeword.errors import ConfigError
-from training.models.tcn import TCNConfig, build_tcn
+from training.models.tcn import TCNConfig, build_tcn, random_batch_norms
 from training.streaming import StreamingTCN, convert_streaming, extract_weights
 
 CONFIG = TCNConfig(channels=12, dilations=(1, 2))
@@ -25,12 +25,7 @@ OTHER_FORMS = [TCNConfig(channels=12, dilations=(1, 2), widths=(7, 12, 5)),
 
 def _randomized(config: TCNConfig):
     model = build_tcn(config)
-    rng = np.random.default_rng(0)
-    for layer in model.layers:  # non-trivial batch-norm statistics, so folding is exercised
-        if layer.name.endswith("_bn"):
-            gamma, beta, mean, var = layer.get_weights()
-            layer.set_weights([gamma * rng.uniform(0.5, 1.5, gamma.shape), rng.normal(0, 0.1, beta.shape),
-                               rng.normal(0, 0.1, mean.shape), rng.uniform(0.5, 2.0, var.shape)])
+    random_batch_norms(model, np.random.default_rng(0))  # non-trivial statistics, so folding is exercised
     return model
 
 

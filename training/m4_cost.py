@@ -216,17 +216,13 @@ def int8_model(arch: TCNConfig, *, seed: int = 0) -> bytes:
     batch norms get random statistics too, so that no two folded biases are equal constants the
     converter would store once, as it would not for a trained model)."""
     from .streaming import StreamingTCN, convert_streaming, extract_weights
-    from .models.tcn import build_tcn
+    from .models.tcn import build_tcn, random_batch_norms
     from .tf_setup import keras
 
     keras.utils.set_random_seed(seed)
     model = build_tcn(arch)
     rng = np.random.default_rng(seed)
-    for layer in model.layers:
-        if layer.name.endswith("_bn"):
-            gamma, beta, mean, var = layer.get_weights()
-            layer.set_weights([gamma * rng.uniform(0.5, 1.5, gamma.shape), rng.normal(0, 0.1, beta.shape),
-                               rng.normal(0, 0.1, mean.shape), rng.uniform(0.5, 2.0, var.shape)])
+    random_batch_norms(model, rng)
     dense, _ = model.get_layer("logit").get_weights()
     model.get_layer("logit").set_weights([dense, rng.normal(0, 0.1, (1,)).astype(np.float32)])  # a bias, as trained
     calibration = [rng.uniform(0, 25, (arch.receptive_field_frames + 6 * arch.stride_frames, 40)).astype(np.float32)]

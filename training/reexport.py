@@ -65,16 +65,23 @@ def _weight_ops(interpreter) -> list[dict]:
     return [op for op in interpreter._get_ops_details() if op["op_name"] in _WEIGHT_OPS]  # noqa: SLF001
 
 
-def float_weights_from_int8(model_bytes: bytes, arch) -> dict[str, dict[str, np.ndarray]]:
-    """Weights of a streaming TCN int8 model, in :func:`training.streaming.extract_weights`' layout."""
+def _tcn_weight_ops(model_bytes: bytes, arch) -> tuple:
+    """(interpreter, tensor details by index, weight ops) of a streaming TCN of ``arch``'s blocks."""
     interpreter = make_interpreter(model_bytes, exact=True)
     details = {d["index"]: d for d in interpreter.get_tensor_details()}
     ops = _weight_ops(interpreter)
     block_ops = ["DEPTHWISE_CONV_2D", "CONV_2D"] if arch.separable else ["CONV_2D"]
     want = ["CONV_2D"] + block_ops * len(arch.dilations) + ["FULLY_CONNECTED"]
     if [op["op_name"] for op in ops] != want:
-        raise WakewordError(f"not a streaming TCN of {len(arch.dilations)} blocks: weight ops "
-                            f"{[op['op_name'] for op in ops]}")
+        raise WakewordError(f"the model is not the config's architecture ({len(arch.dilations)} "
+                            f"{'separable' if arch.separable else 'full-convolution'} blocks; check [student] "
+                            f"separable and dilations): its weight ops are {[op['op_name'] for op in ops]}")
+    return interpreter, details, ops
+
+
+def float_weights_from_int8(model_bytes: bytes, arch) -> dict[str, dict[str, np.ndarray]]:
+    """Weights of a streaming TCN int8 model, in :func:`training.streaming.extract_weights`' layout."""
+    interpreter, details, ops = _tcn_weight_ops(model_bytes, arch)
 
     def filt(op):
         return _dequantized(interpreter, details, int(op["inputs"][1]))
@@ -110,15 +117,7 @@ def model_arch(model_bytes: bytes, arch):
     (``int8_PTQ__channels_pruned.tflite``) is narrower than its config's student."""
     import dataclasses
 
-    interpreter = make_interpreter(model_bytes, exact=True)
-    details = {d["index"]: d for d in interpreter.get_tensor_details()}
-    ops = _weight_ops(interpreter)
-    block_ops = ["DEPTHWISE_CONV_2D", "CONV_2D"] if arch.separable else ["CONV_2D"]
-    want = ["CONV_2D"] + block_ops * len(arch.dilations) + ["FULLY_CONNECTED"]
-    if [op["op_name"] for op in ops] != want:
-        raise WakewordError(f"the model is not the config's architecture ({len(arch.dilations)} "
-                            f"{'separable' if arch.separable else 'full-convolution'} blocks; check [student] "
-                            f"separable and dilations): its weight ops are {[op['op_name'] for op in ops]}")
+    _, details, ops = _tcn_weight_ops(model_bytes, arch)
     shapes = [tuple(int(v) for v in details[int(op["inputs"][1])]["shape"]) for op in ops[:-1]]
     # filters: CONV_2D (out, kh, kw, in), DEPTHWISE_CONV_2D (1, kh, kw, channels)
     taps = [shape[1] for shape in shapes]
@@ -126,7 +125,7 @@ def model_arch(model_bytes: bytes, arch):
         raise WakewordError(f"the model's kernels ({taps}) are not the config's (first_kernel {arch.first_kernel}, "
                             f"kernel {arch.kernel})")
     outputs = [shape[-1] if op["op_name"] == "DEPTHWISE_CONV_2D" else shape[0] for op, shape in zip(ops, shapes)]
-    per_block = len(block_ops)
+    per_block = 2 if arch.separable else 1
     widths = (outputs[0], *outputs[per_block::per_block])
     return arch if widths == arch.layer_widths else dataclasses.replace(arch, widths=widths)
 

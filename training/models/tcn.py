@@ -117,3 +117,16 @@ def build_tcn(config: TCNConfig, *, input_channels: int = 40, name: str = "tcn")
         x = layers.Dropout(config.dropout, name="dropout")(x)
     logits = layers.Dense(1, name="logit")(x)
     return keras.Model(inputs, logits, name=name)
+
+
+def random_batch_norms(model, rng, *, shift_range: tuple[float, float] | None = None) -> None:
+    """Give every batch norm of ``model`` random statistics, as training would (folded biases all
+    different; a fresh model's are all zero): scales x0.5-1.5, shifts N(0, 0.1) or uniform in
+    ``shift_range`` (positive: every ReLU after them alive), means N(0, 0.1), variances 0.5-2.
+    For measuring and testing untrained models."""
+    for layer in model.layers:
+        if layer.name.endswith("_bn"):
+            gamma, beta, mean, var = layer.get_weights()
+            scale = gamma * rng.uniform(0.5, 1.5, gamma.shape)
+            shift = rng.normal(0, 0.1, beta.shape) if shift_range is None else rng.uniform(*shift_range, beta.shape)
+            layer.set_weights([scale, shift, rng.normal(0, 0.1, mean.shape), rng.uniform(0.5, 2.0, var.shape)])
