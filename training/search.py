@@ -249,6 +249,45 @@ def _ray_proxy_trial(candidate: Candidate, data: ProxyData, epochs: int, seed: i
     return proxy_trial(candidate, data, epochs=epochs, seed=seed)
 
 
+def _prepare(config, out_dir: Path, cache_dir: Path, settings: SearchSettings, meter, progress: bool):
+    """The meter (checked before any data is made), the proxy data, the windows' length and the
+    cost model (written to OUT/cost_model.json)."""
+    from . import m4_cost
+    from .data import build_windows
+
+    reason = meter.missing()
+    if reason:
+        raise m4_cost.MeasureError(f"the search measures every candidate on the emulated Cortex-M4: {reason}")
+    train, val, _ = build_windows(config, cache_dir=Path(cache_dir))
+    window_frames = train.x.shape[1]
+    data = ProxyData.from_run(train, val, max_windows=settings.max_windows, seed=settings.seed)
+    del train, val
+    cost_model, calibration = calibrate(meter, settings.space, window_frames=window_frames, fit_count=settings.fit_count,
+                                        check_count=settings.check_count, seed=settings.seed, progress=progress,
+                                        base=config.student)
+    (out_dir / "cost_model.json").write_text(json.dumps({**cost_model.to_dict(), "measured": calibration}, indent=1))
+    print(f"cost model: largest relative error on {settings.check_count} fresh architectures: "
+          + ", ".join(f"{k} {v:.1%}" for k, v in cost_model.check_error.items()), flush=True)
+    return data, window_frames, cost_model
+
+
+def _key(candidate: Candidate) -> str:
+    """What makes two candidates the same trial: the architecture trained first and the pruning move."""
+    return json.dumps([dataclasses.asdict(candidate.trained), candidate.keep], sort_keys=True)
+
+
+def _tell_hand(study, params: dict, space: SearchSpace, row: dict) -> None:
+    """The hand-designed student's result, told to the study as a trial of its own."""
+    import optuna
+
+    distributions = {k: optuna.distributions.CategoricalDistribution(v) for k, v in (
+        ("width", space.widths), ("depth", space.depths), ("kernel", space.kernels),
+        ("max_dilation", space.max_dilations), ("stride", space.strides), ("first_kernel", space.first_kernels),
+        ("separable", space.separable), ("keep", space.keeps))}
+    study.add_trial(optuna.trial.create_trial(params=params, distributions=distributions, value=row["proxy_frr"],
+                                              constraints={"budget": row["excess"]}))
+
+
 def search(config, *, out_dir: Path, cache_dir: Path, settings: SearchSettings, budget: Budget | None = None,
            meter=None, progress: bool = True) -> dict:
     """Run the search for ``config`` (a :class:`training.config.TrainConfig`); writes OUT/ (see the
@@ -257,25 +296,12 @@ def search(config, *, out_dir: Path, cache_dir: Path, settings: SearchSettings, 
     from tqdm import tqdm
 
     from . import m4_cost
-    from .data import build_windows
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     meter = meter or m4_cost.Meter()
-    reason = meter.missing()
-    if reason:  # before any data is made
-        raise m4_cost.MeasureError(f"the search measures every candidate on the emulated Cortex-M4: {reason}")
-    train, val, _ = build_windows(config, cache_dir=Path(cache_dir))
-    window_frames = train.x.shape[1]
-    data = ProxyData.from_run(train, val, max_windows=settings.max_windows, seed=settings.seed)
-    del train, val
+    data, window_frames, cost_model = _prepare(config, out_dir, cache_dir, settings, meter, progress)
     reference = config.student
-    cost_model, calibration = calibrate(meter, settings.space, window_frames=window_frames, fit_count=settings.fit_count,
-                                        check_count=settings.check_count, seed=settings.seed, progress=progress,
-                                        base=reference)
-    (out_dir / "cost_model.json").write_text(json.dumps({**cost_model.to_dict(), "measured": calibration}, indent=1))
-    print(f"cost model: largest relative error on {settings.check_count} fresh architectures: "
-          + ", ".join(f"{k} {v:.1%}" for k, v in cost_model.check_error.items()), flush=True)
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     # candidates over budget (predicted) are told as infeasible (constraint > 0), not pruned, so that
@@ -291,9 +317,6 @@ def search(config, *, out_dir: Path, cache_dir: Path, settings: SearchSettings, 
     done: dict[str, dict] = {}  # (trained architecture, pruning move) -> its record
     log = (out_dir / "trials.jsonl").open("w")
 
-    def key(candidate: Candidate) -> str:
-        return json.dumps([dataclasses.asdict(candidate.trained), candidate.keep], sort_keys=True)
-
     def record(number: int, candidate: Candidate, predicted, result: dict, hand: bool) -> dict:
         measured = meter.measure(result.pop("model_bytes"))
         row = {"trial": number, "hand_designed": hand, "params": candidate.params,
@@ -304,7 +327,7 @@ def search(config, *, out_dir: Path, cache_dir: Path, settings: SearchSettings, 
                "excess": 0.0 if budget is None else budget.excess(measured, candidate.arch.stride_frames)}
         row["within_budget"] = row["excess"] <= 0
         records.append(row)
-        done[key(candidate)] = row
+        done[_key(candidate)] = row
         log.write(json.dumps(row) + "\n")
         log.flush()
         return row
@@ -319,14 +342,7 @@ def search(config, *, out_dir: Path, cache_dir: Path, settings: SearchSettings, 
                         measured.instructions_per_second(reference.stride_frames))
         hand_row["excess"], hand_row["within_budget"] = 0.0, True
     if hand_params is not None:
-        distributions = {k: optuna.distributions.CategoricalDistribution(v) for k, v in (
-            ("width", settings.space.widths), ("depth", settings.space.depths), ("kernel", settings.space.kernels),
-            ("max_dilation", settings.space.max_dilations), ("stride", settings.space.strides),
-            ("first_kernel", settings.space.first_kernels), ("separable", settings.space.separable),
-            ("keep", settings.space.keeps))}
-        study.add_trial(optuna.trial.create_trial(params=hand_params, distributions=distributions,
-                                                  value=hand_row["proxy_frr"],
-                                                  constraints={"budget": hand_row["excess"]}))
+        _tell_hand(study, hand_params, settings.space, hand_row)
     # the cost model screens with its own largest error as slack: the measurement decides
     margin = min(0.25, max(cost_model.check_error.values(), default=0.0))
     skipped = {"longer than the windows": 0, "predicted over budget": 0, "trained already": 0}
@@ -358,9 +374,9 @@ def search(config, *, out_dir: Path, cache_dir: Path, settings: SearchSettings, 
                 trial.set_constraint("budget", excess - margin)
                 study.tell(trial, 1.0)
                 continue
-            if key(candidate) in done or any(key(c) == key(candidate) for _, c, _ in batch):
+            if _key(candidate) in done or any(_key(c) == _key(candidate) for _, c, _ in batch):
                 skipped["trained already"] += 1
-                pending.append((trial, key(candidate)))  # told with the result it had (or is about to have)
+                pending.append((trial, _key(candidate)))  # told with the result it had (or is about to have)
                 continue
             batch.append((trial, candidate, predicted))
         results = _run_batch([c for _, c, _ in batch], data, settings, config.data.executor, data_ref)
