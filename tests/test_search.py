@@ -13,6 +13,7 @@ import pytest
 from training.m4_cost import Measured, MeasureError, Meter, fit, int8_model, relative_errors
 from training.models.tcn import TCNConfig, build_tcn, random_batch_norms
 from training.structured import channel_importance, kept_channels, narrowed, switched_off
+from wakeword.config import from_dict
 from wakeword.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -140,8 +141,7 @@ def test_the_search_finds_and_writes_its_results(tmp_path):
     assert (budget["model_bytes"], budget["arena_bytes"]) == (hand["model_bytes"], hand["arena_used_bytes"])
     for r in records:
         assert 0 <= r["proxy_frr"] <= 1 and r["measured"]["instructions"] > 0
-        arch = TCNConfig(**{**r["arch"], "dilations": tuple(r["arch"]["dilations"]),
-                            "widths": tuple(r["arch"]["widths"])})
+        arch = from_dict(TCNConfig, r["arch"])
         assert arch.receptive_field_frames <= config.student.receptive_field_frames
         within = (r["measured"]["model_bytes"] <= budget["model_bytes"]
                   and r["measured"]["arena_used_bytes"] <= budget["arena_bytes"]

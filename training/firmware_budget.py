@@ -47,12 +47,7 @@ from wakeword.config import from_dict
 from wakeword.errors import WakewordError
 
 from .config import BudgetConfig
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
-FIRMWARE_DIR = REPO_ROOT / "firmware"
-
-#: nRF52840 core clock.
-CLOCK_HZ = 64_000_000
+from .m4_cost import CLOCK_HZ, FIRMWARE_DIR, count_marked
 #: int8 MAC cost with TFLM's CMSIS-NN kernels on a Cortex-M4: SMLAD does two 16-bit MACs
 #: per cycle, but operand loads, sign extension and requantization bring convolutions to
 #: about 1-2 cycles per MAC; 2 is the conservative end (depthwise layers are the slow ones).
@@ -164,11 +159,6 @@ def measure_on_m4(build_dir: Path | None = None) -> M4Measurement:
     for tool in ("make", "arm-none-eabi-g++", "arm-none-eabi-nm", "arm-none-eabi-size", "qemu-system-arm"):
         if shutil.which(tool) is None:
             raise RuntimeError(f"{tool} not found (apt-get install gcc-arm-none-eabi qemu-system-arm)")
-    sys.path.insert(0, str(FIRMWARE_DIR / "tools"))
-    try:
-        from m4_run import count_marked
-    finally:
-        sys.path.pop(0)
     target = (Path(build_dir) if build_dir is not None else FIRMWARE_DIR / "build").resolve()
     elfs = [target / "m4" / "m4_measure.elf", target / "m4" / "m4_measure_ref.elf"]
     result = subprocess.run(["make", "-s", "-j2", "-C", str(FIRMWARE_DIR), *map(str, elfs), f"BUILD_DIR={target}"],

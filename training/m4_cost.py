@@ -8,7 +8,8 @@ state), the arena TFLite Micro took (tensors and the streaming state), and the m
 :class:`CostModel` predicts those three from a :class:`training.models.tcn.TCNConfig` alone, so
 the architecture search (:mod:`training.search`) can drop a candidate over budget before training
 it: a least-squares fit (non-negative coefficients) on measured random architectures of the
-search space, checked on fresh ones (:func:`fit_cost_model`).
+search space, checked on fresh ones (:func:`fit`, :func:`relative_errors`; the search's
+:func:`training.search.calibrate`).
 """
 
 from __future__ import annotations
@@ -35,6 +36,16 @@ INSTALL_HINT = ("apt-get install make gcc-arm-none-eabi libnewlib-arm-none-eabi 
                 "qemu-system-arm (or scripts/system_packages.sh)")
 #: nRF52840 core clock; model calls per second are 100 / stride_frames
 CLOCK_HZ = 64_000_000
+
+
+def count_marked(elf: Path, **options):
+    """``firmware/tools/m4_run.py``'s :func:`count_marked` (the instruction trace of a program under QEMU)."""
+    sys.path.insert(0, str(FIRMWARE_DIR / "tools"))
+    try:
+        from m4_run import count_marked as count
+    finally:
+        sys.path.pop(0)
+    return count(elf, **options)
 
 
 class MeasureError(WakewordError):
@@ -97,11 +108,6 @@ class Meter:
         """Instructions of one call, arena and bytes of ``model_bytes`` (an int8 streaming model).
         Raises :class:`MeasureError` naming what failed."""
         elf = self._program(reference)
-        sys.path.insert(0, str(FIRMWARE_DIR / "tools"))
-        try:
-            from m4_run import count_marked
-        finally:
-            sys.path.pop(0)
         try:
             with tempfile.TemporaryDirectory(prefix="m4cost") as tmp:
                 (Path(tmp) / "model.tflite").write_bytes(model_bytes)
@@ -150,7 +156,8 @@ def cost_features(arch: TCNConfig, input_channels: int = 40) -> dict[str, float]
             "depthwise_macs": float(depthwise), "dilated_depthwise_macs": float(depthwise_dilated),
             "state": float(state), "buffers": float(buffers), "blocks": float(blocks),
             "separable_blocks": float(blocks if arch.separable else 0), "channels": float(channels),
-            "parameters": float(arch.parameters(input_channels)), "first_input": float(arch.first_kernel * input_channels),
+            "parameters": float(arch.parameters(input_channels)),
+            "first_input": float(arch.first_kernel * input_channels),
             "largest_activation": float(max(max(widths), arch.stride_frames * input_channels))}
 
 

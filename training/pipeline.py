@@ -449,7 +449,8 @@ def _ablation_row(run: Run, name: str, arch, model_bytes: bytes, result: dict, i
            "val_frr": float(np.mean(~predicted[labels > 0])) if labels.any() else float("nan"),
            "val_fpr": float(np.mean(predicted[labels == 0])),
            "size_bytes": len(model_bytes), "dtype": "int8" if "int8" in name else "float32",
-           "widths": "/".join(map(str, arch.layer_widths)), "macs_per_call": arch.macs_per_call(), "shipped": shipped}
+           "widths": "/".join(map(str, arch.layer_widths)), "macs_per_call": arch.macs_per_call(),
+           "shipped": shipped}
     if name in m4:
         row["m4_instructions"] = m4[name].instructions
         row["m4_instructions_per_second"] = round(m4[name].instructions_per_second(arch.stride_frames))
@@ -508,7 +509,8 @@ def _pipeline_line(config, rounds: int, shipped_name: str) -> str:
 
 
 ABLATION_COLUMNS = [("variant", "variant"), ("dtype", "dtype"), ("size_bytes", "bytes"), ("widths", "widths"),
-                    ("macs_per_call", "MACs/call"), ("m4_instructions", "M4 instructions/call"), ("val_accuracy", "val acc"), ("threshold", "threshold"),
+                    ("macs_per_call", "MACs/call"), ("m4_instructions", "M4 instructions/call"),
+                    ("val_accuracy", "val acc"), ("threshold", "threshold"),
                     ("window", "window"), ("heldout_frr", "held-out FRR"), ("fa_h", "FA/h"),
                     ("fa_h_in_noise", "FA/h in noise"), ("real_frr", "real FRR"),
                     ("real_frr_at_0.5_fa_h", "best real FRR @0.5 FA/h"), ("real_frr_at_2_fa_h", "@2 FA/h"),

@@ -106,9 +106,6 @@ def float_weights_from_int8(model_bytes: bytes, arch) -> dict[str, dict[str, np.
         weights[f"block{i}_pw_bn"] = _identity_bn(bias(pw))
     fc = ops[-1]
     weights["logit"] = {"kernel": filt(fc).T, "bias": bias(fc)}
-    if weights["conv_in"]["kernel"].shape[-1] != arch.layer_widths[0]:
-        raise WakewordError(f"the model has {weights['conv_in']['kernel'].shape[-1]} channels, the config "
-                            f"{arch.layer_widths[0]}")
     return weights
 
 

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import json
 import time
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ from typing import Callable
 
 import numpy as np
 
+from .m4_cost import CLOCK_HZ
 from .models.tcn import TCNConfig
 
 #: the proxy's score: FRR on the validation keyword windows at this share of validation false positives
@@ -58,6 +60,12 @@ class SearchSpace:
     #: structured pruning as a move: the share of channels kept after proxy training (1: none)
     keeps: tuple[float, ...] = (1.0, 0.75, 0.5)
 
+    def choices(self) -> dict[str, tuple]:
+        """Each parameter of a trial and its choices, in the order a trial picks them."""
+        return {"width": self.widths, "depth": self.depths, "kernel": self.kernels,
+                "max_dilation": self.max_dilations, "stride": self.strides, "first_kernel": self.first_kernels,
+                "separable": self.separable, "keep": self.keeps}
+
 
 @dataclass(frozen=True)
 class Candidate:
@@ -72,10 +80,7 @@ def suggest(pick: Callable[[str, tuple], object], space: SearchSpace, *, window_
     """A candidate from ``pick(name, choices)`` (an Optuna trial's or a random one), its other
     settings (dropout) those of ``base`` (the config's student); None when its receptive field is
     longer than the training windows."""
-    params = {"width": pick("width", space.widths), "depth": pick("depth", space.depths),
-              "kernel": pick("kernel", space.kernels), "max_dilation": pick("max_dilation", space.max_dilations),
-              "stride": pick("stride", space.strides), "first_kernel": pick("first_kernel", space.first_kernels),
-              "separable": pick("separable", space.separable), "keep": pick("keep", space.keeps)}
+    params = {name: pick(name, choices) for name, choices in space.choices().items()}
     trained = dataclasses.replace(
         base or TCNConfig(), channels=int(params["width"]), kernel=int(params["kernel"]),
         stride_frames=int(params["stride"]), first_kernel=max(int(params["first_kernel"]), int(params["stride"])),
@@ -99,9 +104,7 @@ def params_of(arch: TCNConfig, space: SearchSpace) -> dict | None:
         return None
     params = {"width": arch.channels, "depth": len(dilations), "kernel": arch.kernel, "max_dilation": top,
               "stride": arch.stride_frames, "first_kernel": arch.first_kernel, "separable": arch.separable, "keep": 1.0}
-    choices = {"width": space.widths, "depth": space.depths, "kernel": space.kernels,
-               "max_dilation": space.max_dilations, "stride": space.strides, "first_kernel": space.first_kernels,
-               "separable": space.separable, "keep": space.keeps}
+    choices = space.choices()
     return params if all(params[k] in choices[k] for k in params) else None
 
 
@@ -147,7 +150,7 @@ def proxy_trial(candidate: Candidate, data: ProxyData, *, epochs: int, seed: int
     from . import export
     from .config import PruneConfig, StepConfig
     from .streaming import StreamingTCN, convert_streaming, extract_weights
-    from .train import train_float
+    from .train import continue_training, train_float
 
     start = time.monotonic()
     rf = candidate.trained.receptive_field_frames
@@ -156,16 +159,14 @@ def proxy_trial(candidate: Candidate, data: ProxyData, *, epochs: int, seed: int
     model = train_float(candidate.trained, x, data.train_y, step=step, seed=seed, name="candidate", verbose=0)
     if candidate.keep < 1:
         from .structured import prune_channels
-        from .train import _fit, keras
 
         model, arch, _ = prune_channels(model, candidate.trained, x, keep=candidate.keep,
                                         min_channels=PruneConfig().min_channels, seed=seed, sample=1024)
         if arch != candidate.arch:
             raise RuntimeError(f"pruning gave widths {arch.layer_widths}, the cost model was told "
                                f"{candidate.arch.layer_widths}")
-        _fit(model, x, data.train_y[:, None], step=dataclasses.replace(step, epochs=1, learning_rate=1e-3),
-             loss=keras.losses.BinaryCrossentropy(from_logits=True, label_smoothing=step.label_smoothing),
-             labels=data.train_y, seed=seed, verbose=0)
+        continue_training(model, x, data.train_y, step=dataclasses.replace(step, epochs=1, learning_rate=1e-3),
+                          seed=seed, verbose=0)
     scores = model.predict(val_x, batch_size=1024, verbose=0).reshape(-1)
     model_bytes = convert_streaming(StreamingTCN(extract_weights(model), candidate.arch),
                                     representative=export.calibration_sequences(x, windows=120))
@@ -215,8 +216,8 @@ def calibrate(meter, space: SearchSpace, *, window_frames: int, fit_count: int, 
                 for i, a in enumerate(tqdm(archs, desc="cost model: measuring", unit="model", disable=not progress))]
     model = m4_cost.fit(archs[:fit_count], measured[:fit_count])
     model.check_error = m4_cost.relative_errors(model, archs[fit_count:], measured[fit_count:])
-    rows = [{"arch": dataclasses.asdict(a), "measured": dataclasses.asdict(m), "used_for": "fit" if i < fit_count else "check"}
-            for i, (a, m) in enumerate(zip(archs, measured))]
+    rows = [{"arch": dataclasses.asdict(a), "measured": dataclasses.asdict(m),
+             "used_for": "fit" if i < fit_count else "check"} for i, (a, m) in enumerate(zip(archs, measured))]
     return model, rows
 
 
@@ -241,8 +242,15 @@ def _run_batch(candidates: list[Candidate], data: ProxyData, settings: SearchSet
         return [proxy_trial(c, data, epochs=settings.epochs, seed=settings.seed) for c in candidates]
     import ray
 
-    task = ray.remote(num_cpus=1)(_ray_proxy_trial)
-    return ray.get([task.remote(c, data_ref, settings.epochs, settings.seed) for c in candidates])
+    return ray.get([_ray_task().remote(c, data_ref, settings.epochs, settings.seed) for c in candidates])
+
+
+@functools.cache
+def _ray_task():
+    """:func:`proxy_trial` as a Ray task of one CPU (registered once per process)."""
+    import ray
+
+    return ray.remote(num_cpus=1)(_ray_proxy_trial)
 
 
 def _ray_proxy_trial(candidate: Candidate, data: ProxyData, epochs: int, seed: int) -> dict:
@@ -262,9 +270,9 @@ def _prepare(config, out_dir: Path, cache_dir: Path, settings: SearchSettings, m
     window_frames = train.x.shape[1]
     data = ProxyData.from_run(train, val, max_windows=settings.max_windows, seed=settings.seed)
     del train, val
-    cost_model, calibration = calibrate(meter, settings.space, window_frames=window_frames, fit_count=settings.fit_count,
-                                        check_count=settings.check_count, seed=settings.seed, progress=progress,
-                                        base=config.student)
+    cost_model, calibration = calibrate(meter, settings.space, window_frames=window_frames,
+                                        fit_count=settings.fit_count, check_count=settings.check_count,
+                                        seed=settings.seed, progress=progress, base=config.student)
     (out_dir / "cost_model.json").write_text(json.dumps({**cost_model.to_dict(), "measured": calibration}, indent=1))
     print(f"cost model: largest relative error on {settings.check_count} fresh architectures: "
           + ", ".join(f"{k} {v:.1%}" for k, v in cost_model.check_error.items()), flush=True)
@@ -280,10 +288,7 @@ def _tell_hand(study, params: dict, space: SearchSpace, row: dict) -> None:
     """The hand-designed student's result, told to the study as a trial of its own."""
     import optuna
 
-    distributions = {k: optuna.distributions.CategoricalDistribution(v) for k, v in (
-        ("width", space.widths), ("depth", space.depths), ("kernel", space.kernels),
-        ("max_dilation", space.max_dilations), ("stride", space.strides), ("first_kernel", space.first_kernels),
-        ("separable", space.separable), ("keep", space.keeps))}
+    distributions = {k: optuna.distributions.CategoricalDistribution(v) for k, v in space.choices().items()}
     study.add_trial(optuna.trial.create_trial(params=params, distributions=distributions, value=row["proxy_frr"],
                                               constraints={"budget": row["excess"]}))
 
@@ -340,7 +345,6 @@ def search(config, *, out_dir: Path, cache_dir: Path, settings: SearchSettings, 
         measured = m4_cost.Measured(**hand_row["measured"])
         budget = Budget(measured.model_bytes, measured.arena_used_bytes,
                         measured.instructions_per_second(reference.stride_frames))
-        hand_row["excess"], hand_row["within_budget"] = 0.0, True
     if hand_params is not None:
         _tell_hand(study, hand_params, settings.space, hand_row)
     # the cost model screens with its own largest error as slack: the measurement decides
@@ -462,7 +466,7 @@ def _row(label: str, r: dict) -> str:
     m = r["measured"]
     return (f"| {label} | {_arch_text(r['arch'])} | {m['model_bytes']:,} | {m['arena_used_bytes']:,} | "
             f"{m['instructions']:,} | {r['instructions_per_second'] / 1e6:.2f} M | "
-            f"{100 * r['instructions_per_second'] / 64e6:.1f}% | {100 * r['proxy_frr']:.1f}% |")
+            f"{100 * r['instructions_per_second'] / CLOCK_HZ:.1f}% | {100 * r['proxy_frr']:.1f}% |")
 
 
 def best_toml(record: dict, config) -> str:
@@ -538,11 +542,12 @@ def retrain(config, record: dict, *, out_dir: Path, cache_dir: Path, seed: int =
     """The full pipeline with ``record``'s architecture as the student (the teacher as in best.toml)."""
     from .pipeline import run
 
-    arch = record["arch"]
-    student = TCNConfig(**{**arch, "dilations": tuple(arch["dilations"]), "widths": tuple(arch["widths"])})
-    teacher = dataclasses.replace(config.teacher, first_kernel=student.first_kernel, stride_frames=student.stride_frames,
-                                  kernel=student.kernel, dilations=student.dilations,
-                                  channels=max(config.teacher.channels, student.channels))
+    from wakeword.config import from_dict
+
+    student = from_dict(TCNConfig, record["arch"])
+    teacher = dataclasses.replace(config.teacher, first_kernel=student.first_kernel,
+                                  stride_frames=student.stride_frames, kernel=student.kernel,
+                                  dilations=student.dilations, channels=max(config.teacher.channels, student.channels))
     return run(dataclasses.replace(config, student=student, teacher=teacher), out_dir=out_dir, cache_dir=cache_dir,
                seed=seed, verbose=0)
 

@@ -61,7 +61,8 @@ def count_marked(elf: Path, *, timeout_s: float = 900, cwd: Path | None = None) 
                    threading.Thread(target=lambda: errors.append(proc.stderr.read()), daemon=True)]
         for reader in readers:
             reader.start()
-        killer = threading.Timer(timeout_s, proc.kill)  # a program that never ends ends the trace too
+        fired = threading.Event()
+        killer = threading.Timer(timeout_s, lambda: (fired.set(), proc.kill()))  # a program that never ends
         killer.start()
         executed = 0
         try:
@@ -75,11 +76,10 @@ def count_marked(elf: Path, *, timeout_s: float = 900, cwd: Path | None = None) 
                     executed += 1
             status = proc.wait()
         finally:
-            timed_out = not killer.is_alive() and proc.returncode is not None and proc.returncode < 0
             killer.cancel()
         for reader in readers:
             reader.join(timeout=10)
-        if timed_out:
+        if fired.is_set():
             raise TimeoutError(f"{Path(elf).name} ran past {timeout_s:g} s under QEMU and was stopped")
         if errors and errors[0].strip():
             output.append(b"\n" + errors[0])
