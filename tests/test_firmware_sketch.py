@@ -50,7 +50,8 @@ THIRD_PARTY = FIRMWARE_DIR / "third_party"
 #: the real TFLite Micro headers the sketch compiles against (and the microfrontend's)
 REAL_TFLM_INCLUDES = [arg for path in (THIRD_PARTY / "compat", THIRD_PARTY / "tflite-micro",
                                        THIRD_PARTY / "flatbuffers" / "include", THIRD_PARTY / "gemmlowp",
-                                       THIRD_PARTY / "ruy", REPO_ROOT / "csrc" / "microfrontend")
+                                       THIRD_PARTY / "ruy", REPO_ROOT / "csrc" / "microfrontend",
+                                       FIRMWARE_DIR / "arduino_library" / "src")
                       for arg in ("-isystem", str(path))]
 CXX = shutil.which("g++")
 ARM_CXX = shutil.which("arm-none-eabi-g++")

@@ -24,7 +24,7 @@
 // Memory is fixed at link time (tensor arena, ring buffer, detector); the only
 // heap use is the microfrontend's buffers and ArduinoBLE's objects, both in setup().
 
-#include <TensorFlowLite.h>
+#include <WakewordTFLM.h>  // TFLite Micro as firmware/third_party holds it (make -C firmware arduino-library)
 
 #include "audio_provider.h"
 #include "feature_provider.h"

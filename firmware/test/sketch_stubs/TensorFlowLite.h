@@ -1,1 +1,0 @@
-// Stub: declarations only, the subset the sketch uses (see README.md in this folder).
