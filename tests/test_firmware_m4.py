@@ -69,15 +69,18 @@ def test_a_difference_from_the_python_engine_fails_and_is_named(tmp_path):
 
 
 def test_the_instruction_count_is_exact(tmp_path):
-    """Ten nops between the marks count as ten instructions more than nothing between them."""
+    """Ten nops between the marks count as ten instructions more than nothing between them, and
+    the per-function profile of the same regions adds up to the same counts."""
     _tools()
     source = tmp_path / "nops.c"
     source.write_text(
         "void m4_mark(int id);\n"
         "__attribute__((noinline)) void m4_mark(int id) { static volatile int last; last = id; }\n"
+        "__attribute__((noinline)) void spin(int n) { while (n--) __asm volatile(\"nop\"); }\n"
         "int main(void) {\n"
         "  m4_mark(1); m4_mark(2);\n"
         '  m4_mark(1); __asm volatile("nop\\n nop\\n nop\\n nop\\n nop\\n nop\\n nop\\n nop\\n nop\\n nop"); m4_mark(2);\n'
+        "  m4_mark(1); spin(7); m4_mark(2);\n"
         "  return 5;\n}\n")
     flags = ["-mcpu=cortex-m4", "-mfpu=fpv4-sp-d16", "-mfloat-abi=hard", "-mthumb", "-O2"]
     elf = tmp_path / "nops.elf"
@@ -86,7 +89,12 @@ def test_the_instruction_count_is_exact(tmp_path):
                     str(FIRMWARE / "m4" / "startup.c"), str(source), "-o", str(elf)], check=True, timeout=120)
     status, _, regions = m4_run.count_marked(elf)
     assert status == 5
-    assert len(regions) == 2 and regions[1] - regions[0] == 10, regions
+    assert len(regions) == 3 and regions[1] - regions[0] == 10, regions
+    # the profile splits the same counts by function: the spin loop's instructions are spin's
+    status, _, profiles = m4_run.profile_marked(elf)
+    assert status == 5 and [sum(p.values()) + 1 for p in profiles] == regions
+    assert set(profiles[2]) <= {"m4_mark", "main", "spin"} and profiles[2]["spin"] >= 7 * 2
+    assert "spin" not in profiles[1] and profiles[1]["main"] == profiles[0]["main"] + 10
 
 
 def test_the_model_runner_names_each_bad_model_and_keeps_a_good_one_running():

@@ -13,6 +13,7 @@
 
 #include "tensorflow/lite/micro/micro_allocator.h"
 #include "tensorflow/lite/micro/micro_interpreter.h"
+#include "op_resolver.h"
 #include "tensorflow/lite/micro/micro_mutable_op_resolver.h"
 #include "tensorflow/lite/micro/micro_resource_variable.h"
 #include "tensorflow/lite/schema/schema_generated.h"
@@ -36,7 +37,7 @@ char g_line[200];
 
 // The twelve ops firmware/third_party keeps (those of training/models/tcn.py's streaming form):
 // a candidate with another op is refused by AllocateTensors, as the sketch would refuse it.
-using Resolver = tflite::MicroMutableOpResolver<12>;
+using Resolver = wakeword_sketch::SketchOpResolver<12>;  // the sketch's (its SLICE kernel too)
 
 bool Register(Resolver& resolver) {
   return resolver.AddAssignVariable() == kTfLiteOk && resolver.AddCallOnce() == kTfLiteOk &&
