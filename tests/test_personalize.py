@@ -238,3 +238,31 @@ def test_the_engine_runs_a_personal_bundle_with_its_stage(bundle, enrolled):
         == result.report["samples_detected_after"] == 4
     quiet = _room(20.0, level=2000.0)
     assert len(engine.process_samples(quiet)) <= len(Engine(bundle).process_samples(quiet))
+
+
+def test_the_band_stops_above_a_negative_that_comes_within_the_cosine_margin():
+    """choose_band, by hand: a negative excursion to a mean of 160 whose hidden vectors sit at cosine 0.85 to
+    the template does not stop the band at cutoff 0.9; with a margin of 0.1 it counts as a false accept, so
+    the band stays above 160; the stage returned keeps the cutoff."""
+    import dataclasses
+    from types import SimpleNamespace
+
+    from wakeword.personalize import CallStream, choose_band
+
+    m = open_bundle("alexa").manifest
+    manifest = dataclasses.replace(m, detector=dataclasses.replace(m.detector, threshold=200, window=3,
+                                                                    refractory_ms=1000))
+    template = np.array([1.0, 0.0, 0.0, 0.0])
+    near = np.array([0.85, np.sqrt(1 - 0.85 ** 2), 0.0, 0.0])       # cosine 0.85 to the template
+    hidden = np.full((60, 4), -128, np.int8)
+    hidden[:] = np.round(near * 100 - 128).astype(np.int8)           # zero point -128
+    scores = np.zeros(60, np.uint8)
+    scores[20:30] = 160
+    negative = CallStream(scores, hidden)
+    head = SimpleNamespace(embedding_tensor=0, embedding_zero_point=-128)
+    plain = choose_band(manifest, [negative], template, 0.9, head, PersonalizationConfig())
+    assert plain is not None and plain.band_threshold == 200 - 64
+    guarded = choose_band(manifest, [negative], template, 0.9, head, PersonalizationConfig(band_cosine_margin=0.1))
+    assert guarded is not None and guarded.band_threshold > 160 and guarded.cutoff == 0.9
+    with pytest.raises(ConfigError, match="band_cosine_margin"):
+        PersonalizationConfig(band_cosine_margin=-0.1)

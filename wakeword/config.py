@@ -212,6 +212,10 @@ class PersonalizationConfig:
         The band's floor is lowered from the threshold in steps of ``band_step``, at most
         ``band_max_depth`` under it, while the stage fires on none of the negatives (the room and the
         packaged negative speech).
+    band_cosine_margin : float
+        While the band is lowered, a negative window in the band counts as a false accept already when
+        its cosine to the template comes within this much of the cutoff (the packaged negatives are a
+        few minutes; a margin keeps room for the hard negatives they lack). The stage keeps the cutoff.
     negative_margin : int
         The new layer's bias is lowered until the packaged negative speech and the room sound peak
         no higher than under the shipped layer, and at least this far (score units) below the
@@ -224,6 +228,7 @@ class PersonalizationConfig:
     template_margin: float = 0.02
     band_step: int = 8
     band_max_depth: int = 64
+    band_cosine_margin: float = 0.0
     augment_snr_db: tuple[float, ...] = (20.0, 10.0)
     augment_speed: tuple[float, ...] = ()
     augment_gain_db: tuple[float, ...] = ()
@@ -243,6 +248,8 @@ class PersonalizationConfig:
         _check(0 <= self.positive_offsets <= 10, f"personalization.positive_offsets={self.positive_offsets} must be in 0..10")
         _check(0 <= self.sample_floor <= 255, f"personalization.sample_floor={self.sample_floor} must be in 0..255")
         _check(0 <= self.template_margin <= 1, f"personalization.template_margin={self.template_margin} must be in 0..1")
+        _check(0 <= self.band_cosine_margin <= 1,
+               f"personalization.band_cosine_margin={self.band_cosine_margin} must be in 0..1")
         _check(1 <= self.band_step <= 64 and 0 <= self.band_max_depth <= 128,
                "personalization.band_step must be in 1..64 and band_max_depth in 0..128")
         _check(0 <= self.negative_margin <= 128,

@@ -518,8 +518,9 @@ def replay_personal(manifest, t_ms: np.ndarray, scores: np.ndarray, hidden: np.n
 def choose_band(manifest, negatives: list[CallStream], template: np.ndarray, cutoff: float, head: Head,
                 config: PersonalizationConfig):
     """The lowest band threshold (down from the detector's threshold in ``band_step`` steps, at most
-    ``band_max_depth`` under it) at which the template stage fires on none of the negatives; None when
-    even the first step fires."""
+    ``band_max_depth`` under it) at which the template stage fires on none of the negatives, even with
+    its cutoff lowered by ``band_cosine_margin``; None when even the first step fires. The stage
+    returned keeps ``cutoff``."""
     from .config import PersonalStage
 
     threshold = manifest.detector.threshold
@@ -529,12 +530,8 @@ def choose_band(manifest, negatives: list[CallStream], template: np.ndarray, cut
             break
         stage = PersonalStage(tuple(float(v) for v in template), float(cutoff), band, head.embedding_tensor,
                               head.embedding_zero_point)
-        fired = False
-        for n in negatives:
-            if any(d.score < threshold for d in replay_stream(manifest, n, stage)):
-                fired = True
-                break
-        if fired:
+        check = dataclasses.replace(stage, cutoff=float(cutoff) - config.band_cosine_margin)
+        if any(any(d.score < threshold for d in replay_stream(manifest, n, check)) for n in negatives):
             break
         best = stage
     return best
