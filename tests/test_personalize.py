@@ -260,7 +260,7 @@ def test_the_band_stops_above_a_negative_that_comes_within_the_cosine_margin():
     scores[20:30] = 160
     negative = CallStream(scores, hidden)
     head = SimpleNamespace(embedding_tensor=0, embedding_zero_point=-128)
-    plain = choose_band(manifest, [negative], template, 0.9, head, PersonalizationConfig())
+    plain = choose_band(manifest, [negative], template, 0.9, head, PersonalizationConfig(band_cosine_margin=0.0))
     assert plain is not None and plain.band_threshold == 200 - 64
     guarded = choose_band(manifest, [negative], template, 0.9, head, PersonalizationConfig(band_cosine_margin=0.1))
     assert guarded is not None and guarded.band_threshold > 160 and guarded.cutoff == 0.9
