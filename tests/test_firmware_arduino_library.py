@@ -62,7 +62,8 @@ def test_includes_point_at_the_staged_files_below_src(trees, tmp_path):
     assert "#include <cstdint>" in unit and '// #include "lib/x.h" stays a comment' in unit
     assert '#include "third_party/b/inc/b.h"' in (src / "third_party" / "b" / "src" / "v.c").read_text()
     # only the build's translation units are compiled by the Arduino builder
-    assert (src / "lib" / "included_only.cc").is_file() and not (src / "lib" / "included_only.cpp").exists()
+    # (arduino-cli 0.35 and later compiles .cc too: a source that is no translation unit becomes .inc)
+    assert (src / "lib" / "included_only.cc.inc").is_file() and not (src / "lib" / "included_only.cc").exists()
     assert not (src / "lib" / "u.cc").exists()
     assert (out / "library.properties").is_file() and (src / "wakeword_tflm_config.h").is_file()
 
@@ -103,7 +104,7 @@ def test_the_firmware_library_resolves_every_include_from_src_alone(tmp_path):
     src = library / "src"
     unresolved = []
     for path in src.rglob("*"):
-        if path.suffix not in {".h", ".cc", ".cpp", ".c"}:
+        if path.suffix not in {".h", ".cc", ".cpp", ".c", ".inc"}:
             continue
         for name in INCLUDE.findall(path.read_text()):
             if not ((path.parent / name).is_file() or (src / name).is_file()):
@@ -113,8 +114,12 @@ def test_the_firmware_library_resolves_every_include_from_src_alone(tmp_path):
     lost = [line for line in unresolved if Path(line.split(": ", 1)[1]).name in vendored]
     assert not lost, lost[:10]
     kernels = src / "tensorflow" / "lite" / "micro" / "kernels"
-    assert (kernels / "cmsis_nn" / "conv.cpp").is_file() and (kernels / "conv.cc").is_file()
+    assert (kernels / "cmsis_nn" / "conv.cpp").is_file() and (kernels / "conv.cc.inc").is_file()
     assert not (kernels / "conv.cpp").exists()  # the reference kernel is not compiled
+    # nothing else arduino-cli would compile: only the Makefile's translation units are .c/.cpp
+    assert not [p for p in src.rglob("*") if p.suffix in {".cc", ".cxx", ".S"}]
+    fft = (src / "tensorflow" / "lite" / "experimental" / "microfrontend" / "lib" / "kiss_fft_int16.cpp").read_text()
+    assert '#include "third_party/kissfft/kiss_fft.cc.inc"' in fft
     assert len(list(src.rglob("*.c"))) > 50  # CMSIS-NN
     assert (src / "tensorflow" / "lite" / "experimental" / "microfrontend" / "lib" / "frontend.cpp").is_file()
     sources = (library / "SOURCES.txt").read_text()

@@ -530,7 +530,7 @@ def choose_band(manifest, negatives: list[CallStream], template: np.ndarray, cut
             break
         stage = PersonalStage(tuple(float(v) for v in template), float(cutoff), band, head.embedding_tensor,
                               head.embedding_zero_point)
-        check = dataclasses.replace(stage, cutoff=float(cutoff) - config.band_cosine_margin)
+        check = dataclasses.replace(stage, cutoff=max(-1.0, float(cutoff) - config.band_cosine_margin))
         if any(any(d.score < threshold for d in replay_stream(manifest, n, check)) for n in negatives):
             break
         best = stage

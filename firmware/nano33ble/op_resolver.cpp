@@ -6,6 +6,8 @@
 #include "tensorflow/lite/micro/kernels/kernel_util.h"
 #include "tensorflow/lite/micro/kernels/micro_ops.h"
 #include "tensorflow/lite/micro/memory_helpers.h"
+#include "tensorflow/lite/micro/micro_log.h"
+#include "tensorflow/lite/micro/micro_utils.h"
 
 namespace wakeword_sketch {
 namespace {
@@ -21,6 +23,11 @@ TfLiteStatus SlicePrepare(TfLiteContext* context, TfLiteNode* node) {
   return ReferenceSlice().prepare(context, node);
 }
 
+bool CopiedType(TfLiteType type) {  // the types TFLite Micro's SLICE takes (int4 is packed: not a byte copy)
+  return type == kTfLiteFloat32 || type == kTfLiteInt32 || type == kTfLiteInt8 || type == kTfLiteInt16 ||
+         type == kTfLiteBool;
+}
+
 TfLiteStatus SliceEval(TfLiteContext* context, TfLiteNode* node) {
   const TfLiteEvalTensor* input = tflite::micro::GetEvalInput(context, node, 0);
   const TfLiteEvalTensor* begin = tflite::micro::GetEvalInput(context, node, 1);
@@ -28,24 +35,38 @@ TfLiteStatus SliceEval(TfLiteContext* context, TfLiteNode* node) {
   TfLiteEvalTensor* output = tflite::micro::GetEvalOutput(context, node, 0);
   size_t element_bytes = 0;
   const int dims = input->dims->size;
-  if (begin->type != kTfLiteInt32 || size->type != kTfLiteInt32 || dims < 1 || dims > kMaxDims ||
-      tflite::TfLiteTypeSizeOf(input->type, &element_bytes) != kTfLiteOk) {
-    return ReferenceSlice().invoke(context, node);
+  if (begin->type != kTfLiteInt32 || size->type != kTfLiteInt32 || !CopiedType(input->type) ||
+      output->type != input->type || tflite::TfLiteTypeSizeOf(input->type, &element_bytes) != kTfLiteOk) {
+    return ReferenceSlice().invoke(context, node);  // int64 indices; or the types it refuses, with its message
+  }
+  if (dims < 1 || dims > kMaxDims || tflite::ElementCount(*begin->dims) != dims ||
+      tflite::ElementCount(*size->dims) != dims) {
+    MicroPrintf("SLICE: begin and size must list one entry per input dimension (1..%d)", kMaxDims);
+    return kTfLiteError;
   }
   // the shape padded to five dimensions at the front, as TFLite Micro's kernel does
   int32_t shape[kMaxDims], start[kMaxDims], count[kMaxDims];
   const int offset = kMaxDims - dims;
+  int elements = 1;
   for (int i = 0; i < kMaxDims; ++i) {
     const int source = i - offset;
     shape[i] = source < 0 ? 1 : input->dims->data[source];
     start[i] = source < 0 ? 0 : tflite::micro::GetTensorData<int32_t>(begin)[source];
     const int32_t wanted = source < 0 ? 1 : tflite::micro::GetTensorData<int32_t>(size)[source];
     count[i] = wanted == -1 ? shape[i] - start[i] : wanted;  // -1: to the end
-    if (start[i] < 0 || count[i] < 0 || start[i] + count[i] > shape[i]) {
-      return ReferenceSlice().invoke(context, node);  // let the reference kernel report it
+    if (start[i] < 0 || start[i] > shape[i] || count[i] < 0 || count[i] > shape[i] - start[i]) {
+      MicroPrintf("SLICE: begin %d, size %d do not fit dimension %d of size %d", static_cast<int>(start[i]),
+                  static_cast<int>(wanted), source, static_cast<int>(shape[i]));
+      return kTfLiteError;
     }
-    if (count[i] == 0) return kTfLiteOk;  // an empty output
+    elements *= count[i];
   }
+  if (elements != tflite::ElementCount(*output->dims)) {
+    MicroPrintf("SLICE: the output holds %d elements, the slice %d", tflite::ElementCount(*output->dims),
+                elements);
+    return kTfLiteError;
+  }
+  if (elements == 0) return kTfLiteOk;
   size_t stride[kMaxDims];  // in elements
   stride[kMaxDims - 1] = 1;
   for (int i = kMaxDims - 2; i >= 0; --i) stride[i] = stride[i + 1] * static_cast<size_t>(shape[i + 1]);

@@ -7,8 +7,10 @@
 // alexa 0.8.0 call (35 %, measured per function from QEMU's instruction trace). SliceContiguous
 // copies the same bytes with one memcpy per contiguous run (the trailing dimensions taken whole
 // merge into one run); its output is the same by construction (a copy), and m4-check compares
-// every score with the Python engine. Anything it does not handle (int64 begin/size) goes to
-// TFLite Micro's own kernel, whose Prepare it uses as is.
+// every score with the Python engine. It checks what TFLite Micro's kernel does not (begin and
+// size inside the input, the output's element count: a bad model from the update slot gets an
+// error, not a copy out of bounds); int64 begin/size and the types that kernel refuses go to it,
+// and its Prepare is used as is. m4/m4_slice.cc compares the two on many shapes and types.
 #ifndef WAKEWORD_NANO33BLE_OP_RESOLVER_H_
 #define WAKEWORD_NANO33BLE_OP_RESOLVER_H_
 

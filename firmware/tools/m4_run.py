@@ -72,6 +72,9 @@ def _traced(elf: Path, on_pc, *, timeout_s: float, cwd: Path | None) -> tuple[in
             status = proc.wait()
         finally:
             killer.cancel()
+            if proc.poll() is None:  # the trace's reader failed (or was interrupted): no QEMU left behind
+                proc.kill()
+                proc.wait()
         for reader in readers:
             reader.join(timeout=10)
         if fired.is_set():

@@ -1,5 +1,6 @@
-// What firmware/Makefile passes to every TFLite Micro, CMSIS-NN and microfrontend file with -D:
-// the Arduino builder takes no per-library flags, so every file of this library starts by
+// The defines of the firmware's TFLite Micro build (firmware/Makefile's TFLM_DEFINES, and CMSIS_NN,
+// which the Makefile gives the kernels that need it): the Arduino builder takes no per-library
+// flags, so every file of this library starts by
 // including this header (firmware/tools/stage_tflm_library.py puts the line there).
 // TF_LITE_STATIC_MEMORY changes the layout of TFLite Micro's structs: a file that includes any
 // TFLite Micro header gets it from there, before the first struct.
