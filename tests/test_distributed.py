@@ -222,3 +222,26 @@ def test_search_candidates_train_as_ray_tasks(ray_local):
         assert 0 <= result["proxy_frr"] <= 1 and result["train_seconds"] > 0
         interpreter = make_interpreter(result["model_bytes"])
         assert tuple(interpreter.get_input_details()[0]["shape"]) == (1, arch.stride_frames, 40)
+
+
+def test_runs_that_share_a_window_cache_write_it_without_clashing(tmp_path):
+    """Two runs of one word at once (two seeds) write the same cache files: each write goes through a
+    temporary file of its own, so no writer renames another's half-written file away (the fixed
+    temporary name it replaced made a second run die with FileNotFoundError)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from training.data import _save_clips
+
+    path = tmp_path / "synth_negatives.npz"
+    clips = [np.arange(n, dtype=np.int16) for n in (3000, 5000, 7000)]
+
+    def write(i: int) -> None:
+        for _ in range(5):
+            _save_clips(path, clips, kind=np.full(3, i))
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(write, range(8)))
+    with np.load(path) as stored:
+        assert stored["ends"].tolist() == [3000, 8000, 15000] and len(stored["audio"]) == 15000
+        assert len(set(stored["kind"].tolist())) == 1
+    assert [p.name for p in tmp_path.iterdir()] == ["synth_negatives.npz"]  # no temporary file left

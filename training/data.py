@@ -25,6 +25,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -256,13 +257,24 @@ def _plan(config: TrainConfig, cache_dir: Path, rng: np.random.Generator) -> _Pl
     return _Plan(voices, val_ids, noise_files, rir_files, speech_files, splice_files, cache)
 
 
+def _write_atomically(path: Path, write) -> None:
+    """``write(file)`` into a temporary file of its own beside ``path``, then renamed to it: runs that
+    share a cache (two seeds of one word at once) never write into each other's half-written file."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
 def _save_clips(path: Path, clips: list[np.ndarray], **columns: np.ndarray) -> None:
     """int16 clips of any length (and per-clip ``columns``) in one ``.npz``, written atomically."""
-    tmp = path.with_name("." + path.name)
-    with open(tmp, "wb") as fh:
-        np.savez(fh, audio=np.concatenate(clips) if clips else np.zeros(0, np.int16),
-                 ends=np.cumsum([len(a) for a in clips]).astype(np.int64), **columns)
-    os.replace(tmp, path)
+    _write_atomically(path, lambda fh: np.savez(
+        fh, audio=np.concatenate(clips) if clips else np.zeros(0, np.int16),
+        ends=np.cumsum([len(a) for a in clips]).astype(np.int64), **columns))
 
 
 def _load_clips(config: TrainConfig, cache_dir: Path, name: str, columns: tuple[str, ...]):
@@ -518,9 +530,7 @@ def _spliced_clips(config: TrainConfig, files: list[str], known_split: dict[str,
 def _save_split(cache: Path, name: str, windows: WindowSet) -> None:
     cache.mkdir(parents=True, exist_ok=True)
     for field in ("x", "y", "source"):
-        tmp = cache / f".{name}_{field}.npy"
-        np.save(tmp, getattr(windows, field))
-        os.replace(tmp, cache / f"{name}_{field}.npy")
+        _write_atomically(cache / f"{name}_{field}.npy", lambda fh: np.save(fh, getattr(windows, field)))
 
 
 def _load_split(cache: Path, name: str) -> WindowSet:
