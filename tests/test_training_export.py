@@ -250,3 +250,19 @@ def test_a_step_with_ema_ends_on_the_moving_average_of_its_weights():
     assert short > 0.5 * raw, (short, raw)
     with pytest.raises(ConfigError, match="ema_momentum"):
         StepConfig(ema_momentum=1.0)
+
+
+def test_arena_measurement_survives_sizes_that_crash_the_tflm_interpreter(tmp_path):
+    """For full convolutions with dilations 1,2,4,4 at 24 channels the tflite-micro interpreter crashes
+    (SIGSEGV) with an 8,192-byte arena instead of refusing it; the bisection passes that size, so each
+    probe runs in a child process and a crash counts as "does not run"."""
+    from training.m4_cost import int8_model
+
+    model = int8_model(TCNConfig(channels=24, first_kernel=4, stride_frames=4, kernel=5, dilations=(1, 2, 4, 4),
+                                 separable=False))
+    path = tmp_path / "model.tflite"
+    path.write_bytes(model)
+    assert export._tflm_runs(str(path), 8192, 4, 40) is False  # in-process, this size ended the test run
+    arena = export.measure_arena_bytes(model, stride_frames=4)
+    assert 8192 < arena <= 64 * 1024
+    assert export._tflm_runs(str(path), arena, 4, 40) and not export._tflm_runs(str(path), arena - 64, 4, 40)
