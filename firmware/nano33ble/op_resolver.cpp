@@ -19,10 +19,6 @@ const TFLMRegistration& ReferenceSlice() {
   return reference;
 }
 
-TfLiteStatus SlicePrepare(TfLiteContext* context, TfLiteNode* node) {
-  return ReferenceSlice().prepare(context, node);
-}
-
 bool CopiedType(TfLiteType type) {  // the types TFLite Micro's SLICE takes (int4 is packed: not a byte copy)
   return type == kTfLiteFloat32 || type == kTfLiteInt32 || type == kTfLiteInt8 || type == kTfLiteInt16 ||
          type == kTfLiteBool;
@@ -94,7 +90,7 @@ TfLiteStatus SliceEval(TfLiteContext* context, TfLiteNode* node) {
 }  // namespace
 
 TFLMRegistration RegisterSliceContiguous() {
-  return tflite::micro::RegisterOp(nullptr, SlicePrepare, SliceEval);
+  return tflite::micro::RegisterOp(nullptr, ReferenceSlice().prepare, SliceEval);  // TFLite Micro's Prepare
 }
 
 }  // namespace wakeword_sketch
