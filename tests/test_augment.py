@@ -280,6 +280,29 @@ def test_clatter_is_sparse_loud_knocks_at_the_asked_level():
         A.clatter_noise(num_samples=100, rng=np.random.default_rng(0), rate_hz=(0.0, 1.0))
 
 
+def test_burst_train_is_a_few_separate_sounds_at_the_asked_level():
+    for seed in range(6):
+        x = A.burst_train(num_samples=2 * SR, rng=np.random.default_rng(seed), events=(3, 3),
+                          interval_ms=(400.0, 400.0), level_db=-20.0)
+        assert x.shape == (2 * SR,) and x.dtype == np.float32
+        assert np.sqrt(np.mean(x.astype(np.float64) ** 2)) == pytest.approx(0.1, rel=1e-4)
+        blocks = np.sqrt(np.mean(x.reshape(-1, 160).astype(np.float64) ** 2, axis=1))  # 10 ms blocks
+        # three sounds 400 ms apart, at most 400 ms each (a knock rings 400 ms, a burst lasts <= 250 ms)
+        # after a start within the first 200 ms: nothing in the last 400 ms, something in each 400 ms slot
+        onset = int(np.argmax(blocks > 0))
+        assert onset <= 20 and blocks[onset + 121:].max() < 1e-6 * blocks.max()
+        for k in range(3):
+            assert blocks[onset + 40 * k: onset + 40 * k + 5].max() > 0.01 * blocks.max()
+    assert np.array_equal(A.burst_train(num_samples=SR, rng=np.random.default_rng(1)),
+                          A.burst_train(num_samples=SR, rng=np.random.default_rng(1)))
+    short = A.burst_train(num_samples=800, rng=np.random.default_rng(2))  # shorter than one event
+    assert short.shape == (800,) and np.isfinite(short).all() and np.abs(short).max() > 0
+    for bad, match in (({"events": (0, 2)}, "events"), ({"interval_ms": (0.0, 10.0)}, "interval_ms"),
+                       ({"num_samples": 0}, "num_samples")):
+        with pytest.raises(ConfigError, match=match):
+            A.burst_train(**{"num_samples": SR, "rng": np.random.default_rng(0), **bad})
+
+
 def test_clatter_on_top_of_the_noise_and_off_changes_nothing():
     x = _speechlike()
     x = (0.05 * x / np.abs(x).max()).astype(np.float32)  # quiet: the loudest knocks stay below full scale

@@ -195,6 +195,28 @@ def test_rerun_uses_the_caches(tiny_run, tmp_path, monkeypatch, capsys):
         data_module.build_windows(other, cache_dir=out / "cache")
 
 
+def test_burst_windows_add_negatives_and_change_no_other_window(tiny_run):
+    """data.burst_windows adds windows of non-speech sound trains (negatives, a fifth of them for
+    validation) from a random stream of their own: every other window is the one the run trained on."""
+    from training import data as data_module
+    from training.config import load_config
+
+    out, _ = tiny_run
+    config = load_config(out / "tiny.toml")
+    train, val, _ = data_module.build_windows(config, cache_dir=out / "cache")
+    bursts = dataclasses.replace(config, data=dataclasses.replace(config.data, burst_windows=10))
+    train_b, val_b, stats = data_module.build_windows(bursts, cache_dir=out / "cache")
+    assert stats["train_examples"]["bursts"] == 8 and stats["validation_examples"]["bursts"] == 2
+    for before, after in ((train, train_b), (val, val_b)):
+        keep = after.source != "bursts"
+        np.testing.assert_array_equal(np.asarray(after.x[keep]), np.asarray(before.x))
+        np.testing.assert_array_equal(after.y[keep], before.y)
+        assert (after.y[~keep] == 0).all()
+        # each a different train of sounds, with something in it
+        windows = np.asarray(after.x[~keep]).reshape(int((~keep).sum()), -1)
+        assert len(np.unique(windows, axis=0)) == len(windows) and (windows.max(axis=1) > 0).all()
+
+
 def test_reexport_keeps_the_trained_int8_weights(tiny_run):
     # training/reexport.py reads a bundle's int8 weights back and converts them again with the
     # current streaming graph: the int8 filters must come out identical and the scores close

@@ -152,22 +152,107 @@ def clatter_noise(*, num_samples: int, rng: np.random.Generator, rate_hz: tuple[
     out = np.zeros(num_samples, np.float64)
     rate = float(rng.uniform(low, high))
     knocks = max(1, int(rng.poisson(rate * num_samples / SAMPLE_RATE_HZ)))
-    ring = int(0.4 * SAMPLE_RATE_HZ)
-    t = np.arange(ring) / SAMPLE_RATE_HZ
     for _ in range(knocks):
         start = int(rng.integers(0, num_samples))
-        n = min(ring, num_samples - start)
         amp = 10.0 ** (rng.uniform(-24.0, 0.0) / 20.0)
-        click_len = int(rng.uniform(0.001, 0.004) * SAMPLE_RATE_HZ)
-        event = np.zeros(ring)
-        click = rng.standard_normal(click_len + 1)
-        event[:click_len] = np.diff(click) * np.exp(-np.arange(click_len) / max(1.0, click_len / 3))
-        for _ in range(int(rng.integers(1, 5))):
-            freq = float(np.exp(rng.uniform(np.log(500.0), np.log(7000.0))))
-            tau = float(rng.uniform(0.003, 0.08))
-            event += rng.uniform(0.2, 1.0) * np.sin(2 * np.pi * freq * t + rng.uniform(0, 2 * np.pi)) * np.exp(-t / tau)
+        event = _knock(rng)
+        n = min(len(event), num_samples - start)
         out[start:start + n] += amp * event[:n]
     rms = float(np.sqrt(np.mean(out ** 2)))  # > 0: at least one knock, its click never silent
+    return (out * (10.0 ** (level_db / 20.0) / rms)).astype(np.float32)
+
+
+def _knock(rng: np.random.Generator) -> np.ndarray:
+    """One knock, 0.4 s: a 1-4 ms click plus one to four ringing modes (damped sines, 500-7000 Hz,
+    3-80 ms decay)."""
+    ring = int(0.4 * SAMPLE_RATE_HZ)
+    t = np.arange(ring) / SAMPLE_RATE_HZ
+    click_len = int(rng.uniform(0.001, 0.004) * SAMPLE_RATE_HZ)
+    event = np.zeros(ring)
+    click = rng.standard_normal(click_len + 1)
+    event[:click_len] = np.diff(click) * np.exp(-np.arange(click_len) / max(1.0, click_len / 3))
+    for _ in range(int(rng.integers(1, 5))):
+        freq = float(np.exp(rng.uniform(np.log(500.0), np.log(7000.0))))
+        tau = float(rng.uniform(0.003, 0.08))
+        event += rng.uniform(0.2, 1.0) * np.sin(2 * np.pi * freq * t + rng.uniform(0, 2 * np.pi)) * np.exp(-t / tau)
+    return event
+
+
+def _shaped_burst(rng: np.random.Generator, *, duration_s: float) -> np.ndarray:
+    """A burst of noise ``duration_s`` long with a random spectrum (a tilt of -9..+9 dB per octave
+    and one to three resonances of 6-24 dB, 150-7000 Hz) and envelope (1-20 ms attack, then a
+    decay or a plateau): a scrape, a thud, a chop, a hiss."""
+    from scipy import fft
+
+    n = max(16, int(duration_s * SAMPLE_RATE_HZ))
+    size = fft.next_fast_len(n, real=True)
+    spectrum = fft.rfft(rng.standard_normal(size))
+    octaves = np.log2(np.maximum(np.fft.rfftfreq(size, 1.0 / SAMPLE_RATE_HZ), 50.0) / 1000.0)
+    gain_db = rng.uniform(-9.0, 9.0) * octaves
+    for _ in range(int(rng.integers(1, 4))):
+        centre = np.log2(np.exp(rng.uniform(np.log(150.0), np.log(7000.0))) / 1000.0)
+        width = rng.uniform(0.1, 0.8)
+        gain_db += rng.uniform(6.0, 24.0) * np.exp(-0.5 * ((octaves - centre) / width) ** 2)
+    burst = fft.irfft(spectrum * 10.0 ** ((gain_db - gain_db.max()) / 20.0), n=size)[:n]
+    t = np.arange(n) / SAMPLE_RATE_HZ
+    attack = rng.uniform(0.001, 0.02)
+    envelope = np.minimum(1.0, t / attack)
+    if rng.random() < 0.5:
+        envelope *= np.exp(-np.maximum(0.0, t - attack) / max(1e-3, rng.uniform(0.2, 0.6) * duration_s))
+    else:
+        envelope *= np.minimum(1.0, (duration_s - t) / max(1e-3, 0.2 * duration_s))  # a plateau, then off
+    burst *= envelope
+    return burst / (float(np.sqrt(np.mean(burst ** 2))) or 1.0)
+
+
+def burst_train(*, num_samples: int, rng: np.random.Generator, events: tuple[int, int] = (2, 6),
+                interval_ms: tuple[float, float] = (90.0, 700.0), level_db: float = -20.0) -> np.ndarray:
+    """Sounds in a row with the rhythm of syllables but none of speech's spectrum: chopping,
+    footsteps, dishes stacked, a drawer. Two to six events (``events``), each onset
+    ``interval_ms`` after the last: a knock (a third of them, as in :func:`clatter_noise`) or a
+    burst of spectrally shaped noise 20-250 ms long, their levels spread over 15 dB.
+
+    A keyword model that learned a keyword's rhythm of syllable onsets rather than its sounds
+    fires on such trains: in a kitchen recording, three chops 0.7 s apart lifted a "computer"
+    model's score as high as the keyword's.
+
+    Parameters
+    ----------
+    num_samples : int
+        Length of the output; events that would start past it are dropped (at least one is kept).
+    rng : numpy.random.Generator
+    events : (low, high)
+        Number of events, drawn uniformly (both included).
+    interval_ms : (low, high)
+        Onset-to-onset interval, drawn uniformly for each event.
+    level_db : float
+        RMS level of the whole output in dB re 1.0.
+
+    Returns
+    -------
+    ndarray of float32, shape (num_samples,)
+    """
+    if num_samples < 1:
+        raise ConfigError(f"num_samples must be >= 1, got {num_samples}")
+    if not 1 <= events[0] <= events[1]:
+        raise ConfigError(f"events must be 1 <= low <= high, got {events}")
+    if not 0 < interval_ms[0] <= interval_ms[1]:
+        raise ConfigError(f"interval_ms must be 0 < low <= high, got {interval_ms}")
+    out = np.zeros(num_samples, np.float64)
+    start = int(rng.uniform(0.0, 0.2) * SAMPLE_RATE_HZ) if num_samples > SAMPLE_RATE_HZ else 0
+    for k in range(int(rng.integers(events[0], events[1] + 1))):
+        if k and start >= num_samples:
+            break
+        start = min(start, num_samples - 1)
+        if rng.random() < 1 / 3:
+            event = _knock(rng)
+            event /= float(np.sqrt(np.mean(event[:int(0.05 * SAMPLE_RATE_HZ)] ** 2))) or 1.0
+        else:
+            event = _shaped_burst(rng, duration_s=float(rng.uniform(0.02, 0.25)))
+        n = min(len(event), num_samples - start)
+        out[start:start + n] += 10.0 ** (rng.uniform(-15.0, 0.0) / 20.0) * event[:n]
+        start += int(rng.uniform(*interval_ms) * SAMPLE_RATE_HZ / 1000)
+    rms = float(np.sqrt(np.mean(out ** 2))) or 1.0
     return (out * (10.0 ** (level_db / 20.0) / rms)).astype(np.float32)
 
 

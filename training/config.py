@@ -102,6 +102,9 @@ class DataConfig:
     max_real_speech_windows: int = 16000
     #: windows of noise or silence alone (negatives)
     noise_windows: int = 800
+    #: windows of sounds in a row with a syllable's rhythm and no speech in them (negatives, with the
+    #: noise windows' augmentation): chopping, footsteps, dishes (training.augment.burst_train)
+    burst_windows: int = 0
     #: keyword clips spliced from the phones of each real speech file (real voices; 0: none), see
     #: training.splice
     spliced_positives_per_file: int = 3

@@ -36,6 +36,7 @@ from wakeword.dsp import AUDIO_SUFFIXES
 from wakeword.config import FeatureConfig, to_dict
 from wakeword.features import compute_features, features_to_float
 
+from .augment import burst_train
 from .config import DataConfig, TrainConfig
 from .parallel import map_clips
 
@@ -153,6 +154,17 @@ def _clip_window(task: tuple) -> np.ndarray:
     return compute_features(audio)[-frames:]
 
 
+def _burst_window(task: tuple) -> np.ndarray:
+    """Features of a window holding a train of non-speech sounds (:func:`training.augment.burst_train`)
+    at a random level, with the noise windows' augmentation."""
+    seed, frames = task
+    rng = np.random.default_rng([seed, 1])
+    length = int(rng.uniform(0.3, 1.0) * window_samples(frames))
+    sounds = burst_train(num_samples=length, rng=rng, level_db=float(rng.uniform(-35.0, -15.0)))
+    clip = np.clip(np.rint(sounds * 32767), -32768, 32767).astype(np.int16)
+    return _clip_window((clip, frames, NEGATIVE_END_OFFSET_MS, seed, True))
+
+
 def _stream_windows(task: tuple) -> np.ndarray:
     """Feature windows cut from one long real recording (augmented as a whole)."""
     path, frames, hop_frames, seed, augment = task
@@ -216,6 +228,8 @@ def _cache_key(config: TrainConfig, extra: dict) -> str:
         data.pop(key)
     if data.get("positive_snr_db_range") is None:  # unset: the same windows (and cache) as before it existed
         data.pop("positive_snr_db_range", None)
+    if not data.get("burst_windows"):  # likewise
+        data.pop("burst_windows", None)
     payload = json.dumps({"v": DATA_FORMAT_VERSION, "keyword": config.keyword.phrase, "data": data,
                           "augment": to_dict(config.augment), "frames": config.student.receptive_field_frames, **extra},
                          sort_keys=True, default=str)
@@ -373,6 +387,21 @@ def _real_speech_windows(paths: list, data: DataConfig, frames: int, init, rng: 
     return list(stacked)
 
 
+def _sound_windows(data: DataConfig, frames: int, init: tuple, rng: np.random.Generator) -> list[tuple]:
+    """Negative windows without speech, as (split, features, source): noise or silence alone
+    (``data.noise_windows``) and trains of non-speech sounds (``data.burst_windows``), a fifth of
+    each for validation."""
+    tasks = [(np.zeros(0, np.int16), frames, (0, 0), int(rng.integers(2**31)), True) for _ in range(data.noise_windows)]
+    noise = _run_clips(_clip_window, tasks, init_args=init, data=data, desc="noise")
+    out = [("val", noise[:len(noise) // 5], "noise"), ("train", noise[len(noise) // 5:], "noise")]
+    if data.burst_windows:  # their own random stream: every other window stays as it was without them
+        seeds = np.random.default_rng([data.seed, 5]).integers(2**31, size=data.burst_windows)
+        bursts = _run_clips(_burst_window, [(int(s), frames) for s in seeds], init_args=init, data=data,
+                            desc="bursts")
+        out += [("val", bursts[:len(bursts) // 5], "bursts"), ("train", bursts[len(bursts) // 5:], "bursts")]
+    return out
+
+
 def build_windows(config: TrainConfig, *, cache_dir: Path) -> tuple[WindowSet, WindowSet, dict]:
     """Train and validation windows, cached (memory-mapped) by a hash of everything that shapes them.
 
@@ -434,13 +463,8 @@ def build_windows(config: TrainConfig, *, cache_dir: Path) -> tuple[WindowSet, W
             add(split, _run_clips(_clip_window, tasks[split], init_args=init, data=data,
                                  desc=f"{source} {split}"), label, source)
 
-    # noise-only and silence windows (with the same augmentation)
-    noise_tasks = [(np.zeros(0, np.int16), frames, (0, 0), int(rng.integers(2**31)), True)
-                   for _ in range(data.noise_windows)]
-    noise_feats = _run_clips(_clip_window, noise_tasks, init_args=init, data=data, desc="noise")
-    n_noise_val = len(noise_feats) // 5
-    add("val", noise_feats[:n_noise_val], 0, "noise")
-    add("train", noise_feats[n_noise_val:], 0, "noise")
+    for split, feats, source in _sound_windows(data, frames, init, rng):
+        add(split, feats, 0, source)
 
     # real speech: whole files, split by file, clean and augmented copies
     speech_split = real_speech_split(speech_files, seed=data.seed)
