@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from wakeword.atomic import write_atomically
 from wakeword.errors import ConfigError
 
 from .parallel import map_clips
@@ -189,9 +190,7 @@ def _align_task(task: tuple[str, str]) -> list:
 
     path, cache_file = task
     words = _to_json(align_audio(load_audio(path)))
-    tmp = f"{cache_file}.{os.getpid()}.tmp"
-    Path(tmp).write_text(json.dumps(words))
-    os.replace(tmp, cache_file)
+    write_atomically(cache_file, lambda fh: fh.write(json.dumps(words).encode()))
     return words
 
 

@@ -45,6 +45,7 @@ from typing import Sequence
 
 import numpy as np
 
+from wakeword.atomic import write_atomically
 from wakeword.errors import ConfigError
 
 DEFAULT_WORD_LIST = "/usr/share/dict/american-english"
@@ -257,11 +258,8 @@ def _lexicon_cached(word_list: str, cache_dir: str, mtime_ns: int) -> Lexicon:
     words = read_word_list(word_list)
     lex = _build_lexicon(words, phonemize_words(words))
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".npz")
-    with os.fdopen(fd, "wb") as f:
-        np.savez(f, words=np.array("\n".join(lex.words)), phones=np.array(" ".join(lex.phones)),
-                 ids=lex.ids, lengths=lex.lengths)
-    os.replace(tmp, path)
+    write_atomically(path, lambda fh: np.savez(fh, words=np.array("\n".join(lex.words)),
+                                               phones=np.array(" ".join(lex.phones)), ids=lex.ids, lengths=lex.lengths))
     return lex
 
 

@@ -24,13 +24,12 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from wakeword.atomic import write_atomically
 from wakeword.audio import load_audio, to_int16
 from wakeword.dsp import AUDIO_SUFFIXES
 from wakeword.config import FeatureConfig, to_dict
@@ -271,22 +270,9 @@ def _plan(config: TrainConfig, cache_dir: Path, rng: np.random.Generator) -> _Pl
     return _Plan(voices, val_ids, noise_files, rir_files, speech_files, splice_files, cache)
 
 
-def _write_atomically(path: Path, write) -> None:
-    """``write(file)`` into a temporary file of its own beside ``path``, then renamed to it: runs that
-    share a cache (two seeds of one word at once) never write into each other's half-written file."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
 def _save_clips(path: Path, clips: list[np.ndarray], **columns: np.ndarray) -> None:
     """int16 clips of any length (and per-clip ``columns``) in one ``.npz``, written atomically."""
-    _write_atomically(path, lambda fh: np.savez(
+    write_atomically(path, lambda fh: np.savez(
         fh, audio=np.concatenate(clips) if clips else np.zeros(0, np.int16),
         ends=np.cumsum([len(a) for a in clips]).astype(np.int64), **columns))
 
@@ -554,7 +540,7 @@ def _spliced_clips(config: TrainConfig, files: list[str], known_split: dict[str,
 def _save_split(cache: Path, name: str, windows: WindowSet) -> None:
     cache.mkdir(parents=True, exist_ok=True)
     for field in ("x", "y", "source"):
-        _write_atomically(cache / f"{name}_{field}.npy", lambda fh: np.save(fh, getattr(windows, field)))
+        write_atomically(cache / f"{name}_{field}.npy", lambda fh: np.save(fh, getattr(windows, field)))
 
 
 def _load_split(cache: Path, name: str) -> WindowSet:

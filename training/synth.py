@@ -65,6 +65,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from wakeword.atomic import write_atomically
 from wakeword.dsp import SAMPLE_RATE_HZ
 from wakeword.errors import AudioError, ConfigError
 
@@ -643,14 +644,7 @@ def synthesize_cached(text: str, *, voice: Voice, cache_dir: str | os.PathLike, 
         return cached
     audio = synthesize(text, voice=voice, rate_wpm=rate_wpm, pitch=pitch)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".npy")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.save(f, audio, allow_pickle=False)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    write_atomically(path, lambda fh: np.save(fh, audio, allow_pickle=False))
     return audio
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .atomic import write_bytes_atomically
 from .config import Manifest, from_dict, to_dict
 from .errors import BundleError, ConfigError
 
@@ -245,10 +246,4 @@ def pack_bundle(bundle_dir: str | os.PathLike, out_path: str | os.PathLike) -> P
             info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, bundle.files[name])
-    tmp = out_path.with_name(f".{out_path.name}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(buffer.getvalue())
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, out_path)
-    return out_path
+    return write_bytes_atomically(out_path, buffer.getvalue())

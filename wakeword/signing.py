@@ -36,6 +36,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from .atomic import write_bytes_atomically
 from .bundle import MANIFEST_NAME, Bundle, load_bundle, sha256_hex
 from .errors import ConfigError, SignatureError
 
@@ -222,11 +223,11 @@ def sign_bundle(bundle_path: str | os.PathLike, private_key_path: str | os.PathL
     bundle = load_bundle(path)
     document = signature_bytes(bundle.files, private_key)
     if path.is_dir():
-        _atomic_write(path / SIGNATURE_NAME, document)
+        write_bytes_atomically(path / SIGNATURE_NAME, document)
     else:
         members = {name: data for name, data in bundle.files.items() if name != SIGNATURE_NAME}
         members[SIGNATURE_NAME] = document
-        _atomic_write(path, zip_members(members))
+        write_bytes_atomically(path, zip_members(members))
     return path
 
 
@@ -241,17 +242,6 @@ def zip_members(members: Mapping[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 def _parse_signature(data: bytes, source: str) -> tuple[str, dict[str, str], bytes]:
