@@ -303,6 +303,48 @@ def test_burst_train_is_a_few_separate_sounds_at_the_asked_level():
             A.burst_train(**{"num_samples": SR, "rng": np.random.default_rng(0), **bad})
 
 
+def test_random_equalizer_reshapes_the_spectrum_and_keeps_the_level():
+    x = np.random.default_rng(0).standard_normal(2 * SR).astype(np.float32)
+    bands = []
+    for seed in range(8):
+        y = A.random_equalizer(x, rng=np.random.default_rng(seed))
+        assert y.shape == x.shape and y.dtype == np.float32
+        assert np.sqrt(np.mean(y.astype(np.float64) ** 2)) == pytest.approx(np.sqrt(np.mean(x ** 2.0)), rel=1e-4)
+        power = np.abs(np.fft.rfft(y)) ** 2
+        freqs = np.fft.rfftfreq(len(y), 1 / SR)
+        bands.append([10 * np.log10(power[(freqs >= lo) & (freqs < 2 * lo)].mean()) for lo in (250, 500, 1000, 2000, 4000)])
+    bands = np.array(bands)
+    # white noise in, a different coloured noise out each time: octave levels differ by several dB
+    assert np.ptp(bands, axis=0).min() > 3.0
+    assert np.array_equal(A.random_equalizer(x, rng=np.random.default_rng(1)),
+                          A.random_equalizer(x, rng=np.random.default_rng(1)))
+    assert not A.random_equalizer(np.zeros(100, np.float32), rng=np.random.default_rng(0)).any()  # silence stays silent
+
+
+def test_noise_equalizer_off_changes_nothing_and_on_changes_the_noise():
+    x = _speechlike()
+    x = (0.05 * x / np.abs(x).max()).astype(np.float32)
+    noise = [A.colored_noise("pink", num_samples=4 * SR, rng=np.random.default_rng(3))]
+    base = dict(noise_probability=1.0, colored_noise_probability=0.0, snr_db_range=(10.0, 10.0),
+                gain_db_range=(0.0, 0.0), speed_probability=0.0, pitch_probability=0.0, vtlp_probability=0.0,
+                reverb_probability=0.0, band_limit_probability=0.0)
+    plain = A.Augmenter(A.AugmentConfig(**base), noises=noise)
+    eq = A.Augmenter(A.AugmentConfig(**base, noise_eq_probability=1.0), noises=noise)
+    mask = A.active_mask(x)
+    for seed in range(3):
+        a = plain(x, rng=np.random.default_rng(seed))
+        assert np.array_equal(a, A.Augmenter(A.AugmentConfig(**base, noise_eq_probability=0.0),
+                                             noises=noise)(x, rng=np.random.default_rng(seed)))
+        b = eq(x, rng=np.random.default_rng(seed))
+        added = (b - x).astype(np.float64)
+        assert not np.allclose(a, b)
+        # the SNR holds: it is measured after the equalizer
+        snr = 10 * np.log10(np.mean(x[mask].astype(np.float64) ** 2) / np.mean(added ** 2))
+        assert snr == pytest.approx(10.0, abs=1.0)
+    with pytest.raises(ConfigError, match="noise_eq_probability"):
+        A.AugmentConfig(noise_eq_probability=1.5)
+
+
 def test_clatter_on_top_of_the_noise_and_off_changes_nothing():
     x = _speechlike()
     x = (0.05 * x / np.abs(x).max()).astype(np.float32)  # quiet: the loudest knocks stay below full scale

@@ -178,6 +178,43 @@ def _knock(rng: np.random.Generator) -> np.ndarray:
     return event
 
 
+def _random_response_db(size: int, rng: np.random.Generator, *, tilt_db: float, bands: tuple[int, int],
+                        band_db: tuple[float, float], width_octaves: tuple[float, float]) -> np.ndarray:
+    """A random smooth frequency response (dB) on the ``rfft`` bins of ``size`` samples: a tilt of
+    up to ``tilt_db`` per octave either way (around 1 kHz) plus ``bands`` Gaussian bands (in
+    octaves; ``band_db`` of gain, negative for notches), centred at 150-7000 Hz."""
+    octaves = np.log2(np.maximum(np.fft.rfftfreq(size, 1.0 / SAMPLE_RATE_HZ), 50.0) / 1000.0)
+    gain_db = rng.uniform(-tilt_db, tilt_db) * octaves
+    for _ in range(int(rng.integers(bands[0], bands[1] + 1))):
+        centre = np.log2(np.exp(rng.uniform(np.log(150.0), np.log(7000.0))) / 1000.0)
+        width = rng.uniform(*width_octaves)
+        gain_db += rng.uniform(*band_db) * np.exp(-0.5 * ((octaves - centre) / width) ** 2)
+    return gain_db
+
+
+def random_equalizer(audio: np.ndarray, *, rng: np.random.Generator, tilt_db: float = 6.0,
+                     bands: tuple[int, int] = (0, 3), band_db: tuple[float, float] = (-12.0, 12.0)) -> np.ndarray:
+    """``audio`` through a random smooth equalizer (:func:`_random_response_db`: a tilt of up to
+    ``tilt_db`` per octave, ``bands`` peaks or notches of ``band_db``, 0.2-1 octave wide), at its
+    own RMS: one noise recording becomes many (a tap is not the training folder's water).
+
+    Returns
+    -------
+    ndarray of float32, shape like ``audio``
+    """
+    from scipy import fft
+
+    x = np.asarray(audio, dtype=np.float64)
+    if len(x) < 2:
+        return x.astype(np.float32)
+    size = fft.next_fast_len(len(x), real=True)
+    gain_db = _random_response_db(size, rng, tilt_db=tilt_db, bands=bands, band_db=band_db,
+                                  width_octaves=(0.2, 1.0))
+    y = fft.irfft(fft.rfft(x, n=size) * 10.0 ** ((gain_db - gain_db.max()) / 20.0), n=size)[:len(x)]
+    rms_in, rms_out = float(np.sqrt(np.mean(x ** 2))), float(np.sqrt(np.mean(y ** 2)))
+    return (y * (rms_in / rms_out if rms_out > 0 else 0.0)).astype(np.float32)
+
+
 def _shaped_burst(rng: np.random.Generator, *, duration_s: float) -> np.ndarray:
     """A burst of noise ``duration_s`` long with a random spectrum (a tilt of -9..+9 dB per octave
     and one to three resonances of 6-24 dB, 150-7000 Hz) and envelope (1-20 ms attack, then a
@@ -187,12 +224,7 @@ def _shaped_burst(rng: np.random.Generator, *, duration_s: float) -> np.ndarray:
     n = max(16, int(duration_s * SAMPLE_RATE_HZ))
     size = fft.next_fast_len(n, real=True)
     spectrum = fft.rfft(rng.standard_normal(size))
-    octaves = np.log2(np.maximum(np.fft.rfftfreq(size, 1.0 / SAMPLE_RATE_HZ), 50.0) / 1000.0)
-    gain_db = rng.uniform(-9.0, 9.0) * octaves
-    for _ in range(int(rng.integers(1, 4))):
-        centre = np.log2(np.exp(rng.uniform(np.log(150.0), np.log(7000.0))) / 1000.0)
-        width = rng.uniform(0.1, 0.8)
-        gain_db += rng.uniform(6.0, 24.0) * np.exp(-0.5 * ((octaves - centre) / width) ** 2)
+    gain_db = _random_response_db(size, rng, tilt_db=9.0, bands=(1, 3), band_db=(6.0, 24.0), width_octaves=(0.1, 0.8))
     burst = fft.irfft(spectrum * 10.0 ** ((gain_db - gain_db.max()) / 20.0), n=size)[:n]
     t = np.arange(n) / SAMPLE_RATE_HZ
     attack = rng.uniform(0.001, 0.02)
@@ -647,6 +679,9 @@ class AugmentConfig:
     noise_step_db_range: tuple[float, float] = (-40.0, -10.0)
     #: see noise_step_probability
     noise_step_ramp_ms_range: tuple[float, float] = (5.0, 200.0)
+    #: share of clips noisy with a recording whose recording first passes a random equalizer
+    #: (:func:`random_equalizer`): the few minutes of noise recordings become many noises
+    noise_eq_probability: float = 0.0
     #: share of noisy clips that also get knocks and clinks (:func:`clatter_noise`) on top of the
     #: background noise, at an SNR from ``clatter_snr_db_range`` (the knocks' power over the whole clip).
     #: The recipe uses 0.3 (training.config.RECIPE_AUGMENT; 0 is this class's own default): it helped
@@ -671,7 +706,7 @@ class AugmentConfig:
         for name in ("speed_probability", "pitch_probability", "vtlp_probability", "time_shift_probability",
                      "reverb_probability", "simulated_rir_probability", "noise_probability",
                      "colored_noise_probability", "noise_step_probability", "band_limit_probability",
-                     "clatter_probability"):
+                     "clatter_probability", "noise_eq_probability"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ConfigError(f"augment.{name} must be within 0..1, got {value}")
@@ -779,6 +814,9 @@ class Augmenter:
         snr_db = float(rng.uniform(*c.snr_db_range))
         if self.noises and rng.random() >= c.colored_noise_probability:
             noise = self.noises[int(rng.integers(len(self.noises)))]
+            # (no draw when off: the random stream, and so the data, stay as they were)
+            if c.noise_eq_probability > 0 and rng.random() < c.noise_eq_probability:
+                noise = random_equalizer(_loop_to_length(noise, len(x), rng), rng=rng)
         else:
             kinds = tuple(NOISE_EXPONENTS)
             noise = colored_noise(kinds[int(rng.integers(len(kinds)))], num_samples=len(x), rng=rng)
