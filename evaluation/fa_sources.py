@@ -163,10 +163,23 @@ def attribute(bundle: Bundle, negatives: Sequence[Path], noise: np.ndarray, *, s
                 noise_s=round(float(position[sample]) / SAMPLE_RATE_HZ, 2), mixture=int(d.score),
                 speech_alone=s_alone, noise_alone=n_alone, source=_classify(s_alone, n_alone, threshold)))
     hours = seconds / 3600
+    t_noise, noise_means = _window_means(engine, np.asarray(noise, np.int16), window=window)
     by_source = {k: sum(f.source == k for f in found) for k in ("noise", "speech", "both", "together")}
     return {"threshold": threshold, "window": window, "snr_db": snr_db, "runs": runs, "hours": hours,
             "false_accepts": [asdict(f) for f in found], "per_hour": len(found) / hours if hours else 0.0,
-            "by_source": by_source, "events": noise_events(found)}
+            "by_source": by_source, "events": noise_events(found),
+            "noise_peaks": peaks(t_noise, noise_means, count=5)}
+
+
+def peaks(t_ms: np.ndarray, means: np.ndarray, *, count: int, gap_ms: int = 1000) -> list[dict]:
+    """The ``count`` highest window means at least ``gap_ms`` apart: [{"t_s", "mean"}], highest first."""
+    chosen: list[int] = []
+    for i in np.argsort(-means, kind="stable"):
+        if all(abs(int(t_ms[i]) - int(t_ms[j])) >= gap_ms for j in chosen):
+            chosen.append(int(i))
+            if len(chosen) == count:
+                break
+    return [{"t_s": round(float(t_ms[i]) / 1000, 2), "mean": int(round(float(means[i])))} for i in chosen]
 
 
 def noise_events(found: Sequence[FalseAccept]) -> list[dict]:
@@ -194,6 +207,8 @@ def report(result: dict, *, name: str) -> str:
                        ("speech", "the speech alone reaches it"), ("both", "each alone reaches it"),
                        ("together", "only the two together")):
         lines.append(f"| {label} | {result['by_source'][key]} |")
+    lines += ["", "The noise recording alone, played once: its highest window means (the threshold must stay above "
+              "them): " + ", ".join(f"{p['mean']} at {p['t_s']:.1f} s" for p in result["noise_peaks"])]
     if result["events"]:
         lines += ["", "Places in the noise recording that caused two or more false accepts (the loop repeats them):",
                   "", "| noise time (s) | false accepts |", "|---|---|"]

@@ -64,6 +64,10 @@ def test_false_accepts_are_traced_to_the_noise_event_and_to_the_speech(scene):
     by_speech = [f for f in found if f["source"] in ("speech", "both")]
     assert by_speech and {f["file"] for f in by_speech} == {"4.wav"}
     assert sum(result["by_source"].values()) == len(found)
+    # played alone, the noise recording peaks at its keyword
+    top = result["noise_peaks"][0]
+    assert top["mean"] >= 150 and 2.0 <= top["t_s"] <= end
+    assert [p["mean"] for p in result["noise_peaks"]] == sorted((p["mean"] for p in result["noise_peaks"]), reverse=True)
     text = report(result, name="alexa")
     assert "the noise alone reaches the threshold" in text and "| 4.wav |" in text
     # the same seed gives the same answer; a threshold above every score gives none
