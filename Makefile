@@ -37,7 +37,8 @@ test: setup firmware-check docs
 docs: setup
 	$(PY) -m training.config_doc --check docs/config.md
 	$(PY) -m training.cli_doc --check docs/cli.md
-	$(VENV)/bin/mkdocs build --strict --quiet
+	@# not --quiet: it hides the warnings --strict counts, and a broken link would pass
+	$(VENV)/bin/mkdocs build --strict
 
 firmware-check: setup
 	$(MAKE) -C firmware -j2 check

@@ -680,7 +680,9 @@ class AugmentConfig:
     #: see noise_step_probability
     noise_step_ramp_ms_range: tuple[float, float] = (5.0, 200.0)
     #: share of clips noisy with a recording whose recording first passes a random equalizer
-    #: (:func:`random_equalizer`): the few minutes of noise recordings become many noises
+    #: (:func:`random_equalizer`): the few minutes of noise recordings become many noises. Off: at 0.5,
+    #: computer's dev-half FRR at 0.5 FA/h in noise went 32.5 -> 24.3% on one seed and 21.8 -> 35.4% on
+    #: the other (docs/experiments.md)
     noise_eq_probability: float = 0.0
     #: share of noisy clips that also get knocks and clinks (:func:`clatter_noise`) on top of the
     #: background noise, at an SNR from ``clatter_snr_db_range`` (the knocks' power over the whole clip).

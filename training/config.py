@@ -103,7 +103,9 @@ class DataConfig:
     #: windows of noise or silence alone (negatives)
     noise_windows: int = 800
     #: windows of sounds in a row with a syllable's rhythm and no speech in them (negatives, with the
-    #: noise windows' augmentation): chopping, footsteps, dishes (training.augment.burst_train)
+    #: noise windows' augmentation): chopping, footsteps, dishes (training.augment.burst_train). Off:
+    #: 2400 of them left computer's dev-half FRR at 0.5 FA/h in noise at 25.7% (21.8% without) and
+    #: took snowboy's from 28.3% to 37.3% (docs/experiments.md)
     burst_windows: int = 0
     #: keyword clips spliced from the phones of each real speech file (real voices; 0: none), see
     #: training.splice
