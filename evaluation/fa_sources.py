@@ -37,7 +37,7 @@ from wakeword.errors import ConfigError
 from .conditions import Ambience
 from .mixing import NoiseMixer
 from .sources import Piece, find_audio_files, probe_audio, read_blocks, resolve_input
-from .suite import load_model
+from .suite import model_from_args
 
 #: a part "alone reaches" the threshold when its window mean around the false accept comes within
 #: this much of it (the two parts do not add up to the mixture's features exactly)
@@ -238,7 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
 @command
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    bundle = load_model(args.bundle, allow_unsigned=args.allow_unsigned, trusted_key_files=tuple(args.trusted_key))
+    bundle = model_from_args(args)
     if not 1 <= args.runs <= 100:
         raise ConfigError(f"--runs must be in 1..100, got {args.runs}")
     negatives = [f for folder in args.negatives for f in find_audio_files(resolve_input(folder, what="negatives"),

@@ -43,7 +43,7 @@ from wakeword.features import compute_features
 from wakeword.personalize import personalize, run_audio
 
 from .sources import clip_half, find_audio_files
-from .suite import load_model
+from .suite import model_from_args
 
 ROOM_SECONDS = 6.0
 
@@ -252,7 +252,7 @@ def build_parser() -> argparse.ArgumentParser:
 @command
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    bundle = load_model(args.bundle, allow_unsigned=args.allow_unsigned, trusted_key_files=tuple(args.trusted_key))
+    bundle = model_from_args(args)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     labels = speaker_labels(args.speaker_clips, out.parent / "speaker_embeddings.npz")

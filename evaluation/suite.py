@@ -73,6 +73,12 @@ def load_model(spec: str | os.PathLike | Bundle, *, allow_unsigned: bool = False
     return open_bundle(spec, allow_unsigned=allow_unsigned, trusted_key_files=trusted_key_files)
 
 
+def model_from_args(args) -> Bundle:
+    """The bundle of a command's ``--bundle``, ``--allow-unsigned`` and ``--trusted-key``
+    (:func:`wakeword.command.add_bundle_options`)."""
+    return load_model(args.bundle, allow_unsigned=args.allow_unsigned, trusted_key_files=tuple(args.trusted_key))
+
+
 def with_detector_window(bundle: Bundle, window: int) -> Bundle:
     """The same model with another detector window (its threshold and the rest of its manifest kept)."""
     detector = dataclasses.replace(bundle.manifest.detector, window=window)
