@@ -682,7 +682,7 @@ class AugmentConfig:
     #: share of clips noisy with a recording whose recording first passes a random equalizer
     #: (:func:`random_equalizer`): the few minutes of noise recordings become many noises. Off: at 0.5,
     #: computer's dev-half FRR at 0.5 FA/h in noise went 32.5 -> 24.3% on one seed and 21.8 -> 35.4% on
-    #: the other (docs/experiments.md)
+    #: the other; jarvis's stayed at 15.6% and its clean FRR went 2.2 -> 24.7% (docs/experiments.md)
     noise_eq_probability: float = 0.0
     #: share of noisy clips that also get knocks and clinks (:func:`clatter_noise`) on top of the
     #: background noise, at an SNR from ``clatter_snr_db_range`` (the knocks' power over the whole clip).
