@@ -36,6 +36,17 @@ def test_concurrent_writers_of_one_file_each_write_it_whole(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["cache.bin"]
 
 
+def test_files_get_the_mode_open_would_give_them(tmp_path):
+    import os
+
+    umask = os.umask(0o022)
+    os.umask(umask)
+    path = write_bytes_atomically(tmp_path / "alexa.wwb", b"bundle")
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask
+    (tmp_path / "plain").write_bytes(b"x")
+    assert path.stat().st_mode & 0o777 == (tmp_path / "plain").stat().st_mode & 0o777
+
+
 def test_a_missing_folder_is_an_error_and_creates_nothing(tmp_path):
     with pytest.raises(FileNotFoundError):
         write_bytes_atomically(tmp_path / "absent" / "x.bin", b"x")

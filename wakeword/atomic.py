@@ -14,6 +14,11 @@ import tempfile
 from pathlib import Path
 from typing import BinaryIO, Callable
 
+#: the process's umask, read once (reading it means setting it): files get the mode ``open`` would
+#: give them, not mkstemp's owner-only 0600 (a packed bundle is meant to be shared)
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+
 
 def write_atomically(path: str | os.PathLike, write: Callable[[BinaryIO], object], *,
                      durable: bool = False) -> Path:
@@ -37,6 +42,7 @@ def write_atomically(path: str | os.PathLike, write: Callable[[BinaryIO], object
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, 0o666 & ~_UMASK)
         with os.fdopen(fd, "wb") as fh:
             write(fh)
             if durable:
