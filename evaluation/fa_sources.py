@@ -34,7 +34,8 @@ from wakeword.dsp import SAMPLE_RATE_HZ
 from wakeword.engine import Engine
 from wakeword.errors import ConfigError
 
-from .conditions import Ambience
+from .conditions import Ambience, _NoiseCursor
+from .metrics import window_means
 from .mixing import NoiseMixer
 from .sources import Piece, find_audio_files, probe_audio, read_blocks, resolve_input
 from .suite import model_from_args
@@ -69,13 +70,12 @@ class FalseAccept:
 
 
 def _window_means(engine: Engine, samples: np.ndarray, *, window: int) -> tuple[np.ndarray, np.ndarray]:
-    """Stream times (ms) and detector window means (0-255, the keyword's) of ``samples`` from a fresh engine."""
+    """Stream times (ms) and the detector's window means (:func:`evaluation.metrics.window_means`: 0-255,
+    -1 before the window fills; the first keyword's) of ``samples`` from a fresh engine."""
     engine.reset()
     engine.feed(samples)
     t, scores = engine.scores_array()
-    s = scores[:, 0].astype(np.float64)
-    means = np.convolve(s, np.ones(window) / window)[:len(s)]
-    return t, means
+    return t, window_means(scores, window)[:, 0]
 
 
 def _render(files: list[Path], noise: np.ndarray, *, snr_db: float, rng: np.random.Generator):
@@ -87,15 +87,13 @@ def _render(files: list[Path], noise: np.ndarray, *, snr_db: float, rng: np.rand
     speech, mixed, position, starts = [], [], [], []
     total = 0
     for path in files:
-        start = int(rng.integers(len(noise)))
+        cursor = _NoiseCursor(noise, int(rng.integers(len(noise))))
         starts.append(total)
         info = probe_audio(path)
         for block in read_blocks(Piece(info.path, 0, info.frames, info.sample_rate_hz)):
-            where = (start + np.arange(len(block))) % len(noise)
-            start = int((start + len(block)) % len(noise))
+            position.append((cursor.pos + np.arange(len(block))) % len(noise))
             speech.append(block)
-            mixed.append(mixer.mix(block, noise[where]))
-            position.append(where)
+            mixed.append(mixer.mix(block, cursor.take(len(block))))
             total += len(block)
     speech_all, mixed_all = np.concatenate(speech), np.concatenate(mixed)
     noise_part = np.clip(mixed_all.astype(np.int32) - speech_all, -32768, 32767).astype(np.int16)
@@ -157,7 +155,7 @@ def attribute(bundle: Bundle, negatives: Sequence[Path], noise: np.ndarray, *, s
             i = int(np.searchsorted(t_ms, d.t_ms))
             near = slice(max(0, i - SPAN_CALLS), i + SPAN_CALLS + 1)
             sample = min(len(position) - 1, d.t_ms * SAMPLE_RATE_HZ // 1000)
-            s_alone, n_alone = int(round(speech_means[near].max())), int(round(noise_means[near].max()))
+            s_alone, n_alone = int(speech_means[near].max()), int(noise_means[near].max())
             found.append(FalseAccept(
                 t_s=d.t_ms / 1000, run=run, file=files[int(np.searchsorted(starts, sample, side="right")) - 1].name,
                 noise_s=round(float(position[sample]) / SAMPLE_RATE_HZ, 2), mixture=int(d.score),
@@ -179,7 +177,7 @@ def peaks(t_ms: np.ndarray, means: np.ndarray, *, count: int, gap_ms: int = 1000
             chosen.append(int(i))
             if len(chosen) == count:
                 break
-    return [{"t_s": round(float(t_ms[i]) / 1000, 2), "mean": int(round(float(means[i])))} for i in chosen]
+    return [{"t_s": round(float(t_ms[i]) / 1000, 2), "mean": int(means[i])} for i in chosen]
 
 
 def noise_events(found: Sequence[FalseAccept]) -> list[dict]:
