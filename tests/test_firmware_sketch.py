@@ -51,7 +51,7 @@ THIRD_PARTY = FIRMWARE_DIR / "third_party"
 REAL_TFLM_INCLUDES = [arg for path in (THIRD_PARTY / "compat", THIRD_PARTY / "tflite-micro",
                                        THIRD_PARTY / "flatbuffers" / "include", THIRD_PARTY / "gemmlowp",
                                        THIRD_PARTY / "ruy", REPO_ROOT / "csrc" / "microfrontend",
-                                       FIRMWARE_DIR / "arduino_library" / "src")
+                                       REPO_ROOT / "csrc" / "microfrontend" / "kissfft", FIRMWARE_DIR / "arduino_library" / "src")
                       for arg in ("-isystem", str(path))]
 CXX = shutil.which("g++")
 ARM_CXX = shutil.which("arm-none-eabi-g++")
