@@ -24,8 +24,9 @@
 
 #include "tensorflow/lite/experimental/microfrontend/lib/kiss_fft_int16.h"
 
-#if defined(__ARM_FEATURE_SIMD32) && defined(__ARM_FEATURE_DSP)
-#include <arm_acle.h>
+// The instructions are written as inline assembly, not ACLE intrinsics: the Arduino mbed core's
+// GCC (7-2017q4) has no SIMD32 intrinsics in its arm_acle.h.
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
 #define WAKEWORD_FFT_DSP 1
 #else
 #define WAKEWORD_FFT_DSP 0
@@ -75,27 +76,34 @@ inline Cpx PackRounded(int32_t lo, int32_t hi) {
 #endif
 
 #if WAKEWORD_FFT_DSP
-inline Cpx Add(Cpx a, Cpx b) { return static_cast<Cpx>(__sadd16(static_cast<int32_t>(a), static_cast<int32_t>(b))); }
-inline Cpx Sub(Cpx a, Cpx b) { return static_cast<Cpx>(__ssub16(static_cast<int32_t>(a), static_cast<int32_t>(b))); }
-// (a.r + b.i, a.i - b.r) and (a.r - b.i, a.i + b.r)
-inline Cpx AddSubX(Cpx a, Cpx b) { return static_cast<Cpx>(__ssax(static_cast<int32_t>(a), static_cast<int32_t>(b))); }
-inline Cpx SubAddX(Cpx a, Cpx b) { return static_cast<Cpx>(__sasx(static_cast<int32_t>(a), static_cast<int32_t>(b))); }
-inline Cpx HalvingAdd(Cpx a, Cpx b) {
-  return static_cast<Cpx>(__shadd16(static_cast<int32_t>(a), static_cast<int32_t>(b)));
-}
-inline Cpx HalvingSub(Cpx a, Cpx b) {
-  return static_cast<Cpx>(__shsub16(static_cast<int32_t>(a), static_cast<int32_t>(b)));
-}
+#define WAKEWORD_DSP2(name, op)                                      \
+  inline Cpx name(Cpx a, Cpx b) {                                    \
+    Cpx r;                                                           \
+    __asm__(op " %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));            \
+    return r;                                                        \
+  }
+#define WAKEWORD_DSP3(name, op)                                      \
+  inline int32_t name(Cpx a, Cpx b, int32_t c) {                     \
+    int32_t r;                                                       \
+    __asm__(op " %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(c)); \
+    return r;                                                        \
+  }
+WAKEWORD_DSP2(Add, "sadd16")
+WAKEWORD_DSP2(Sub, "ssub16")
+WAKEWORD_DSP2(AddSubX, "ssax")  // (a.r + b.i, a.i - b.r)
+WAKEWORD_DSP2(SubAddX, "sasx")  // (a.r - b.i, a.i + b.r)
+WAKEWORD_DSP2(HalvingAdd, "shadd16")
+WAKEWORD_DSP2(HalvingSub, "shsub16")
+WAKEWORD_DSP3(MulAddBB, "smlabb")  // c + a.lo * b.lo
+WAKEWORD_DSP3(MulAddTB, "smlatb")  // c + a.hi * b.lo
+WAKEWORD_DSP3(MulSubD, "smlsd")    // c + a.lo * b.lo - a.hi * b.hi
+WAKEWORD_DSP3(MulAddDX, "smladx")  // c + a.lo * b.hi + a.hi * b.lo
+#undef WAKEWORD_DSP2
+#undef WAKEWORD_DSP3
 // sround(x * k) of each half, k in the low half of `k`
-inline Cpx ScaleRounded(Cpx x, Cpx k) {
-  return PackRounded(__smlabb(static_cast<int32_t>(x), static_cast<int32_t>(k), 1 << 14),
-                     __smlatb(static_cast<int32_t>(x), static_cast<int32_t>(k), 1 << 14));
-}
+inline Cpx ScaleRounded(Cpx x, Cpx k) { return PackRounded(MulAddBB(x, k, 1 << 14), MulAddTB(x, k, 1 << 14)); }
 // kissfft's C_MUL
-inline Cpx MulRounded(Cpx a, Cpx b) {
-  return PackRounded(__smlsd(static_cast<int32_t>(a), static_cast<int32_t>(b), 1 << 14),
-                     __smladx(static_cast<int32_t>(a), static_cast<int32_t>(b), 1 << 14));
-}
+inline Cpx MulRounded(Cpx a, Cpx b) { return PackRounded(MulSubD(a, b, 1 << 14), MulAddDX(a, b, 1 << 14)); }
 #else
 inline int32_t Lo(Cpx a) { return static_cast<int16_t>(a & 0xFFFFu); }
 inline int32_t Hi(Cpx a) { return static_cast<int16_t>(a >> 16); }
