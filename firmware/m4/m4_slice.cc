@@ -110,10 +110,12 @@ int main() {
     ++cases;
     if (!Case(t.type, t.bytes, rank, shape, true, 0)) {
       ++wrong;
-      snprintf(g_line, sizeof g_line, "DIFFERS: type %d rank %d shape %d,%d,%d,%d,%d begin %d,%d,%d,%d,%d size %d,%d,%d,%d,%d\n",
+      snprintf(g_line, sizeof g_line, "DIFFERS: type %d rank %d shape %d,%d,%d,%d,%d begin %ld,%ld,%ld,%ld,%ld size %ld,%ld,%ld,%ld,%ld\n",
                static_cast<int>(t.type), rank, shape[0], rank > 1 ? shape[1] : 0, rank > 2 ? shape[2] : 0,
-               rank > 3 ? shape[3] : 0, rank > 4 ? shape[4] : 0, g_begin[0], g_begin[1], g_begin[2], g_begin[3],
-               g_begin[4], g_size[0], g_size[1], g_size[2], g_size[3], g_size[4]);
+               rank > 3 ? shape[3] : 0, rank > 4 ? shape[4] : 0, static_cast<long>(g_begin[0]),
+               static_cast<long>(g_begin[1]), static_cast<long>(g_begin[2]), static_cast<long>(g_begin[3]),
+               static_cast<long>(g_begin[4]), static_cast<long>(g_size[0]), static_cast<long>(g_size[1]),
+               static_cast<long>(g_size[2]), static_cast<long>(g_size[3]), static_cast<long>(g_size[4]));
       semihost_write0(g_line);
     }
     // the same slice made not to fit (one past the end of a dimension), and with a wrong output size

@@ -3,6 +3,9 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "tensorflow/lite/kernels/internal/common.h"
+#include "tensorflow/lite/micro/kernels/conv.h"
+#include "tensorflow/lite/micro/kernels/depthwise_conv.h"
 #include "tensorflow/lite/micro/kernels/kernel_util.h"
 #include "tensorflow/lite/micro/kernels/micro_ops.h"
 #include "tensorflow/lite/micro/memory_helpers.h"
@@ -87,7 +90,105 @@ TfLiteStatus SliceEval(TfLiteContext* context, TfLiteNode* node) {
   }
 }
 
+const TFLMRegistration& LinkedDepthwiseConv() {  // CMSIS-NN's in the firmware, the reference one in m4_check_ref
+  static const TFLMRegistration linked = tflite::Register_DEPTHWISE_CONV_2D();
+  return linked;
+}
+
+// a[i] += sum over the taps j of (xs[j * row_step + i] + offset) * ws[j * channels + i], i = 0..3 (a leaf
+// function of its own: the four sums stay in registers)
+__attribute__((noinline)) void SumFourChannels(const int8_t* xs, const int8_t* ws, int taps, int row_step, int channels,
+                                              int32_t offset, int32_t* a) {
+  int32_t a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3];
+  for (int j = 0; j < taps; ++j, xs += row_step, ws += channels) {
+    a0 += (xs[0] + offset) * ws[0];
+    a1 += (xs[1] + offset) * ws[1];
+    a2 += (xs[2] + offset) * ws[2];
+    a3 += (xs[3] + offset) * ws[3];
+  }
+  a[0] = a0;
+  a[1] = a1;
+  a[2] = a2;
+  a[3] = a3;
+}
+
+// TFLite's requantization of one sum (MultiplyByQuantizedMultiplier: CMSIS-NN's arm_nn_requantize
+// computes the same), the output zero point and the activation's clamp
+inline int8_t Requantized(int32_t sum, int32_t multiplier, int32_t shift, const tflite::OpDataConv& data) {
+  int32_t v = tflite::MultiplyByQuantizedMultiplier(sum, multiplier, shift) + data.output_zero_point;
+  v = v < data.output_activation_min ? data.output_activation_min : v;
+  v = v > data.output_activation_max ? data.output_activation_max : v;
+  return static_cast<int8_t>(v);
+}
+
 }  // namespace
+
+bool DepthwiseConvOneFrame(TfLiteContext* context, TfLiteNode* node) {
+  const auto& params = *static_cast<const TfLiteDepthwiseConvParams*>(node->builtin_data);
+  // user_data: TFLite Micro's OpDataConv, alone (reference kernel) or first in CMSIS-NN's OpData
+  const auto& data = *static_cast<const tflite::OpDataConv*>(node->user_data);
+  const TfLiteEvalTensor* input = tflite::micro::GetEvalInput(context, node, tflite::kDepthwiseConvInputTensor);
+  const TfLiteEvalTensor* filter = tflite::micro::GetEvalInput(context, node, tflite::kDepthwiseConvWeightsTensor);
+  const TfLiteEvalTensor* bias = tflite::NumInputs(node) == 3
+                                     ? tflite::micro::GetEvalInput(context, node, tflite::kDepthwiseConvBiasTensor)
+                                     : nullptr;
+  TfLiteEvalTensor* output = tflite::micro::GetEvalOutput(context, node, tflite::kDepthwiseConvOutputTensor);
+  if (input->type != kTfLiteInt8 || filter->type != kTfLiteInt8 || output->type != kTfLiteInt8 ||
+      (bias != nullptr && bias->type != kTfLiteInt32) || params.depth_multiplier != 1 ||
+      input->dims->size != 4 || filter->dims->size != 4 || output->dims->size != 4 ||
+      data.per_channel_output_multiplier == nullptr || data.per_channel_output_shift == nullptr ||
+      data.padding.height != 0 || data.padding.width != 0) {
+    return false;
+  }
+  const int* in = input->dims->data;
+  const int* w = filter->dims->data;
+  const int* out = output->dims->data;
+  const int channels = in[3], taps = w[1], dilation = params.dilation_height_factor;
+  if (in[0] != 1 || in[2] != 1 || w[0] != 1 || w[2] != 1 || w[3] != channels || out[0] != 1 || out[1] != 1 ||
+      out[2] != 1 || out[3] != channels || dilation < 1 ||
+      (taps - 1) * dilation >= in[1] || (bias != nullptr && tflite::ElementCount(*bias->dims) != channels)) {
+    return false;
+  }
+  const int8_t* x = tflite::micro::GetTensorData<int8_t>(input);
+  const int8_t* k = tflite::micro::GetTensorData<int8_t>(filter);
+  const int32_t* b = bias != nullptr ? tflite::micro::GetTensorData<int32_t>(bias) : nullptr;
+  int8_t* y = tflite::micro::GetTensorData<int8_t>(output);
+  const int32_t input_offset = -data.input_zero_point;
+  const int32_t* multiplier = data.per_channel_output_multiplier;
+  const int32_t* shift = data.per_channel_output_shift;
+  const int row_step = dilation * channels;
+  // four channels at a time with their sums in registers; taps inner (summation order does not
+  // change an int32 sum that cannot overflow: |sum| <= taps * 255 * 128 + |bias|)
+  int c = 0;
+  for (; c + 4 <= channels; c += 4) {
+    int32_t a[4];
+    for (int i = 0; i < 4; ++i) a[i] = b != nullptr ? b[c + i] : 0;
+    SumFourChannels(x + c, k + c, taps, row_step, channels, input_offset, a);
+    const int32_t a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3];
+    y[c] = Requantized(a0, multiplier[c], shift[c], data);
+    y[c + 1] = Requantized(a1, multiplier[c + 1], shift[c + 1], data);
+    y[c + 2] = Requantized(a2, multiplier[c + 2], shift[c + 2], data);
+    y[c + 3] = Requantized(a3, multiplier[c + 3], shift[c + 3], data);
+  }
+  for (; c < channels; ++c) {
+    int32_t a = b != nullptr ? b[c] : 0;
+    for (int j = 0; j < taps; ++j) a += (x[j * row_step + c] + input_offset) * k[j * channels + c];
+    y[c] = Requantized(a, multiplier[c], shift[c], data);
+  }
+  return true;
+}
+
+namespace {
+
+TfLiteStatus DepthwiseEval(TfLiteContext* context, TfLiteNode* node) {
+  return DepthwiseConvOneFrame(context, node) ? kTfLiteOk : LinkedDepthwiseConv().invoke(context, node);
+}
+
+}  // namespace
+
+TFLMRegistration RegisterDepthwiseConvOneFrame() {  // the linked kernel's Init and Prepare
+  return tflite::micro::RegisterOp(LinkedDepthwiseConv().init, LinkedDepthwiseConv().prepare, DepthwiseEval);
+}
 
 TFLMRegistration RegisterSliceContiguous() {
   return tflite::micro::RegisterOp(nullptr, ReferenceSlice().prepare, SliceEval);  // TFLite Micro's Prepare
