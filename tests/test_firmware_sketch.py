@@ -161,10 +161,10 @@ def test_model_runner_uses_the_generated_op_list():
     """The resolver is sized by kOpCount and filled by RegisterModelOps (WAKEWORD_MODEL_OPS), nothing else."""
     runner = (SKETCH_DIR / "model_runner.cpp").read_text()
     assert "SketchOpResolver<kOpCount>" in runner
-    # the sketch's resolver is TFLite Micro's, with its own SLICE and DEPTHWISE_CONV_2D kernels only
+    # the sketch's resolver is TFLite Micro's, with its own SLICE, CONV_2D and DEPTHWISE_CONV_2D kernels only
     resolver = (SKETCH_DIR / "op_resolver.h").read_text()
     assert "class SketchOpResolver : public tflite::MicroMutableOpResolver<kOps>" in resolver
-    assert re.findall(r"TfLiteStatus (Add\w+)\(", resolver) == ["AddSlice", "AddDepthwiseConv2D"]
+    assert re.findall(r"TfLiteStatus (Add\w+)\(", resolver) == ["AddSlice", "AddConv2D", "AddDepthwiseConv2D"]
     assert "RegisterModelOps(resolver)" in runner
     assert "AllOpsResolver" not in runner
     assert not re.search(r"resolver\.Add\w+\(", runner), "ops must come from WAKEWORD_MODEL_OPS only"

@@ -117,8 +117,9 @@ class M4Measurement:
     """What the emulated Cortex-M4F program measured (firmware/m4, QEMU mps2-an386)."""
 
     frontend_instructions: int        # one 10 ms feature step
-    model_instructions: int           # one model call, CMSIS-NN kernels
-    model_instructions_reference: int  # the same call with TFLite Micro's reference kernels
+    model_instructions: int           # one model call as the firmware runs it: the sketch's kernels and CMSIS-NN
+    model_instructions_reference: int  # the same call with TFLite Micro's reference kernels alone
+    model_instructions_cmsis: int     # the same call with CMSIS-NN's kernels alone (no sketch CONV_2D/DEPTHWISE)
     flash_bytes: int                  # text + rodata + data of the program, less its golden test data
     ram_bytes: int                    # data + bss (the tensor arena included), less the heap
 
@@ -153,14 +154,15 @@ def _elf_memory(elf: Path) -> tuple[int, int]:
 
 
 def measure_on_m4(build_dir: Path | None = None) -> M4Measurement:
-    """Build ``make -C firmware m4-check``'s programs (CMSIS-NN and reference kernels) and run them
-    under QEMU with the instruction trace (firmware/tools/m4_run.py): the instructions of one feature
-    step and of one model call, and the program's memory. Raises RuntimeError when it cannot."""
+    """Build ``make -C firmware m4-measure``'s programs (the firmware's kernels; CMSIS-NN alone; the
+    reference kernels alone) and run them under QEMU with the instruction trace
+    (firmware/tools/m4_run.py): the instructions of one feature step and of one model call, and the
+    program's memory. Raises RuntimeError when it cannot."""
     for tool in ("make", "arm-none-eabi-g++", "arm-none-eabi-nm", "arm-none-eabi-size", "qemu-system-arm"):
         if shutil.which(tool) is None:
             raise RuntimeError(f"{tool} not found (apt-get install gcc-arm-none-eabi qemu-system-arm)")
     target = (Path(build_dir) if build_dir is not None else FIRMWARE_DIR / "build").resolve()
-    elfs = [target / "m4" / "m4_measure.elf", target / "m4" / "m4_measure_ref.elf"]
+    elfs = [target / "m4" / name for name in ("m4_measure.elf", "m4_measure_ref.elf", "m4_measure_cmsis.elf")]
     result = subprocess.run(["make", "-s", "-j2", "-C", str(FIRMWARE_DIR), *map(str, elfs), f"BUILD_DIR={target}"],
                             capture_output=True, text=True, timeout=900)
     if result.returncode != 0:
@@ -173,7 +175,8 @@ def measure_on_m4(build_dir: Path | None = None) -> M4Measurement:
         counts.append([n - regions[0] for n in regions[1:3]])  # less what the marks themselves cost
     flash, ram = _elf_memory(elfs[0])
     return M4Measurement(frontend_instructions=counts[0][0], model_instructions=counts[0][1],
-                         model_instructions_reference=counts[1][1], flash_bytes=flash, ram_bytes=ram)
+                         model_instructions_reference=counts[1][1], model_instructions_cmsis=counts[2][1],
+                         flash_bytes=flash, ram_bytes=ram)
 
 
 def node_count(model_bytes: bytes) -> int:
@@ -223,9 +226,12 @@ def budget_rows(bundle: Bundle, *, core: CoreSize | str, measured_arena: int | s
     if isinstance(m4, M4Measurement):
         model_load = 100.0 * m4.model_instructions * calls_per_second / CLOCK_HZ
         frontend_load = 100.0 * m4.frontend_instructions * frames_per_second / CLOCK_HZ
+        alone = (f"{m4.model_instructions_cmsis:,} with CMSIS-NN's alone "
+                 f"({m4.model_instructions_cmsis / m4.model_instructions:.1f}x); ")
         rows.append(Row("instructions per model call (measured, Cortex-M4F)",
-                        f"{m4.model_instructions:,} with CMSIS-NN; {m4.model_instructions_reference:,} with the "
-                        f"reference kernels ({m4.model_instructions_reference / m4.model_instructions:.1f}x)"))
+                        f"{m4.model_instructions:,} with the firmware's kernels (the sketch's and CMSIS-NN); {alone}"
+                        f"{m4.model_instructions_reference:,} with TFLite Micro's reference kernels alone "
+                        f"({m4.model_instructions_reference / m4.model_instructions:.1f}x)"))
         rows.append(Row("instructions per 10 ms feature step (measured)", f"{m4.frontend_instructions:,}"))
         rows.append(Row("model CPU load", f"{model_load:.2f} % ({calls_per_second:.4g} calls/s at one cycle "
                                           "per instruction: a lower bound)"))

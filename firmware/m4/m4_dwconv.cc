@@ -1,11 +1,14 @@
-// The sketch's DEPTHWISE_CONV_2D (nano33ble/op_resolver.cpp) against the kernel linked beside it
-// (CMSIS-NN's) on the emulated Cortex-M4F: random streaming shapes (1-70 channels, 1-7 taps,
+// The sketch's DEPTHWISE_CONV_2D and CONV_2D (nano33ble/op_resolver.cpp) against the kernels linked
+// beside them (CMSIS-NN's) on the emulated Cortex-M4F. DEPTHWISE_CONV_2D: random streaming shapes (1-70 channels, 1-7 taps,
 // dilation 1-8, extra input rows with a stride that keeps one output frame), random int8 data and
 // weights, bias or none, per-channel multipliers and shifts, zero points and activation ranges.
 // DepthwiseConvOneFrame must take every such case and equal the linked kernel byte for byte; cases
 // outside it (a depth multiplier of 2, two output columns, padding, no per-channel data) must be left
 // to the linked kernel, and the registered kernel must still equal it. Kernels are called as the
 // interpreter calls them (Eval with the node's user data: OpDataConv first, as both kernels keep it).
+// CONV_2D likewise: 1-64 input and 1-64 output channels (odd counts too), 1-7 taps, dilation 1-8
+// (a dilated case gathers its rows), and cases left to CMSIS-NN: two output columns, padding, no
+// per-channel data, more columns than the gather buffer.
 // Prints one line and exits 0 when every case agrees.
 #include <stdint.h>
 #include <stdio.h>
@@ -20,11 +23,11 @@ extern "C" void semihost_write0(const char* text);
 
 namespace {
 
-constexpr int kMaxChannels = 70, kMaxTaps = 7, kMaxRows = 6 * 8 + 3 + 1;
+constexpr int kMaxChannels = 70, kMaxTaps = 7, kMaxRows = 6 * 8 + 3 + 1, kMaxConvChannels = 64;
 TfLiteEvalTensor g_tensors[4];  // input, filter, bias, output
 int g_dims[4][1 + 4];
 int8_t g_input[kMaxRows * 2 * kMaxChannels * 2];
-int8_t g_filter[kMaxTaps * 2 * kMaxChannels * 2];
+int8_t g_filter[kMaxTaps * kMaxConvChannels * 200];
 int32_t g_bias[kMaxChannels * 2];
 int8_t g_output[kMaxChannels * 2 * 2 + 16], g_expected[kMaxChannels * 2 * 2 + 16];
 int32_t g_multiplier[kMaxChannels * 2], g_shift[kMaxChannels * 2];
@@ -34,6 +37,7 @@ struct {  // the kernels' user data: OpDataConv first (CMSIS-NN adds its scratch
   int buffer_idx;
 } g_data;
 TfLiteDepthwiseConvParams g_params;
+TfLiteConvParams g_conv_params;
 char g_line[200];
 
 uint32_t g_seed = 4242;
@@ -57,7 +61,7 @@ void SetTensor(int i, TfLiteType type, void* data, int n, int h, int w, int c) {
   g_tensors[i].data.data = data;
 }
 
-TfLiteNode Node(TfLiteContext* context, bool with_bias) {
+TfLiteNode Node(TfLiteContext* context, bool with_bias, void* builtin_data = &g_params) {
   static int inputs3[] = {3, 0, 1, 2};
   static int inputs2[] = {2, 0, 1};
   static int outputs[] = {1, 3};
@@ -67,7 +71,7 @@ TfLiteNode Node(TfLiteContext* context, bool with_bias) {
   TfLiteNode node = {};
   node.inputs = reinterpret_cast<TfLiteIntArray*>(with_bias ? inputs3 : inputs2);
   node.outputs = reinterpret_cast<TfLiteIntArray*>(outputs);
-  node.builtin_data = &g_params;
+  node.builtin_data = builtin_data;
   node.user_data = &g_data;
   return node;
 }
@@ -130,6 +134,59 @@ bool Case(int kind) {
   return memcmp(g_output, g_expected, sizeof g_output) == 0;
 }
 
+// One CONV_2D case. kind 0: the streaming case; 1: two output columns; 2: padding; 3: no
+// per-channel data; 4: a dilated case with more columns than the gather buffer (1024).
+bool ConvCase(int kind) {
+  int in_c = Uniform(1, kMaxConvChannels);
+  const int out_c = Uniform(1, kMaxConvChannels);
+  int taps = Uniform(1, kMaxTaps), dilation = Uniform(1, 8);
+  if (kind == 4) {
+    taps = 7;
+    in_c = 160;
+    dilation = 2;
+  }
+  const int extra = Uniform(0, 2), rows = (taps - 1) * dilation + 1 + extra, width = kind == 1 ? 2 : 1;
+  const bool with_bias = Next() % 4 != 0;
+  for (int i = 0; i < rows * width * in_c; ++i) g_input[i] = static_cast<int8_t>(Next());
+  for (int i = 0; i < out_c * taps * in_c; ++i) g_filter[i] = static_cast<int8_t>(Next());
+  for (int c = 0; c < out_c; ++c) {
+    g_bias[c] = static_cast<int32_t>(Next() % 2000001) - 1000000;
+    g_multiplier[c] = static_cast<int32_t>((1u << 30) + Next() % (1u << 30));
+    g_shift[c] = Uniform(-14, 1);
+  }
+  SetTensor(0, kTfLiteInt8, g_input, 1, rows, width, in_c);
+  SetTensor(1, kTfLiteInt8, g_filter, out_c, taps, 1, in_c);
+  SetTensor(2, kTfLiteInt32, g_bias, 1, 1, 1, out_c);
+  g_dims[2][0] = 1;
+  g_dims[2][1] = out_c;
+  g_conv_params = {};
+  g_conv_params.padding = kTfLitePaddingValid;
+  g_conv_params.stride_height = extra + 1;
+  g_conv_params.stride_width = 1;
+  g_conv_params.dilation_height_factor = dilation;
+  g_conv_params.dilation_width_factor = 1;
+  g_data = {};
+  g_data.conv.input_zero_point = Uniform(-128, 127);
+  g_data.conv.output_zero_point = Uniform(-128, 127);
+  g_data.conv.per_channel_output_multiplier = kind == 3 ? nullptr : g_multiplier;
+  g_data.conv.per_channel_output_shift = kind == 3 ? nullptr : g_shift;
+  g_data.conv.output_activation_min = Next() % 2 ? -128 : g_data.conv.output_zero_point;
+  g_data.conv.output_activation_max = 127;
+  g_data.conv.padding.height = kind == 2 ? 1 : 0;
+  g_data.buffer_idx = 0;
+  TfLiteContext context;
+  TfLiteNode node = Node(&context, with_bias, &g_conv_params);
+  memset(g_output, 0x5A, sizeof g_output);
+  SetTensor(3, kTfLiteInt8, g_output, 1, 1, width, out_c);
+  const bool fast = wakeword_sketch::ConvOneFrame(&context, &node);
+  if (fast != (kind == 0)) return false;
+  if (kind != 0) return true;  // refused: left to the linked kernel (the registered Eval calls it)
+  memset(g_expected, 0x5A, sizeof g_expected);
+  SetTensor(3, kTfLiteInt8, g_expected, 1, 1, width, out_c);
+  if (tflite::Register_CONV_2D().invoke(&context, &node) != kTfLiteOk) return false;
+  return memcmp(g_output, g_expected, sizeof g_output) == 0;
+}
+
 }  // namespace
 
 int main() {
@@ -152,5 +209,28 @@ int main() {
            "dwconv: %d one-frame cases equal to the linked DEPTHWISE_CONV_2D, %d other cases left to it, %d wrong\n%s\n",
            cases, others, wrong, wrong == 0 ? "PASS: the sketch's DEPTHWISE_CONV_2D" : "FAIL: the sketch's DEPTHWISE_CONV_2D");
   semihost_write0(g_line);
-  return wrong == 0 ? 0 : 1;
+  int conv_cases = 0, conv_others = 0, conv_wrong = 0;
+  for (int n = 0; n < 300; ++n) {
+    ++conv_cases;
+    if (!ConvCase(0)) {
+      ++conv_wrong;
+      semihost_write0("DIFFERS: a one-frame CONV_2D case\n");
+    }
+    if (n % 10 == 0) {
+      for (int kind = 1; kind <= 4; ++kind) {
+        ++conv_others;
+        if (!ConvCase(kind)) {
+          ++conv_wrong;
+          snprintf(g_line, sizeof g_line, "DIFFERS: CONV_2D case kind %d\n", kind);
+          semihost_write0(g_line);
+        }
+      }
+    }
+  }
+  snprintf(g_line, sizeof g_line,
+           "conv: %d one-frame cases equal to the linked CONV_2D, %d other cases left to it, %d wrong\n%s\n",
+           conv_cases, conv_others, conv_wrong,
+           conv_wrong == 0 ? "PASS: the sketch's CONV_2D" : "FAIL: the sketch's CONV_2D");
+  semihost_write0(g_line);
+  return wrong == 0 && conv_wrong == 0 ? 0 : 1;
 }

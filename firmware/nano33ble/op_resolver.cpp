@@ -3,7 +3,6 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "tensorflow/lite/kernels/internal/common.h"
 #include "tensorflow/lite/micro/kernels/conv.h"
 #include "tensorflow/lite/micro/kernels/depthwise_conv.h"
 #include "tensorflow/lite/micro/kernels/kernel_util.h"
@@ -112,16 +111,114 @@ __attribute__((noinline)) void SumFourChannels(const int8_t* xs, const int8_t* w
   a[3] = a3;
 }
 
-// TFLite's requantization of one sum (MultiplyByQuantizedMultiplier: CMSIS-NN's arm_nn_requantize
-// computes the same), the output zero point and the activation's clamp
-inline int8_t Requantized(int32_t sum, int32_t multiplier, int32_t shift, const tflite::OpDataConv& data) {
-  int32_t v = tflite::MultiplyByQuantizedMultiplier(sum, multiplier, shift) + data.output_zero_point;
+// The requantization of one sum as CMSIS-NN's arm_nn_requantize computes it in C (a rounding doubling
+// high multiply, SMLAL, then a rounding shift right, midpoints away from zero; TFLite's
+// MultiplyByQuantizedMultiplier gives the same values), the output zero point, the activation's clamp
+__attribute__((always_inline)) inline int8_t Requantized(int32_t sum, int32_t multiplier, int32_t shift,
+                                                      const tflite::OpDataConv& data) {
+  const int32_t left = shift > 0 ? shift : 0, right = shift > 0 ? 0 : -shift;
+  const int32_t high = static_cast<int32_t>(
+      (static_cast<int64_t>(sum * (1 << left)) * multiplier + (int64_t{1} << 30)) >> 31);
+  const int32_t mask = static_cast<int32_t>((uint32_t{1} << right) - 1u);
+  int32_t v = high >> right;
+  const int32_t threshold = (mask >> 1) + (v < 0 ? 1 : 0);
+  if ((high & mask) > threshold) ++v;
+  v += data.output_zero_point;
   v = v < data.output_activation_min ? data.output_activation_min : v;
   v = v > data.output_activation_max ? data.output_activation_max : v;
   return static_cast<int8_t>(v);
 }
 
+const TFLMRegistration& LinkedConv() {  // CMSIS-NN's in the firmware, the reference one in m4_check_ref
+  static const TFLMRegistration linked = tflite::Register_CONV_2D();
+  return linked;
+}
+
+// Two dot products of `n` int8 values: (x[i] + offset) with w0[i] and with w1[i], added to *a0, *a1.
+// On the Cortex-M4 four values a step: SXTAB16 widens the inputs and adds the offset, SXTB16 widens
+// the weights, SMLAD adds two products at once (CMSIS-NN's vector-matrix kernels do the same). The
+// sums are the C sums either way: int32 cannot overflow for the sizes this kernel takes.
+__attribute__((noinline)) void DotTwo(const int8_t* x, const int8_t* w0, const int8_t* w1, int n, int32_t offset,
+                                      int32_t* a0, int32_t* a1) {
+  int32_t s0 = *a0, s1 = *a1;
+  int i = 0;
+#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+  const uint32_t offsets = (static_cast<uint32_t>(offset) & 0xFFFFu) | (static_cast<uint32_t>(offset) << 16);
+  for (; i + 4 <= n; i += 4) {
+    uint32_t xv, k0, k1, x_even, x_odd, k_even, k_odd;
+    memcpy(&xv, x + i, 4);
+    memcpy(&k0, w0 + i, 4);
+    memcpy(&k1, w1 + i, 4);
+    __asm__("sxtab16 %0, %1, %2" : "=r"(x_even) : "r"(offsets), "r"(xv));
+    __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(x_odd) : "r"(offsets), "r"(xv));
+    __asm__("sxtb16 %0, %1" : "=r"(k_even) : "r"(k0));
+    __asm__("sxtb16 %0, %1, ror #8" : "=r"(k_odd) : "r"(k0));
+    __asm__("smlad %0, %1, %2, %0" : "+r"(s0) : "r"(k_even), "r"(x_even));
+    __asm__("smlad %0, %1, %2, %0" : "+r"(s0) : "r"(k_odd), "r"(x_odd));
+    __asm__("sxtb16 %0, %1" : "=r"(k_even) : "r"(k1));
+    __asm__("sxtb16 %0, %1, ror #8" : "=r"(k_odd) : "r"(k1));
+    __asm__("smlad %0, %1, %2, %0" : "+r"(s1) : "r"(k_even), "r"(x_even));
+    __asm__("smlad %0, %1, %2, %0" : "+r"(s1) : "r"(k_odd), "r"(x_odd));
+  }
+#endif
+  for (; i < n; ++i) {
+    const int32_t v = x[i] + offset;
+    s0 += v * w0[i];
+    s1 += v * w1[i];
+  }
+  *a0 = s0;
+  *a1 = s1;
+}
+
+constexpr int kMaxConvColumns = 1024;  // taps x input channels a dilated case gathers on the stack
+
 }  // namespace
+
+bool ConvOneFrame(TfLiteContext* context, TfLiteNode* node) {
+  const auto& params = *static_cast<const TfLiteConvParams*>(node->builtin_data);
+  // user_data: TFLite Micro's OpDataConv, alone (reference kernel) or first in CMSIS-NN's OpData
+  const auto& data = *static_cast<const tflite::OpDataConv*>(node->user_data);
+  const TfLiteEvalTensor* input = tflite::micro::GetEvalInput(context, node, tflite::kConvInputTensor);
+  const TfLiteEvalTensor* filter = tflite::micro::GetEvalInput(context, node, tflite::kConvWeightsTensor);
+  const TfLiteEvalTensor* bias =
+      tflite::NumInputs(node) == 3 ? tflite::micro::GetEvalInput(context, node, tflite::kConvBiasTensor) : nullptr;
+  TfLiteEvalTensor* output = tflite::micro::GetEvalOutput(context, node, tflite::kConvOutputTensor);
+  if (input->type != kTfLiteInt8 || filter->type != kTfLiteInt8 || output->type != kTfLiteInt8 ||
+      (bias != nullptr && bias->type != kTfLiteInt32) || input->dims->size != 4 || filter->dims->size != 4 ||
+      output->dims->size != 4 || data.per_channel_output_multiplier == nullptr ||
+      data.per_channel_output_shift == nullptr || data.padding.height != 0 || data.padding.width != 0) {
+    return false;
+  }
+  const int* in = input->dims->data;
+  const int* w = filter->dims->data;
+  const int* out = output->dims->data;
+  const int in_channels = in[3], out_channels = w[0], taps = w[1], dilation = params.dilation_height_factor;
+  const int columns = taps * in_channels;
+  if (in[0] != 1 || in[2] != 1 || w[2] != 1 || w[3] != in_channels || out[0] != 1 || out[1] != 1 || out[2] != 1 ||
+      out[3] != out_channels || dilation < 1 || (taps - 1) * dilation >= in[1] ||
+      (dilation > 1 && columns > kMaxConvColumns) ||
+      (bias != nullptr && tflite::ElementCount(*bias->dims) != out_channels)) {
+    return false;
+  }
+  const int8_t* x = tflite::micro::GetTensorData<int8_t>(input);
+  int8_t gathered[kMaxConvColumns];
+  if (dilation > 1) {  // the taps' rows side by side, as the weights of one output channel lie
+    for (int j = 0; j < taps; ++j) memcpy(gathered + j * in_channels, x + j * dilation * in_channels, in_channels);
+    x = gathered;
+  }
+  const int8_t* k = tflite::micro::GetTensorData<int8_t>(filter);
+  const int32_t* b = bias != nullptr ? tflite::micro::GetTensorData<int32_t>(bias) : nullptr;
+  int8_t* y = tflite::micro::GetTensorData<int8_t>(output);
+  const int32_t input_offset = -data.input_zero_point;
+  for (int o = 0; o < out_channels; o += 2) {
+    const int o1 = o + 1 < out_channels ? o + 1 : o;  // an odd last channel is computed twice
+    int32_t a0 = b != nullptr ? b[o] : 0, a1 = b != nullptr ? b[o1] : 0;
+    DotTwo(x, k + o * columns, k + o1 * columns, columns, input_offset, &a0, &a1);
+    y[o] = Requantized(a0, data.per_channel_output_multiplier[o], data.per_channel_output_shift[o], data);
+    y[o1] = Requantized(a1, data.per_channel_output_multiplier[o1], data.per_channel_output_shift[o1], data);
+  }
+  return true;
+}
 
 bool DepthwiseConvOneFrame(TfLiteContext* context, TfLiteNode* node) {
   const auto& params = *static_cast<const TfLiteDepthwiseConvParams*>(node->builtin_data);
@@ -180,11 +277,19 @@ bool DepthwiseConvOneFrame(TfLiteContext* context, TfLiteNode* node) {
 
 namespace {
 
+TfLiteStatus ConvEval(TfLiteContext* context, TfLiteNode* node) {
+  return ConvOneFrame(context, node) ? kTfLiteOk : LinkedConv().invoke(context, node);
+}
+
 TfLiteStatus DepthwiseEval(TfLiteContext* context, TfLiteNode* node) {
   return DepthwiseConvOneFrame(context, node) ? kTfLiteOk : LinkedDepthwiseConv().invoke(context, node);
 }
 
 }  // namespace
+
+TFLMRegistration RegisterConvOneFrame() {  // the linked kernel's Init and Prepare
+  return tflite::micro::RegisterOp(LinkedConv().init, LinkedConv().prepare, ConvEval);
+}
 
 TFLMRegistration RegisterDepthwiseConvOneFrame() {  // the linked kernel's Init and Prepare
   return tflite::micro::RegisterOp(LinkedDepthwiseConv().init, LinkedDepthwiseConv().prepare, DepthwiseEval);

@@ -1,5 +1,5 @@
 // The op resolver of the sketch (and of the emulated programs in firmware/m4): TFLite Micro's
-// MicroMutableOpResolver with two kernels of our own, SLICE and DEPTHWISE_CONV_2D.
+// MicroMutableOpResolver with three kernels of our own: SLICE, CONV_2D and DEPTHWISE_CONV_2D.
 //
 // The streaming model keeps its state in variables and cuts the newest frames out of them with
 // SLICE ops (training/models/tcn.py). TFLite Micro's SLICE copies element by element through a
@@ -19,6 +19,14 @@
 // same integer sums and TFLite's requantization, four channels at a time; any other case, and Init
 // and Prepare, are the linked kernel's (CMSIS-NN's in the firmware). m4/m4_dwconv.cc compares the
 // two on many shapes, dilations and quantizations.
+//
+// CONV_2D: the streaming model's convolutions (the first one over K frames, the 1x1 ones) also
+// compute one output frame: each output channel is one dot product of the K input rows (side by
+// side; gathered first when dilated) with that channel's weights. CMSIS-NN's convolution kernels
+// take these as matrix products of one row, 44,896 + 24,920 of 104,583 instructions of a call.
+// ConvOneFrame computes two output channels at a time with SMLAD (as CMSIS-NN's vector-matrix
+// kernels do) and TFLite's requantization; any other case, Init and Prepare are the linked kernel's.
+// m4/m4_dwconv.cc tests it as it tests the depthwise one.
 #ifndef WAKEWORD_NANO33BLE_OP_RESOLVER_H_
 #define WAKEWORD_NANO33BLE_OP_RESOLVER_H_
 
@@ -28,17 +36,22 @@ namespace wakeword_sketch {
 
 TFLMRegistration RegisterSliceContiguous();
 TFLMRegistration RegisterDepthwiseConvOneFrame();
+TFLMRegistration RegisterConvOneFrame();
 // The fast case alone: computes the node's output and returns true, or returns false, writing nothing.
 bool DepthwiseConvOneFrame(TfLiteContext* context, TfLiteNode* node);
+bool ConvOneFrame(TfLiteContext* context, TfLiteNode* node);
 
 template <unsigned int kOps>
 class SketchOpResolver : public tflite::MicroMutableOpResolver<kOps> {
  public:
   // hides the base class's AddSlice (RegisterModelOps and m4_cost call it by name)
   TfLiteStatus AddSlice() { return tflite::MicroMutableOpResolver<kOps>::AddSlice(RegisterSliceContiguous()); }
+#ifndef WAKEWORD_LINKED_KERNELS_ONLY  // (defined for the measurements of the linked kernels alone: m4-measure)
+  TfLiteStatus AddConv2D() { return tflite::MicroMutableOpResolver<kOps>::AddConv2D(RegisterConvOneFrame()); }
   TfLiteStatus AddDepthwiseConv2D() {
     return tflite::MicroMutableOpResolver<kOps>::AddDepthwiseConv2D(RegisterDepthwiseConvOneFrame());
   }
+#endif
 };
 
 }  // namespace wakeword_sketch
