@@ -114,7 +114,6 @@ bool Case(int kind) {
   g_data.conv.output_activation_max = 127;
   g_data.conv.padding.height = kind == 3 ? 1 : 0;
   g_data.buffer_idx = 0;
-  const int out_bytes = width * out_c;
   TfLiteContext context;
   TfLiteNode node = Node(&context, with_bias);
   if (kind == 4) {  // the linked kernel cannot run without its per-channel data: only the refusal counts

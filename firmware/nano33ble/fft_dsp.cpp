@@ -249,8 +249,21 @@ void FftCompute(struct FftState* state, const int16_t* input, int input_scale_sh
   const size_t input_size = state->input_size;
   const size_t fft_size = state->fft_size;
   int16_t* fft_input = state->input;
-  size_t i;
-  for (i = 0; i < input_size; ++i) {
+  size_t i = 0;
+#if WAKEWORD_FFT_DSP
+  // two samples a word: each half times 2^shift (SMULBB, SMULTB), the low 16 bits of each kept (PKHBT),
+  // which is fft.cc's uint16 shift stored as int16
+  const uint32_t scale = uint32_t{1} << input_scale_shift;
+  for (; i + 2 <= input_size; i += 2) {
+    uint32_t pair, lo, hi, shifted;
+    memcpy(&pair, input + i, sizeof pair);
+    __asm__("smulbb %0, %1, %2" : "=r"(lo) : "r"(pair), "r"(scale));
+    __asm__("smultb %0, %1, %2" : "=r"(hi) : "r"(pair), "r"(scale));
+    __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(shifted) : "r"(lo), "r"(hi));
+    memcpy(fft_input + i, &shifted, sizeof shifted);
+  }
+#endif
+  for (; i < input_size; ++i) {
     fft_input[i] = static_cast<int16_t>(static_cast<uint16_t>(input[i]) << input_scale_shift);
   }
   for (; i < fft_size; ++i) fft_input[i] = 0;
