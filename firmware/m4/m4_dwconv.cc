@@ -186,46 +186,36 @@ bool ConvCase(int kind) {
   return memcmp(g_output, g_expected, sizeof g_output) == 0;
 }
 
-}  // namespace
-
-int main() {
-  int cases = 0, others = 0, wrong = 0;
-  for (int n = 0; n < 500; ++n) {
-    ++cases;
-    if (!Case(0)) ++wrong;
-    if (n % 10 == 0) {
-      for (int kind = 1; kind <= 4; ++kind) {
-        ++others;
-        if (!Case(kind)) {
-          ++wrong;
-          snprintf(g_line, sizeof g_line, "DIFFERS: case kind %d\n", kind);
-          semihost_write0(g_line);
-        }
+// `n` cases of kind 0 and, every tenth, one of each other kind 1..4; counts them and the wrong ones
+void Run(bool (*one_case)(int), const char* name, int n, int* cases, int* others, int* wrong) {
+  for (int i = 0; i < n; ++i) {
+    ++*cases;
+    if (!one_case(0)) {
+      ++*wrong;
+      snprintf(g_line, sizeof g_line, "DIFFERS: a one-frame %s case\n", name);
+      semihost_write0(g_line);
+    }
+    for (int kind = 1; kind <= 4 && i % 10 == 0; ++kind) {
+      ++*others;
+      if (!one_case(kind)) {
+        ++*wrong;
+        snprintf(g_line, sizeof g_line, "DIFFERS: %s case kind %d\n", name, kind);
+        semihost_write0(g_line);
       }
     }
   }
+}
+
+}  // namespace
+
+int main() {
+  int cases = 0, others = 0, wrong = 0, conv_cases = 0, conv_others = 0, conv_wrong = 0;
+  Run(Case, "DEPTHWISE_CONV_2D", 500, &cases, &others, &wrong);
   snprintf(g_line, sizeof g_line,
            "dwconv: %d one-frame cases equal to the linked DEPTHWISE_CONV_2D, %d other cases left to it, %d wrong\n%s\n",
            cases, others, wrong, wrong == 0 ? "PASS: the sketch's DEPTHWISE_CONV_2D" : "FAIL: the sketch's DEPTHWISE_CONV_2D");
   semihost_write0(g_line);
-  int conv_cases = 0, conv_others = 0, conv_wrong = 0;
-  for (int n = 0; n < 300; ++n) {
-    ++conv_cases;
-    if (!ConvCase(0)) {
-      ++conv_wrong;
-      semihost_write0("DIFFERS: a one-frame CONV_2D case\n");
-    }
-    if (n % 10 == 0) {
-      for (int kind = 1; kind <= 4; ++kind) {
-        ++conv_others;
-        if (!ConvCase(kind)) {
-          ++conv_wrong;
-          snprintf(g_line, sizeof g_line, "DIFFERS: CONV_2D case kind %d\n", kind);
-          semihost_write0(g_line);
-        }
-      }
-    }
-  }
+  Run(ConvCase, "CONV_2D", 300, &conv_cases, &conv_others, &conv_wrong);
   snprintf(g_line, sizeof g_line,
            "conv: %d one-frame cases equal to the linked CONV_2D, %d other cases left to it, %d wrong\n%s\n",
            conv_cases, conv_others, conv_wrong,

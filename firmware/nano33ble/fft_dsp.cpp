@@ -20,17 +20,11 @@
 // intrinsics run, and m4/m4_fft.cc compares them with kissfft on the emulated Cortex-M4F.
 #include "fft_dsp.h"
 
+#include "dsp_words.h"
+
 #include <string.h>
 
 #include "tensorflow/lite/experimental/microfrontend/lib/kiss_fft_int16.h"
-
-// The instructions are written as inline assembly, not ACLE intrinsics: the Arduino mbed core's
-// GCC (7-2017q4) has no SIMD32 intrinsics in its arm_acle.h.
-#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
-#define WAKEWORD_FFT_DSP 1
-#else
-#define WAKEWORD_FFT_DSP 0
-#endif
 
 namespace kissfft_fixed16 {
 // kissfft's private states, as _kiss_fft_guts.h (MAXFACTORS 32) and tools/kiss_fftr.cc define them;
@@ -54,16 +48,12 @@ namespace {
 // One complex int16 as the M4 loads it from memory: real part in the low half, imaginary in the high.
 typedef uint32_t Cpx;
 
-inline Cpx Load(const void* p) {
-  Cpx v;
-  memcpy(&v, p, sizeof v);
-  return v;
-}
-inline void Store(void* p, Cpx v) { memcpy(p, &v, sizeof v); }
+inline Cpx Load(const void* p) { return LoadWord(p); }
+inline void Store(void* p, Cpx v) { StoreWord(p, v); }
 
 // The low 16 bits of `lo >> 15` and of `hi >> 15`, packed: kissfft's sround() and its int16 store.
 // (hi << 1) has bits 15..30 of hi in its top half, which is (hi >> 15) stored as int16.
-#if WAKEWORD_FFT_DSP
+#if WAKEWORD_SKETCH_DSP
 inline Cpx PackRounded(int32_t lo, int32_t hi) {  // PKHBT with its shift (GCC makes three instructions of the C)
   Cpx packed;
   __asm__("pkhbt %0, %1, %2, lsl #1" : "=r"(packed) : "r"(lo >> 15), "r"(hi));
@@ -75,7 +65,7 @@ inline Cpx PackRounded(int32_t lo, int32_t hi) {
 }
 #endif
 
-#if WAKEWORD_FFT_DSP
+#if WAKEWORD_SKETCH_DSP
 #define WAKEWORD_DSP2(name, op)                                      \
   inline Cpx name(Cpx a, Cpx b) {                                    \
     Cpx r;                                                           \
@@ -158,7 +148,7 @@ inline void Butterfly4(kissfft_fixed16::kiss_fft_cpx* a, size_t m, Cpx t1, Cpx t
 // The last `digits` base-4 digits of g in reverse order.
 inline uint32_t ReverseDigits(uint32_t g, int digits) {
   if (digits == 0) return 0;
-#if WAKEWORD_FFT_DSP
+#if WAKEWORD_SKETCH_DSP
   uint32_t bits;
   __asm__("rbit %0, %1" : "=r"(bits) : "r"(g));
   bits >>= 32 - 2 * digits;                                         // the bits reversed: each digit's two bits too
@@ -209,7 +199,7 @@ void ComplexFft(const kissfft_fixed16::kiss_fft_state* st, int digits, const int
 
 }  // namespace
 
-bool FftUsesDspInstructions() { return WAKEWORD_FFT_DSP != 0; }
+bool FftUsesDspInstructions() { return WAKEWORD_SKETCH_DSP != 0; }
 
 bool RealFftDsp(void* kiss_fftr_cfg, size_t fft_size, const int16_t* input, complex_int16_t* output) {
   const auto* st = static_cast<const kissfft_fixed16::kiss_fftr_state*>(kiss_fftr_cfg);
@@ -250,7 +240,7 @@ void FftCompute(struct FftState* state, const int16_t* input, int input_scale_sh
   const size_t fft_size = state->fft_size;
   int16_t* fft_input = state->input;
   size_t i = 0;
-#if WAKEWORD_FFT_DSP
+#if WAKEWORD_SKETCH_DSP
   // two samples a word: each half times 2^shift (SMULBB, SMULTB), the low 16 bits of each kept (PKHBT),
   // which is fft.cc's uint16 shift stored as int16
   const uint32_t scale = uint32_t{1} << input_scale_shift;

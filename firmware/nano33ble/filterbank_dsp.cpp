@@ -32,13 +32,9 @@ limitations under the License.
 #include <stdint.h>
 #include <string.h>
 
+#include "dsp_words.h"
 #include "tensorflow/lite/experimental/microfrontend/lib/filterbank.h"
 
-#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
-#define WAKEWORD_FILTERBANK_DSP 1
-#else
-#define WAKEWORD_FILTERBANK_DSP 0
-#endif
 
 namespace {
 
@@ -90,11 +86,9 @@ void FilterbankConvertFftComplexToEnergy(struct FilterbankState* state, struct c
   energy += state->start_index;
   fft_output += state->start_index;
   for (int i = state->start_index; i < end_index; ++i) {
-#if WAKEWORD_FILTERBANK_DSP
-    uint32_t pair;
+#if WAKEWORD_SKETCH_DSP
     int32_t sum;
-    memcpy(&pair, fft_output, sizeof pair);
-    __asm__("smuad %0, %1, %1" : "=r"(sum) : "r"(pair));
+    __asm__("smuad %0, %1, %1" : "=r"(sum) : "r"(wakeword_sketch::LoadWord(fft_output)));
     *energy++ = sum;
 #else
     const int32_t real = fft_output->real;

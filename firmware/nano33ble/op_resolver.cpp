@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "dsp_words.h"
 #include "tensorflow/lite/micro/kernels/conv.h"
 #include "tensorflow/lite/micro/kernels/depthwise_conv.h"
 #include "tensorflow/lite/micro/kernels/kernel_util.h"
@@ -142,13 +143,11 @@ __attribute__((noinline)) void DotTwo(const int8_t* x, const int8_t* w0, const i
                                       int32_t* a0, int32_t* a1) {
   int32_t s0 = *a0, s1 = *a1;
   int i = 0;
-#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
+#if WAKEWORD_SKETCH_DSP
   const uint32_t offsets = (static_cast<uint32_t>(offset) & 0xFFFFu) | (static_cast<uint32_t>(offset) << 16);
   for (; i + 4 <= n; i += 4) {
-    uint32_t xv, k0, k1, x_even, x_odd, k_even, k_odd;
-    memcpy(&xv, x + i, 4);
-    memcpy(&k0, w0 + i, 4);
-    memcpy(&k1, w1 + i, 4);
+    const uint32_t xv = LoadWord(x + i), k0 = LoadWord(w0 + i), k1 = LoadWord(w1 + i);
+    uint32_t x_even, x_odd, k_even, k_odd;
     __asm__("sxtab16 %0, %1, %2" : "=r"(x_even) : "r"(offsets), "r"(xv));
     __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(x_odd) : "r"(offsets), "r"(xv));
     __asm__("sxtb16 %0, %1" : "=r"(k_even) : "r"(k0));

@@ -15,26 +15,18 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "dsp_words.h"
 #include "tensorflow/lite/experimental/microfrontend/lib/window.h"
 
-#if defined(__ARM_FEATURE_DSP) && defined(__thumb2__)
-#define WAKEWORD_WINDOW_DSP 1
-#else
-#define WAKEWORD_WINDOW_DSP 0
-#endif
 
 namespace {
 
 typedef uint32_t Pair;  // two int16 samples as the M4 loads them: the first in the low half
 
-inline Pair Load(const int16_t* p) {
-  Pair v;
-  memcpy(&v, p, sizeof v);
-  return v;
-}
-inline void Store(int16_t* p, Pair v) { memcpy(p, &v, sizeof v); }
+using wakeword_sketch::LoadWord;
+using wakeword_sketch::StoreWord;
 
-#if WAKEWORD_WINDOW_DSP
+#if WAKEWORD_SKETCH_DSP
 inline Pair Windowed(Pair x, Pair c) {
   int32_t lo, hi;
   Pair out;
@@ -82,8 +74,8 @@ int WindowProcessSamples(struct WindowState* state, const int16_t* samples, size
   Pair max_pair = 0;
   size_t i = 0;
   for (; i + 2 <= size; i += 2) {
-    const Pair v = Windowed(Load(input + i), Load(coefficients + i));
-    Store(output + i, v);
+    const Pair v = Windowed(LoadWord(input + i), LoadWord(coefficients + i));
+    StoreWord(output + i, v);
     max_pair = AbsMax(v, max_pair);
   }
   int16_t max_abs_output_value = static_cast<int16_t>(max_pair & 0xFFFFu);

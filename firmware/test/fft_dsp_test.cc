@@ -12,25 +12,14 @@
 #include <math.h>
 #include <string.h>
 
+#include "dsp_test_util.h"
 #include "fft_dsp.h"
 #include "tensorflow/lite/experimental/microfrontend/lib/kiss_fft_int16.h"
 
-#ifdef __arm__
-extern "C" void semihost_write0(const char* text);
-static void Say(const char* text) { semihost_write0(text); }
-#else
-static void Say(const char* text) { fputs(text, stdout); }
-#endif
-
 namespace {
 
-uint32_t g_seed = 2463534242u;
-uint32_t Next() {  // xorshift32
-  g_seed ^= g_seed << 13;
-  g_seed ^= g_seed >> 17;
-  g_seed ^= g_seed << 5;
-  return g_seed;
-}
+Xorshift g_random(2463534242u);
+uint32_t Next() { return g_random.NextWord(); }
 
 char g_line[240];
 int g_cases = 0, g_wrong = 0;

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dsp_test_util.h"
 #include "tensorflow/lite/experimental/microfrontend/lib/filterbank.h"
 #include "tensorflow/lite/experimental/microfrontend/lib/filterbank_util.h"
 
@@ -23,22 +24,10 @@ void RefFilterbankAccumulateChannels(struct FilterbankState* state, const int32_
 uint32_t* RefFilterbankSqrt(struct FilterbankState* state, int scale_down_shift);
 }
 
-#ifdef __arm__
-extern "C" void semihost_write0(const char* text);
-static void Say(const char* text) { semihost_write0(text); }
-#else
-static void Say(const char* text) { fputs(text, stdout); }
-#endif
-
 namespace {
 
-uint64_t g_seed = 0x9E3779B97F4A7C15ull;
-uint64_t Next() {  // xorshift64
-  g_seed ^= g_seed << 13;
-  g_seed ^= g_seed >> 7;
-  g_seed ^= g_seed << 17;
-  return g_seed;
-}
+Xorshift g_random(0x9E3779B97F4A7C15ull);
+uint64_t Next() { return g_random.Next(); }
 
 constexpr int kChannels = 40;
 char g_line[200];

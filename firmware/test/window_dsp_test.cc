@@ -12,28 +12,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dsp_test_util.h"
 #include "tensorflow/lite/experimental/microfrontend/lib/window.h"
 #include "tensorflow/lite/experimental/microfrontend/lib/window_util.h"
 
 extern "C" int RefWindowProcessSamples(struct WindowState* state, const int16_t* samples, size_t num_samples,
                                        size_t* num_samples_read);
 
-#ifdef __arm__
-extern "C" void semihost_write0(const char* text);
-static void Say(const char* text) { semihost_write0(text); }
-#else
-static void Say(const char* text) { fputs(text, stdout); }
-#endif
-
 namespace {
 
-uint32_t g_seed = 88172645u;
-uint32_t Next() {  // xorshift32
-  g_seed ^= g_seed << 13;
-  g_seed ^= g_seed >> 17;
-  g_seed ^= g_seed << 5;
-  return g_seed;
-}
+Xorshift g_random(88172645u);
+uint32_t Next() { return g_random.NextWord(); }
 
 char g_line[200];
 
