@@ -76,6 +76,20 @@ TfLiteNode Node(TfLiteContext* context, bool with_bias, void* builtin_data = &g_
   return node;
 }
 
+// The kernels' user data: random zero points and activation range, the per-channel multipliers and
+// shifts (or none), padding (or none)
+void SetOpData(bool per_channel, bool padding) {
+  g_data = {};
+  g_data.conv.input_zero_point = Uniform(-128, 127);
+  g_data.conv.output_zero_point = Uniform(-128, 127);
+  g_data.conv.per_channel_output_multiplier = per_channel ? g_multiplier : nullptr;
+  g_data.conv.per_channel_output_shift = per_channel ? g_shift : nullptr;
+  g_data.conv.output_activation_min = Next() % 2 ? -128 : g_data.conv.output_zero_point;
+  g_data.conv.output_activation_max = 127;
+  g_data.conv.padding.height = padding ? 1 : 0;
+  g_data.buffer_idx = 0;
+}
+
 // One case. kind 0: the streaming case; 1: depth multiplier 2; 2: two output columns; 3: padding;
 // 4: no per-channel data. Returns false when the kernels disagree or the fast path is wrong about
 // the case.
@@ -105,15 +119,7 @@ bool Case(int kind) {
   g_params.depth_multiplier = mult;
   g_params.dilation_height_factor = dilation;
   g_params.dilation_width_factor = 1;
-  g_data = {};
-  g_data.conv.input_zero_point = Uniform(-128, 127);
-  g_data.conv.output_zero_point = Uniform(-128, 127);
-  g_data.conv.per_channel_output_multiplier = kind == 4 ? nullptr : g_multiplier;
-  g_data.conv.per_channel_output_shift = kind == 4 ? nullptr : g_shift;
-  g_data.conv.output_activation_min = Next() % 2 ? -128 : g_data.conv.output_zero_point;
-  g_data.conv.output_activation_max = 127;
-  g_data.conv.padding.height = kind == 3 ? 1 : 0;
-  g_data.buffer_idx = 0;
+  SetOpData(/*per_channel=*/kind != 4, /*padding=*/kind == 3);
   TfLiteContext context;
   TfLiteNode node = Node(&context, with_bias);
   if (kind == 4) {  // the linked kernel cannot run without its per-channel data: only the refusal counts
@@ -164,15 +170,7 @@ bool ConvCase(int kind) {
   g_conv_params.stride_width = 1;
   g_conv_params.dilation_height_factor = dilation;
   g_conv_params.dilation_width_factor = 1;
-  g_data = {};
-  g_data.conv.input_zero_point = Uniform(-128, 127);
-  g_data.conv.output_zero_point = Uniform(-128, 127);
-  g_data.conv.per_channel_output_multiplier = kind == 3 ? nullptr : g_multiplier;
-  g_data.conv.per_channel_output_shift = kind == 3 ? nullptr : g_shift;
-  g_data.conv.output_activation_min = Next() % 2 ? -128 : g_data.conv.output_zero_point;
-  g_data.conv.output_activation_max = 127;
-  g_data.conv.padding.height = kind == 2 ? 1 : 0;
-  g_data.buffer_idx = 0;
+  SetOpData(/*per_channel=*/kind != 3, /*padding=*/kind == 2);
   TfLiteContext context;
   TfLiteNode node = Node(&context, with_bias, &g_conv_params);
   memset(g_output, 0x5A, sizeof g_output);
