@@ -16,7 +16,7 @@
 // taps `dilation` frames apart. CMSIS-NN has a fast kernel only without dilation; its generic one took
 // 36,897 of 130,647 instructions of an alexa 0.8.0 call. DepthwiseConvOneFrame computes that case
 // (int8, per-channel weights, depth multiplier 1, VALID padding, one output row and column) with the
-// same integer sums and TFLite's requantization, four channels at a time; any other case, and Init
+// same integer sums and CMSIS-NN's requantization, four channels at a time; any other case, and Init
 // and Prepare, are the linked kernel's (CMSIS-NN's in the firmware). m4/m4_dwconv.cc compares the
 // two on many shapes, dilations and quantizations.
 //
@@ -25,7 +25,7 @@
 // side; gathered first when dilated) with that channel's weights. CMSIS-NN's convolution kernels
 // take these as matrix products of one row, 44,896 + 24,920 of 104,583 instructions of a call.
 // ConvOneFrame computes two output channels at a time with SMLAD (as CMSIS-NN's vector-matrix
-// kernels do) and TFLite's requantization; any other case, Init and Prepare are the linked kernel's.
+// kernels do) and the same requantization; any other case, Init and Prepare are the linked kernel's.
 // m4/m4_dwconv.cc tests it as it tests the depthwise one.
 #ifndef WAKEWORD_NANO33BLE_OP_RESOLVER_H_
 #define WAKEWORD_NANO33BLE_OP_RESOLVER_H_
