@@ -17,13 +17,13 @@
 //
 // The pack keeps the low 16 bits of each rounded value, as kissfft's cast to int16 does. The same
 // arithmetic in portable C (below) lets the host test the algorithm against kissfft; on the M4 the
-// intrinsics run, and m4/m4_fft.cc compares them with kissfft on the emulated Cortex-M4F.
+// instructions run (inline assembly), and test/fft_dsp_test.cc compares both with kissfft (m4_fft.elf
+// on the emulated Cortex-M4F).
 #include "fft_dsp.h"
-
-#include "dsp_words.h"
 
 #include <string.h>
 
+#include "dsp_words.h"
 #include "tensorflow/lite/experimental/microfrontend/lib/kiss_fft_int16.h"
 
 namespace kissfft_fixed16 {
@@ -47,9 +47,6 @@ namespace {
 
 // One complex int16 as the M4 loads it from memory: real part in the low half, imaginary in the high.
 typedef uint32_t Cpx;
-
-inline Cpx Load(const void* p) { return LoadWord(p); }
-inline void Store(void* p, Cpx v) { StoreWord(p, v); }
 
 // The low 16 bits of `lo >> 15` and of `hi >> 15`, packed: kissfft's sround() and its int16 store.
 // (hi << 1) has bits 15..30 of hi in its top half, which is (hi >> 15) stored as int16.
@@ -95,25 +92,20 @@ inline Cpx ScaleRounded(Cpx x, Cpx k) { return PackRounded(MulAddBB(x, k, 1 << 1
 // kissfft's C_MUL
 inline Cpx MulRounded(Cpx a, Cpx b) { return PackRounded(MulSubD(a, b, 1 << 14), MulAddDX(a, b, 1 << 14)); }
 #else
-inline int32_t Lo(Cpx a) { return static_cast<int16_t>(a & 0xFFFFu); }
-inline int32_t Hi(Cpx a) { return static_cast<int16_t>(a >> 16); }
-inline Cpx Pack(int32_t lo, int32_t hi) {
-  return (static_cast<uint32_t>(lo) & 0xFFFFu) | (static_cast<uint32_t>(hi) << 16);
-}
 // 32-bit sums as the M4 (and kissfft's int32 SAMPPROD on it) wrap them, without C's overflow
 inline int32_t Wrap(int64_t x) { return static_cast<int32_t>(static_cast<uint32_t>(x)); }
-inline Cpx Add(Cpx a, Cpx b) { return Pack(Lo(a) + Lo(b), Hi(a) + Hi(b)); }
-inline Cpx Sub(Cpx a, Cpx b) { return Pack(Lo(a) - Lo(b), Hi(a) - Hi(b)); }
-inline Cpx AddSubX(Cpx a, Cpx b) { return Pack(Lo(a) + Hi(b), Hi(a) - Lo(b)); }
-inline Cpx SubAddX(Cpx a, Cpx b) { return Pack(Lo(a) - Hi(b), Hi(a) + Lo(b)); }
-inline Cpx HalvingAdd(Cpx a, Cpx b) { return Pack((Lo(a) + Lo(b)) >> 1, (Hi(a) + Hi(b)) >> 1); }
-inline Cpx HalvingSub(Cpx a, Cpx b) { return Pack((Lo(a) - Lo(b)) >> 1, (Hi(a) - Hi(b)) >> 1); }
+inline Cpx Add(Cpx a, Cpx b) { return Pack16(Low16(a) + Low16(b), High16(a) + High16(b)); }
+inline Cpx Sub(Cpx a, Cpx b) { return Pack16(Low16(a) - Low16(b), High16(a) - High16(b)); }
+inline Cpx AddSubX(Cpx a, Cpx b) { return Pack16(Low16(a) + High16(b), High16(a) - Low16(b)); }
+inline Cpx SubAddX(Cpx a, Cpx b) { return Pack16(Low16(a) - High16(b), High16(a) + Low16(b)); }
+inline Cpx HalvingAdd(Cpx a, Cpx b) { return Pack16((Low16(a) + Low16(b)) >> 1, (High16(a) + High16(b)) >> 1); }
+inline Cpx HalvingSub(Cpx a, Cpx b) { return Pack16((Low16(a) - Low16(b)) >> 1, (High16(a) - High16(b)) >> 1); }
 inline Cpx ScaleRounded(Cpx x, Cpx k) {
-  return PackRounded(Wrap(int64_t{Lo(x)} * Lo(k) + (1 << 14)), Wrap(int64_t{Hi(x)} * Lo(k) + (1 << 14)));
+  return PackRounded(Wrap(int64_t{Low16(x)} * Low16(k) + (1 << 14)), Wrap(int64_t{High16(x)} * Low16(k) + (1 << 14)));
 }
 inline Cpx MulRounded(Cpx a, Cpx b) {
-  return PackRounded(Wrap(int64_t{Lo(a)} * Lo(b) - int64_t{Hi(a)} * Hi(b) + (1 << 14)),
-                     Wrap(int64_t{Lo(a)} * Hi(b) + int64_t{Hi(a)} * Lo(b) + (1 << 14)));
+  return PackRounded(Wrap(int64_t{Low16(a)} * Low16(b) - int64_t{High16(a)} * High16(b) + (1 << 14)),
+                     Wrap(int64_t{Low16(a)} * High16(b) + int64_t{High16(a)} * Low16(b) + (1 << 14)));
 }
 #endif
 
@@ -139,10 +131,10 @@ inline void Butterfly4(kissfft_fixed16::kiss_fft_cpx* a, size_t m, Cpx t1, Cpx t
   const Cpx g0 = Add(f0, s1);
   const Cpx s3 = Add(s0, s2);
   const Cpx s4 = Sub(s0, s2);
-  Store(a + 2 * m, Sub(g0, s3));
-  Store(a, Add(g0, s3));
-  Store(a + m, AddSubX(s5, s4));
-  Store(a + 3 * m, SubAddX(s5, s4));
+  StoreWord(a + 2 * m, Sub(g0, s3));
+  StoreWord(a, Add(g0, s3));
+  StoreWord(a + m, AddSubX(s5, s4));
+  StoreWord(a + 3 * m, SubAddX(s5, s4));
 }
 
 // The last `digits` base-4 digits of g in reverse order.
@@ -177,21 +169,21 @@ void ComplexFft(const kissfft_fixed16::kiss_fft_state* st, int digits, const int
   // first stage (m = 1) fused with the reordering: out[4g + q] = in[q * n/4 + reverse(g)], where
   // reverse(g) is g's digits - 1 base-4 digits in reverse order
   const size_t quarter = n / 4;
-  const Cpx t0 = Load(tw);
+  const Cpx t0 = LoadWord(tw);
   for (size_t g = 0; g < quarter; ++g) {
     const int16_t* from = in + 2 * ReverseDigits(static_cast<uint32_t>(g), digits - 1);
     kissfft_fixed16::kiss_fft_cpx* a = out + 4 * g;
-    Butterfly4(a, 1, t0, t0, t0, Load(from), Load(from + 2 * quarter), Load(from + 4 * quarter),
-               Load(from + 6 * quarter));
+    Butterfly4(a, 1, t0, t0, t0, LoadWord(from), LoadWord(from + 2 * quarter), LoadWord(from + 4 * quarter),
+               LoadWord(from + 6 * quarter));
   }
   // the other stages: butterflies of span m with twiddles k * fstride, 2k * fstride, 3k * fstride
   for (size_t m = 4; m < n; m *= 4) {
     const size_t fstride = n / (4 * m);
     for (size_t k = 0; k < m; ++k) {
-      const Cpx t1 = Load(tw + k * fstride), t2 = Load(tw + 2 * k * fstride), t3 = Load(tw + 3 * k * fstride);
+      const Cpx t1 = LoadWord(tw + k * fstride), t2 = LoadWord(tw + 2 * k * fstride), t3 = LoadWord(tw + 3 * k * fstride);
       for (size_t start = k; start < n; start += 4 * m) {
         kissfft_fixed16::kiss_fft_cpx* a = out + start;
-        Butterfly4(a, m, t1, t2, t3, Load(a), Load(a + m), Load(a + 2 * m), Load(a + 3 * m));
+        Butterfly4(a, m, t1, t2, t3, LoadWord(a), LoadWord(a + m), LoadWord(a + 2 * m), LoadWord(a + 3 * m));
       }
     }
   }
@@ -216,18 +208,18 @@ bool RealFftDsp(void* kiss_fftr_cfg, size_t fft_size, const int16_t* input, comp
   ComplexFft(sub, digits, input, tmp);
 
   // kiss_fftr's split of the two real halves into the spectrum
-  const Cpx tdc = ScaleRounded(Load(tmp), kDivBy2);
-  const int32_t dc_r = static_cast<int16_t>(tdc & 0xFFFFu), dc_i = static_cast<int16_t>(tdc >> 16);
-  Store(output, static_cast<uint32_t>(dc_r + dc_i) & 0xFFFFu);
-  Store(output + ncfft, static_cast<uint32_t>(dc_r - dc_i) & 0xFFFFu);
+  const Cpx tdc = ScaleRounded(LoadWord(tmp), kDivBy2);
+  const int32_t dc_r = Low16(tdc), dc_i = High16(tdc);
+  StoreWord(output, static_cast<uint32_t>(dc_r + dc_i) & 0xFFFFu);
+  StoreWord(output + ncfft, static_cast<uint32_t>(dc_r - dc_i) & 0xFFFFu);
   for (int k = 1; k <= ncfft / 2; ++k) {
-    const Cpx fpk = ScaleRounded(Load(tmp + k), kDivBy2);
-    const Cpx fpnk = ScaleRounded(Conjugate(Load(tmp + ncfft - k)), kDivBy2);
+    const Cpx fpk = ScaleRounded(LoadWord(tmp + k), kDivBy2);
+    const Cpx fpnk = ScaleRounded(Conjugate(LoadWord(tmp + ncfft - k)), kDivBy2);
     const Cpx f1k = Add(fpk, fpnk);
     const Cpx f2k = Sub(fpk, fpnk);
-    const Cpx tw = MulRounded(f2k, Load(st->super_twiddles + k - 1));
-    Store(output + k, HalvingAdd(f1k, tw));
-    Store(output + ncfft - k, LowHigh(HalvingSub(f1k, tw), HalvingSub(tw, f1k)));
+    const Cpx tw = MulRounded(f2k, LoadWord(st->super_twiddles + k - 1));
+    StoreWord(output + k, HalvingAdd(f1k, tw));
+    StoreWord(output + ncfft - k, LowHigh(HalvingSub(f1k, tw), HalvingSub(tw, f1k)));
   }
   return true;
 }
@@ -245,12 +237,12 @@ void FftCompute(struct FftState* state, const int16_t* input, int input_scale_sh
   // which is fft.cc's uint16 shift stored as int16
   const uint32_t scale = uint32_t{1} << input_scale_shift;
   for (; i + 2 <= input_size; i += 2) {
-    uint32_t pair, lo, hi, shifted;
-    memcpy(&pair, input + i, sizeof pair);
+    const uint32_t pair = wakeword_sketch::LoadWord(input + i);
+    uint32_t lo, hi, shifted;
     __asm__("smulbb %0, %1, %2" : "=r"(lo) : "r"(pair), "r"(scale));
     __asm__("smultb %0, %1, %2" : "=r"(hi) : "r"(pair), "r"(scale));
     __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(shifted) : "r"(lo), "r"(hi));
-    memcpy(fft_input + i, &shifted, sizeof shifted);
+    wakeword_sketch::StoreWord(fft_input + i, shifted);
   }
 #endif
   for (; i < input_size; ++i) {

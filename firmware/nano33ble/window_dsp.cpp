@@ -18,12 +18,14 @@
 #include "dsp_words.h"
 #include "tensorflow/lite/experimental/microfrontend/lib/window.h"
 
-
 namespace {
 
 typedef uint32_t Pair;  // two int16 samples as the M4 loads them: the first in the low half
 
+using wakeword_sketch::High16;
 using wakeword_sketch::LoadWord;
+using wakeword_sketch::Low16;
+using wakeword_sketch::Pack16;
 using wakeword_sketch::StoreWord;
 
 #if WAKEWORD_SKETCH_DSP
@@ -43,16 +45,13 @@ inline Pair AbsMax(Pair v, Pair max) {
   return larger;
 }
 #else
-inline int32_t Lo(Pair a) { return static_cast<int16_t>(a & 0xFFFFu); }
-inline int32_t Hi(Pair a) { return static_cast<int16_t>(a >> 16); }
-inline Pair Pack(int32_t lo, int32_t hi) { return (static_cast<uint32_t>(lo) & 0xFFFFu) | (static_cast<uint32_t>(hi) << 16); }
 inline Pair Windowed(Pair x, Pair c) {
-  return Pack((Lo(x) * Lo(c)) >> kFrontendWindowBits, (Hi(x) * Hi(c)) >> kFrontendWindowBits);
+  return Pack16((Low16(x) * Low16(c)) >> kFrontendWindowBits, (High16(x) * High16(c)) >> kFrontendWindowBits);
 }
 inline int32_t AbsWrapped(int32_t v) { return static_cast<int16_t>(v < 0 ? -v : v); }
 inline Pair AbsMax(Pair v, Pair max) {
-  const int32_t lo = AbsWrapped(Lo(v)), hi = AbsWrapped(Hi(v));
-  return Pack(lo >= Lo(max) ? lo : Lo(max), hi >= Hi(max) ? hi : Hi(max));
+  const int32_t lo = AbsWrapped(Low16(v)), hi = AbsWrapped(High16(v));
+  return Pack16(lo >= Low16(max) ? lo : Low16(max), hi >= High16(max) ? hi : High16(max));
 }
 #endif
 
@@ -78,8 +77,8 @@ int WindowProcessSamples(struct WindowState* state, const int16_t* samples, size
     StoreWord(output + i, v);
     max_pair = AbsMax(v, max_pair);
   }
-  int16_t max_abs_output_value = static_cast<int16_t>(max_pair & 0xFFFFu);
-  const int16_t high = static_cast<int16_t>(max_pair >> 16);
+  int16_t max_abs_output_value = static_cast<int16_t>(Low16(max_pair));
+  const int16_t high = static_cast<int16_t>(High16(max_pair));
   if (high > max_abs_output_value) max_abs_output_value = high;
   for (; i < size; ++i) {  // an odd last sample, as window.cc computes it
     int16_t new_value = static_cast<int16_t>((static_cast<int32_t>(input[i]) * coefficients[i]) >> kFrontendWindowBits);
