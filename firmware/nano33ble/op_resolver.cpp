@@ -171,43 +171,66 @@ __attribute__((noinline)) void DotTwo(const int8_t* x, const int8_t* w0, const i
 
 constexpr int kMaxConvColumns = 1024;  // taps x input channels a dilated case gathers on the stack
 
-}  // namespace
+// What both one-frame kernels read: the node's tensors (input, weights, optional bias, output: TFLite
+// Micro's kConv*Tensor indices, which kDepthwiseConv*Tensor equal) and the linked kernel's OpDataConv, which is the
+// node's user data alone (reference kernels) or first in CMSIS-NN's OpData.
+struct OneFrame {
+  const tflite::OpDataConv* data;
+  const TfLiteEvalTensor* input;
+  const TfLiteEvalTensor* filter;
+  const TfLiteEvalTensor* bias;  // or nullptr
+  TfLiteEvalTensor* output;
+  const int* in;   // input dims: [1, rows, 1, channels]
+  const int* w;    // weight dims
+  const int* out;  // output dims
+};
 
-bool ConvOneFrame(TfLiteContext* context, TfLiteNode* node) {
-  const auto& params = *static_cast<const TfLiteConvParams*>(node->builtin_data);
-  // user_data: TFLite Micro's OpDataConv, alone (reference kernel) or first in CMSIS-NN's OpData
-  const auto& data = *static_cast<const tflite::OpDataConv*>(node->user_data);
-  const TfLiteEvalTensor* input = tflite::micro::GetEvalInput(context, node, tflite::kConvInputTensor);
-  const TfLiteEvalTensor* filter = tflite::micro::GetEvalInput(context, node, tflite::kConvWeightsTensor);
-  const TfLiteEvalTensor* bias =
-      tflite::NumInputs(node) == 3 ? tflite::micro::GetEvalInput(context, node, tflite::kConvBiasTensor) : nullptr;
-  TfLiteEvalTensor* output = tflite::micro::GetEvalOutput(context, node, tflite::kConvOutputTensor);
-  if (input->type != kTfLiteInt8 || filter->type != kTfLiteInt8 || output->type != kTfLiteInt8 ||
-      (bias != nullptr && bias->type != kTfLiteInt32) || input->dims->size != 4 || filter->dims->size != 4 ||
-      output->dims->size != 4 || data.per_channel_output_multiplier == nullptr ||
+// The node's operands when they are the case both kernels take: int8 data, int8 per-channel weights,
+// an int32 bias with one value per output channel (or none), 4-D tensors, VALID padding, and an
+// output of one row and one column of `out[3]` channels from one input column. False otherwise.
+bool OneFrameOperands(TfLiteContext* context, TfLiteNode* node, OneFrame* f) {
+  f->data = static_cast<const tflite::OpDataConv*>(node->user_data);
+  f->input = tflite::micro::GetEvalInput(context, node, tflite::kConvInputTensor);
+  f->filter = tflite::micro::GetEvalInput(context, node, tflite::kConvWeightsTensor);
+  f->bias = tflite::NumInputs(node) == 3 ? tflite::micro::GetEvalInput(context, node, tflite::kConvBiasTensor)
+                                          : nullptr;
+  f->output = tflite::micro::GetEvalOutput(context, node, tflite::kConvOutputTensor);
+  const tflite::OpDataConv& data = *f->data;
+  if (f->input->type != kTfLiteInt8 || f->filter->type != kTfLiteInt8 || f->output->type != kTfLiteInt8 ||
+      (f->bias != nullptr && f->bias->type != kTfLiteInt32) || f->input->dims->size != 4 ||
+      f->filter->dims->size != 4 || f->output->dims->size != 4 || data.per_channel_output_multiplier == nullptr ||
       data.per_channel_output_shift == nullptr || data.padding.height != 0 || data.padding.width != 0) {
     return false;
   }
-  const int* in = input->dims->data;
-  const int* w = filter->dims->data;
-  const int* out = output->dims->data;
-  const int in_channels = in[3], out_channels = w[0], taps = w[1], dilation = params.dilation_height_factor;
+  f->in = f->input->dims->data;
+  f->w = f->filter->dims->data;
+  f->out = f->output->dims->data;
+  return f->in[0] == 1 && f->in[2] == 1 && f->w[2] == 1 && f->out[0] == 1 && f->out[1] == 1 && f->out[2] == 1 &&
+         (f->bias == nullptr || tflite::ElementCount(*f->bias->dims) == f->out[3]);
+}
+
+}  // namespace
+
+bool ConvOneFrame(TfLiteContext* context, TfLiteNode* node) {
+  OneFrame f;
+  if (!OneFrameOperands(context, node, &f)) return false;
+  const int in_channels = f.in[3], out_channels = f.w[0], taps = f.w[1];
+  const int dilation = static_cast<const TfLiteConvParams*>(node->builtin_data)->dilation_height_factor;
   const int columns = taps * in_channels;
-  if (in[0] != 1 || in[2] != 1 || w[2] != 1 || w[3] != in_channels || out[0] != 1 || out[1] != 1 || out[2] != 1 ||
-      out[3] != out_channels || dilation < 1 || (taps - 1) * dilation >= in[1] ||
-      (dilation > 1 && columns > kMaxConvColumns) ||
-      (bias != nullptr && tflite::ElementCount(*bias->dims) != out_channels)) {
+  if (f.w[3] != in_channels || f.out[3] != out_channels || dilation < 1 || (taps - 1) * dilation >= f.in[1] ||
+      (dilation > 1 && columns > kMaxConvColumns)) {
     return false;
   }
-  const int8_t* x = tflite::micro::GetTensorData<int8_t>(input);
+  const tflite::OpDataConv& data = *f.data;
+  const int8_t* x = tflite::micro::GetTensorData<int8_t>(f.input);
   int8_t gathered[kMaxConvColumns];
   if (dilation > 1) {  // the taps' rows side by side, as the weights of one output channel lie
     for (int j = 0; j < taps; ++j) memcpy(gathered + j * in_channels, x + j * dilation * in_channels, in_channels);
     x = gathered;
   }
-  const int8_t* k = tflite::micro::GetTensorData<int8_t>(filter);
-  const int32_t* b = bias != nullptr ? tflite::micro::GetTensorData<int32_t>(bias) : nullptr;
-  int8_t* y = tflite::micro::GetTensorData<int8_t>(output);
+  const int8_t* k = tflite::micro::GetTensorData<int8_t>(f.filter);
+  const int32_t* b = f.bias != nullptr ? tflite::micro::GetTensorData<int32_t>(f.bias) : nullptr;
+  int8_t* y = tflite::micro::GetTensorData<int8_t>(f.output);
   const int32_t input_offset = -data.input_zero_point;
   for (int o = 0; o < out_channels; o += 2) {
     const int o1 = o + 1 < out_channels ? o + 1 : o;  // an odd last channel is computed twice
@@ -220,35 +243,19 @@ bool ConvOneFrame(TfLiteContext* context, TfLiteNode* node) {
 }
 
 bool DepthwiseConvOneFrame(TfLiteContext* context, TfLiteNode* node) {
+  OneFrame f;
+  if (!OneFrameOperands(context, node, &f)) return false;
   const auto& params = *static_cast<const TfLiteDepthwiseConvParams*>(node->builtin_data);
-  // user_data: TFLite Micro's OpDataConv, alone (reference kernel) or first in CMSIS-NN's OpData
-  const auto& data = *static_cast<const tflite::OpDataConv*>(node->user_data);
-  const TfLiteEvalTensor* input = tflite::micro::GetEvalInput(context, node, tflite::kDepthwiseConvInputTensor);
-  const TfLiteEvalTensor* filter = tflite::micro::GetEvalInput(context, node, tflite::kDepthwiseConvWeightsTensor);
-  const TfLiteEvalTensor* bias = tflite::NumInputs(node) == 3
-                                     ? tflite::micro::GetEvalInput(context, node, tflite::kDepthwiseConvBiasTensor)
-                                     : nullptr;
-  TfLiteEvalTensor* output = tflite::micro::GetEvalOutput(context, node, tflite::kDepthwiseConvOutputTensor);
-  if (input->type != kTfLiteInt8 || filter->type != kTfLiteInt8 || output->type != kTfLiteInt8 ||
-      (bias != nullptr && bias->type != kTfLiteInt32) || params.depth_multiplier != 1 ||
-      input->dims->size != 4 || filter->dims->size != 4 || output->dims->size != 4 ||
-      data.per_channel_output_multiplier == nullptr || data.per_channel_output_shift == nullptr ||
-      data.padding.height != 0 || data.padding.width != 0) {
+  const int channels = f.in[3], taps = f.w[1], dilation = params.dilation_height_factor;
+  if (params.depth_multiplier != 1 || f.w[0] != 1 || f.w[3] != channels || f.out[3] != channels || dilation < 1 ||
+      (taps - 1) * dilation >= f.in[1]) {
     return false;
   }
-  const int* in = input->dims->data;
-  const int* w = filter->dims->data;
-  const int* out = output->dims->data;
-  const int channels = in[3], taps = w[1], dilation = params.dilation_height_factor;
-  if (in[0] != 1 || in[2] != 1 || w[0] != 1 || w[2] != 1 || w[3] != channels || out[0] != 1 || out[1] != 1 ||
-      out[2] != 1 || out[3] != channels || dilation < 1 ||
-      (taps - 1) * dilation >= in[1] || (bias != nullptr && tflite::ElementCount(*bias->dims) != channels)) {
-    return false;
-  }
-  const int8_t* x = tflite::micro::GetTensorData<int8_t>(input);
-  const int8_t* k = tflite::micro::GetTensorData<int8_t>(filter);
-  const int32_t* b = bias != nullptr ? tflite::micro::GetTensorData<int32_t>(bias) : nullptr;
-  int8_t* y = tflite::micro::GetTensorData<int8_t>(output);
+  const tflite::OpDataConv& data = *f.data;
+  const int8_t* x = tflite::micro::GetTensorData<int8_t>(f.input);
+  const int8_t* k = tflite::micro::GetTensorData<int8_t>(f.filter);
+  const int32_t* b = f.bias != nullptr ? tflite::micro::GetTensorData<int32_t>(f.bias) : nullptr;
+  int8_t* y = tflite::micro::GetTensorData<int8_t>(f.output);
   const int32_t input_offset = -data.input_zero_point;
   const int32_t* multiplier = data.per_channel_output_multiplier;
   const int32_t* shift = data.per_channel_output_shift;
@@ -260,11 +267,7 @@ bool DepthwiseConvOneFrame(TfLiteContext* context, TfLiteNode* node) {
     int32_t a[4];
     for (int i = 0; i < 4; ++i) a[i] = b != nullptr ? b[c + i] : 0;
     SumFourChannels(x + c, k + c, taps, row_step, channels, input_offset, a);
-    const int32_t a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3];
-    y[c] = Requantized(a0, multiplier[c], shift[c], data);
-    y[c + 1] = Requantized(a1, multiplier[c + 1], shift[c + 1], data);
-    y[c + 2] = Requantized(a2, multiplier[c + 2], shift[c + 2], data);
-    y[c + 3] = Requantized(a3, multiplier[c + 3], shift[c + 3], data);
+    for (int i = 0; i < 4; ++i) y[c + i] = Requantized(a[i], multiplier[c + i], shift[c + i], data);
   }
   for (; c < channels; ++c) {
     int32_t a = b != nullptr ? b[c] : 0;
