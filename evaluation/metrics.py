@@ -134,6 +134,9 @@ class DetCurve:
         Number of positive trials.
     hours : float
         Hours of negative audio.
+    median_latency_ms : ndarray of float, shape (m,), or None
+        Median of (first hit ``t_ms`` - the trial's ``speech_end_ms``) over the trials detected at
+        each threshold (NaN where none is); None when the trials' speech ends are not known.
     """
 
     thresholds: np.ndarray
@@ -141,6 +144,7 @@ class DetCurve:
     false_accepts: np.ndarray
     positives: int
     hours: float
+    median_latency_ms: np.ndarray | None = None
 
     @property
     def frr(self) -> np.ndarray:
@@ -163,6 +167,14 @@ class DetCurve:
             raise ValueError(f"threshold {threshold} was not swept")
         i = int(index[0])
         return OperatingPoint(int(threshold), float(self.frr[i]), float(self.fa_per_hour[i]))
+
+    def latency_at(self, threshold: int) -> float | None:
+        """Median latency (ms) of the detected trials at one swept threshold; None when unknown or
+        nothing was detected."""
+        if self.median_latency_ms is None:
+            return None
+        value = float(self.median_latency_ms[int(np.flatnonzero(self.thresholds == threshold)[0])])
+        return None if np.isnan(value) else value
 
 
 def _checked_thresholds(thresholds: Iterable[int] | None) -> np.ndarray:
@@ -387,12 +399,27 @@ def det_curve(positives: Sequence[PositiveTrial], negatives: Sequence[ScoreStrea
         hits = [_trial_job(job) for job in trial_jobs]
         accepts = [_negative_job(job) for job in negative_jobs]
     return curve_from_counts(values, hits=hits, false_accepts=accepts,
-                             hours=sum(s.hours for s in negatives))
+                             hours=sum(s.hours for s in negatives),
+                             speech_end_ms=[t.speech_end_ms for t in positives])
+
+
+def median_latency(hits: Sequence[np.ndarray], speech_end_ms: Sequence[int], n_thresholds: int) -> np.ndarray:
+    """Per threshold, the median of (first hit time - speech end) over the trials hit (NaN: none)."""
+    if not len(hits):
+        return np.full(n_thresholds, np.nan)
+    times = np.asarray(hits, dtype=np.float64).reshape(len(hits), n_thresholds)
+    delay = times - np.asarray(speech_end_ms, dtype=np.float64)[:, None]
+    delay[times < 0] = np.nan
+    out = np.full(n_thresholds, np.nan)
+    some = ~np.all(np.isnan(delay), axis=0)
+    out[some] = np.nanmedian(delay[:, some], axis=0)
+    return out
 
 
 def curve_from_counts(thresholds: np.ndarray, *, hits: Sequence[np.ndarray], false_accepts: Sequence[np.ndarray],
-                      hours: float) -> DetCurve:
-    """Aggregate per-trial first-hit times and per-stream false-accept counts into a DetCurve."""
+                      hours: float, speech_end_ms: Sequence[int] | None = None) -> DetCurve:
+    """Aggregate per-trial first-hit times and per-stream false-accept counts into a DetCurve (with
+    each threshold's median latency when the trials' ``speech_end_ms`` are given)."""
     thresholds = np.asarray(thresholds, dtype=np.int64)
     misses = np.zeros(len(thresholds), dtype=np.int64)
     for h in hits:
@@ -400,7 +427,8 @@ def curve_from_counts(thresholds: np.ndarray, *, hits: Sequence[np.ndarray], fal
     accepts = np.zeros(len(thresholds), dtype=np.int64)
     for a in false_accepts:
         accepts += np.asarray(a, dtype=np.int64)
-    return DetCurve(thresholds, misses, accepts, positives=len(hits), hours=float(hours))
+    latency = None if speech_end_ms is None else median_latency(hits, speech_end_ms, len(thresholds))
+    return DetCurve(thresholds, misses, accepts, positives=len(hits), hours=float(hours), median_latency_ms=latency)
 
 
 def frr_at_fa_per_hour(curve: DetCurve, target: float) -> OperatingPoint | None:

@@ -165,3 +165,96 @@ def test_noise_settings_are_checked(tmp_path):
             load_config(config)
     config.write_text(base + "[export]\nnoise_passes = 0\n")
     assert load_config(config).export.noise_passes == 0
+
+
+# ----------------------------------------------------------------------------- latency
+
+def timed(false_rejects, false_accepts, latency_ms, *, positives=10, hours=1.0):
+    return DetCurve(THRESHOLDS.copy(), np.array(false_rejects), np.array(false_accepts), positives, hours,
+                    np.array(latency_ms, dtype=float))
+
+
+def test_a_slow_point_gives_way_to_a_faster_window_within_the_frr_budget():
+    # window 20: 10% FRR at 150 but 400 ms; window 6 answers in 120 ms at 20% (10 points more)
+    clean = {6: timed([0, 1, 2, 6], [3, 1, 0, 0], [60, 80, 120, 140]),
+             20: timed([0, 1, 3, 6], [1, 0, 0, 0], [300, 400, 450, 500])}
+    op = lambda export: ev.operating_point_metrics(clean, export, negative_hours=1.0, positives=10)
+    window, point, metrics = op(ExportConfig(windows=(6, 20)))  # no limit by default: stated, not held
+    assert (window, point.threshold) == (20, 150) and metrics["operating_point"]["latency_ms"] == 400.0
+    assert "max_latency_ms" not in metrics["operating_point"] and "latency" not in metrics["threshold_choice"]
+    window, point, metrics = op(ExportConfig(windows=(6, 20), max_latency_ms=150, latency_max_frr_increase=0.10))
+    assert (window, point.threshold) == (6, 200)
+    assert metrics["operating_point"]["latency_ms"] == 120.0
+    assert metrics["operating_point"]["latency_target_met"] is True
+    assert metrics["operating_point"]["max_latency_ms"] == 150
+    assert "median latency of at most 150 ms" in metrics["threshold_choice"]
+    # the default budget (2 points) does not allow 10 more: the fastest point within it, window 20 at
+    # 150 (the only one within 2 points of 10%), stays, flagged as missing the latency target
+    window, point, metrics = op(ExportConfig(windows=(6, 20), max_latency_ms=150))
+    assert (window, point.threshold) == (20, 150)
+    assert metrics["operating_point"]["latency_target_met"] is False
+    assert "not reachable within 2 FRR points" in metrics["threshold_choice"]
+
+
+def test_the_fastest_point_within_the_budget_when_the_limit_costs_too_much():
+    clean = {6: timed([0, 2, 5, 6], [3, 1, 0, 0], [60, 80, 100, 140]),
+             10: timed([0, 1, 2, 6], [2, 0, 0, 0], [200, 250, 260, 300]),
+             20: timed([0, 1, 3, 6], [1, 0, 0, 0], [300, 400, 450, 500])}
+    window, point, metrics = ev.operating_point_metrics(
+        clean, ExportConfig(windows=(6, 10, 20), max_latency_ms=150, latency_max_frr_increase=0.10),
+        negative_hours=1.0, positives=10)
+    # best: 10% (windows 10 and 20 at 150); within 150 ms only window 6 at 200 (50%): too costly; within
+    # 10 points (<= 20% FRR) the fastest is window 10 at 150 (250 ms)
+    assert (window, point.threshold) == (10, 150) and point.frr == pytest.approx(0.1)
+    assert metrics["operating_point"]["latency_ms"] == 250.0
+    assert metrics["operating_point"]["latency_target_met"] is False
+
+
+def test_the_latency_limit_keeps_the_noise_target():
+    clean = {6: timed([0, 1, 2, 6], [0, 0, 0, 0], [60, 80, 120, 140]),
+             20: timed([0, 1, 2, 6], [0, 0, 0, 0], [300, 400, 450, 500])}
+    # window 6 holds in noise only at 250 (60% FRR); window 20 at 150
+    noisy = {6: timed([0, 1, 2, 6], [9, 9, 5, 0], [60, 80, 120, 140]),
+             20: timed([0, 1, 2, 6], [9, 1, 0, 0], [300, 400, 450, 500])}
+    window, point, metrics = ev.operating_point_metrics(
+        clean, ExportConfig(windows=(6, 20), max_latency_ms=150, latency_max_frr_increase=0.02),
+        negative_hours=1.0, positives=10, noise_curves=noisy, noise_hours=1.0)
+    assert (window, point.threshold) == (20, 150)
+    op = metrics["operating_point"]
+    assert op["noise_target_met"] is True and op["fa_per_hour_in_noise"] == 1.0
+    assert op["latency_target_met"] is False and op["latency_ms"] == 400.0
+
+
+def test_latency_is_measured_from_the_end_of_speech():
+    from evaluation.metrics import ScoreStream
+
+    # one keyword stream: calls every 30 ms, the score jumps to 250 at 600 ms; speech ended at 540 ms
+    t = np.arange(30, 1500, 30)
+    scores = np.where(t >= 600, 250, 10).astype(np.uint8)[:, None]
+    stream = ScoreStream(t, scores, 1500)
+    negatives = ScoreStream(t, np.full((len(t), 1), 10, np.uint8), 1500)
+    curves = ev.curves_by_window("kw", ev.DetectorConfig(), positives=[stream, stream], negatives=negatives,
+                                 windows=(1, 4), speech_end_ms=[540, 480])
+    # window 1 fires at 600 (60 and 120 ms after the two speech ends), window 4 three calls later
+    assert curves[1].latency_at(240) == 90.0 and curves[4].latency_at(240) == 180.0
+    assert curves[1].latency_at(252) is None  # nothing detected
+    unknown = ev.curves_by_window("kw", ev.DetectorConfig(), positives=[stream], negatives=negatives, windows=(1,))
+    assert unknown[1].median_latency_ms is None and unknown[1].latency_at(240) is None
+    with pytest.raises(ValueError, match="speech ends"):
+        ev.curves_by_window("kw", ev.DetectorConfig(), positives=[stream], negatives=negatives, windows=(1,),
+                            speech_end_ms=[1, 2])
+
+
+def test_latency_settings_are_checked(tmp_path):
+    from training.config import load_config
+
+    config = tmp_path / "c.toml"
+    base = '[keyword]\nphrase = "alexa"\nname = "alexa"\n'
+    config.write_text(base)
+    export = load_config(config).export
+    assert (export.max_latency_ms, export.latency_max_frr_increase) == (0, 0.02)
+    for bad, name in (("max_latency_ms = -5", "max_latency_ms"), ("max_latency_ms = 1.5", "max_latency_ms"),
+                      ("latency_max_frr_increase = 2.0", "latency_max_frr_increase")):
+        config.write_text(base + f"[export]\n{bad}\n")
+        with pytest.raises(ConfigError, match=rf"export\.{name}"):
+            load_config(config)

@@ -298,8 +298,13 @@ def test_the_threshold_needs_no_real_recording_of_the_keyword(tiny_run):
     source, again = load_bundle(result["bundle"]), load_bundle(out / "blind")
     assert again.manifest.detector == source.manifest.detector
     point = again.manifest.metrics["operating_point"]
-    assert "real_frr" not in point
+    assert "real_frr" not in point and "real_latency_ms" not in point
     assert point["frr"] == source.manifest.metrics["operating_point"]["frr"]
+    # the expected latency comes from the trainer's own clips too (no limit by default)
+    first = source.manifest.metrics["operating_point"]
+    # (stated when the point detects any held-out clip; the tiny model may detect none)
+    assert point.get("latency_ms") == first.get("latency_ms") and ("latency_ms" in first) is (first["frr"] < 1)
+    assert "max_latency_ms" not in first and "latency_target_met" not in first
 
 
 def test_every_variant_is_kept_and_the_float_teacher_quantizes(tiny_run):

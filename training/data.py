@@ -311,23 +311,34 @@ def heldout_positives(config: TrainConfig, *, cache_dir: Path) -> tuple[list[np.
 HELDOUT_TAIL_MS = 1000
 
 
-def heldout_positive_streams(config: TrainConfig, *, cache_dir: Path) -> tuple[list[np.ndarray], list[str]]:
+def heldout_positive_streams(config: TrainConfig, *, cache_dir: Path
+                             ) -> tuple[list[np.ndarray], list[str], list[int]]:
     """Feature streams of the held-out keyword clips (:func:`heldout_positives`), each played twice:
     once over quiet room tone, once through the positives' training augmentation (noise, rooms, the
-    device), with :data:`HELDOUT_TAIL_MS` after it and a settled frontend; and each stream's kind
-    (``"synthesized"`` or ``"spliced"``, ``"+augmented"`` for the second copy). Seeded: the same
-    streams every time for the same config and cache."""
+    device), with :data:`HELDOUT_TAIL_MS` after it and a settled frontend; each stream's kind
+    (``"synthesized"`` or ``"spliced"``, ``"+augmented"`` for the second copy); and the stream time
+    (ms) at which its speech ends (the energy gate of :func:`evaluation.mixing.speech_bounds` on the
+    dry clip, as the evaluation suite measures latency). Seeded: the same streams every time for the
+    same config and cache."""
+    from evaluation.mixing import speech_bounds
+
     clips, sources = heldout_positives(config, cache_dir=cache_dir)
     plan = _plan(config, Path(cache_dir), np.random.default_rng(config.data.seed))
     rng = np.random.default_rng([config.data.seed, 13])
-    tasks, kinds = [], []
+    features = FeatureConfig()
+    tasks, kinds, speech_end_ms = [], [], []
     for clip, source in zip(clips, sources):
-        frames = -(-(len(clip) + HELDOUT_TAIL_MS * 16 + 4000) // FeatureConfig().step_samples)
+        frames = -(-(len(clip) + HELDOUT_TAIL_MS * 16 + 4000) // features.step_samples)
+        # the clip ends HELDOUT_TAIL_MS before the stream's last frame does (see _clip_window)
+        after_speech = len(clip) - (speech_bounds(clip) or (0, len(clip)))[1]
+        end = features.frame_end_ms(frames - 1) - HELDOUT_TAIL_MS - after_speech * 1000 // features.sample_rate_hz
         for augment in (False, "positive"):
             tasks.append((clip, frames, (HELDOUT_TAIL_MS, HELDOUT_TAIL_MS), int(rng.integers(2**31)), augment))
             kinds.append(source + ("+augmented" if augment else ""))
+            speech_end_ms.append(end)
     init = (config.augment, plan.noise_files, plan.rir_files, config.data.seed, config.data.positive_snr_db_range)
-    return _run_clips(_clip_window, tasks, init_args=init, data=config.data, desc="held-out positives"), kinds
+    streams = _run_clips(_clip_window, tasks, init_args=init, data=config.data, desc="held-out positives")
+    return streams, kinds, speech_end_ms
 
 
 def _synthesis_jobs(config: TrainConfig, voices: list, rare: set, rng: np.random.Generator) -> tuple[list, list]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 from tqdm import tqdm
@@ -127,11 +128,18 @@ def threshold_noise_frames(config, negatives: list[Path]) -> tuple[np.ndarray | 
                                seed=config.data.seed, max_hours=config.evaluation.max_negative_hours)
 
 
-def clip_frames(files: list[Path], *, context_ms: int = 1000) -> list[np.ndarray]:
-    """Per positive clip: frames of silence + clip + silence, from a fresh frontend."""
+def clip_frames(files: list[Path], *, context_ms: int = 1000) -> tuple[list[np.ndarray], list[int]]:
+    """Per positive clip: frames of silence + clip + silence, from a fresh frontend; and the stream
+    time (ms) at which each clip's speech ends (:func:`evaluation.mixing.speech_bounds`)."""
+    from evaluation.mixing import speech_bounds
+
     gap = np.zeros(context_ms * 16, np.int16)
-    return [compute_features(np.concatenate([gap, load_audio(path), gap]))
-            for path in tqdm(files, desc="positives", unit="clip")]
+    frames, speech_end_ms = [], []
+    for path in tqdm(files, desc="positives", unit="clip"):
+        audio = load_audio(path)
+        frames.append(compute_features(np.concatenate([gap, audio, gap])))
+        speech_end_ms.append(context_ms + (speech_bounds(audio) or (0, len(audio)))[1] * 1000 // 16000)
+    return frames, speech_end_ms
 
 
 def model_scores(bundle: Bundle, frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -164,6 +172,10 @@ class ThresholdInputs:
     real_frames: list[np.ndarray] = dataclasses.field(default_factory=list)
     #: the real clips' half of their folders ("all", "dev" or "test": evaluation.sources.clip_half)
     real_half: str = "all"
+    #: stream time (ms) at which the speech of each held-out / real stream ends, for latency (the
+    #: detection's t_ms minus it, as the evaluation suite measures it); empty: unknown
+    heldout_speech_end_ms: list[int] = dataclasses.field(default_factory=list)
+    real_speech_end_ms: list[int] = dataclasses.field(default_factory=list)
 
 
 def threshold_inputs(config, *, cache_dir: Path) -> ThresholdInputs | None:
@@ -179,11 +191,12 @@ def threshold_inputs(config, *, cache_dir: Path) -> ThresholdInputs | None:
         return None
     negative_frames, negative_hours = stream_frames(negatives, max_hours=config.evaluation.max_negative_hours,
                                                     desc="negatives")
-    heldout, _kinds = heldout_positive_streams(config, cache_dir=cache_dir)
+    heldout, _kinds, heldout_ends = heldout_positive_streams(config, cache_dir=cache_dir)
     noise_frames, noise_hours = threshold_noise_frames(config, negatives)
     half = config.evaluation.positives_half
-    real = clip_frames(select_half(real_files(config.evaluation.positives_dirs), half))
-    return ThresholdInputs(negative_frames, negative_hours, heldout, noise_frames, noise_hours, real, half)
+    real, real_ends = clip_frames(select_half(real_files(config.evaluation.positives_dirs), half))
+    return ThresholdInputs(negative_frames, negative_hours, heldout, noise_frames, noise_hours, real, half,
+                           heldout_speech_end_ms=heldout_ends, real_speech_end_ms=real_ends)
 
 
 def bundle_curves(bundle: Bundle, inputs: ThresholdInputs, *, keyword: str, detector: DetectorConfig,
@@ -196,15 +209,18 @@ def bundle_curves(bundle: Bundle, inputs: ThresholdInputs, *, keyword: str, dete
     def streams(frames_list):
         return [score_stream(*model_scores(bundle, frames), frames=len(frames)) for frames in frames_list]
 
-    def curves(positives, negatives):
-        return curves_by_window(keyword, detector, positives=positives, negatives=negatives, windows=windows)
+    def curves(positives, negatives, ends):
+        return curves_by_window(keyword, detector, positives=positives, negatives=negatives, windows=windows,
+                                speech_end_ms=ends or None)
 
     heldout = streams(inputs.heldout_frames)
     clean = streams([inputs.negative_frames])[0]
     noisy = None if inputs.noise_frames is None else streams([inputs.noise_frames])[0]
     real = streams(inputs.real_frames)
-    return {"curves": curves(heldout, clean), "noise_curves": None if noisy is None else curves(heldout, noisy),
-            "real_curves": curves(real, clean) if real else None,
+    held_ends, real_ends = inputs.heldout_speech_end_ms, inputs.real_speech_end_ms
+    return {"curves": curves(heldout, clean, held_ends),
+            "noise_curves": None if noisy is None else curves(heldout, noisy, held_ends),
+            "real_curves": curves(real, clean, real_ends) if real else None,
             "streams": {"clean": clean, "noise": noisy, "heldout": heldout, "real": real}}
 
 
@@ -247,13 +263,21 @@ def score_stream(t_ms: np.ndarray, scores: np.ndarray, *, frames: int) -> ScoreS
 
 
 def curves_by_window(keyword: str, detector: DetectorConfig, *, positives: list[ScoreStream],
-                     negatives: ScoreStream, windows: tuple[int, ...]) -> dict[int, DetCurve]:
-    """DET curve (FRR and FA/h per threshold, by detector replay) for each detector window."""
+                     negatives: ScoreStream, windows: tuple[int, ...],
+                     speech_end_ms: Sequence[int] | None = None) -> dict[int, DetCurve]:
+    """DET curve (FRR and FA/h per threshold, by detector replay) for each detector window; with each
+    positive stream's ``speech_end_ms``, also the median latency per threshold."""
+    if speech_end_ms is not None and len(speech_end_ms) != len(positives):
+        raise ValueError(f"{len(speech_end_ms)} speech ends for {len(positives)} positive streams")
+    ends = speech_end_ms if speech_end_ms is not None else [p.duration_ms for p in positives]
     trials = [PositiveTrial(stream=p, keyword=keyword, hit_start_ms=0, hit_end_ms=p.duration_ms,
-                            speech_end_ms=p.duration_ms) for p in positives]
-    return {window: det_curve(trials, [negatives], keywords=(keyword,),
-                              detector=dataclasses.replace(detector, window=window), thresholds=DEFAULT_THRESHOLDS)
-            for window in windows}
+                            speech_end_ms=int(end)) for p, end in zip(positives, ends)]
+    out = {window: det_curve(trials, [negatives], keywords=(keyword,),
+                             detector=dataclasses.replace(detector, window=window), thresholds=DEFAULT_THRESHOLDS)
+           for window in windows}
+    if speech_end_ms is None:
+        out = {w: dataclasses.replace(c, median_latency_ms=None) for w, c in out.items()}
+    return out
 
 
 def best_operating_point(curves: dict[int, DetCurve], target_fa_per_hour: float) -> tuple[int, OperatingPoint, bool]:
@@ -273,8 +297,23 @@ def best_operating_point(curves: dict[int, DetCurve], target_fa_per_hour: float)
 
 
 def _restrict(curve: DetCurve, keep: np.ndarray) -> DetCurve:
+    latency = None if curve.median_latency_ms is None else curve.median_latency_ms[keep]
     return DetCurve(curve.thresholds[keep], curve.false_rejects[keep], curve.false_accepts[keep],
-                    curve.positives, curve.hours)
+                    curve.positives, curve.hours, latency)
+
+
+def latency_capped_curves(curves: dict[int, DetCurve], max_latency_ms: float) -> dict[int, DetCurve]:
+    """``curves`` cut to the thresholds whose median latency on the held-out keyword clips is at most
+    ``max_latency_ms`` (a curve without latencies is kept whole; thresholds that detect nothing go)."""
+    out = {}
+    for window, curve in curves.items():
+        if curve.median_latency_ms is None:
+            out[window] = curve
+            continue
+        keep = np.isfinite(curve.median_latency_ms) & (curve.median_latency_ms <= max_latency_ms)
+        if keep.any():
+            out[window] = _restrict(curve, keep)
+    return out
 
 
 def noise_constrained_curves(curves: dict[int, DetCurve], noise_curves: dict[int, DetCurve],
@@ -335,6 +374,61 @@ def noise_held_point(curves: dict[int, DetCurve], noise_curves: dict[int, DetCur
         "target_met": True, "noise_target_met": noise_fa <= noise_target_fa_per_hour, "frr_capped": noise_met}
 
 
+def _targets_point(curves, noise_curves, export) -> tuple[int, OperatingPoint, dict]:
+    """The operating point for the false-accept targets alone (clean, and in noise when given)."""
+    if noise_curves is not None:
+        return noise_held_point(curves, noise_curves, export.target_fa_per_hour, export.noise_target_fa_per_hour,
+                                export.noise_max_frr_increase)
+    window, point, met = best_operating_point(curves, export.target_fa_per_hour)
+    return window, point, {"target_met": met}
+
+
+def latency_held_point(curves: dict[int, DetCurve], noise_curves: dict[int, DetCurve] | None, export
+                       ) -> tuple[int, OperatingPoint, dict]:
+    """The operating point for ``export``'s false-accept targets (:func:`_targets_point`) that answers
+    within ``export.max_latency_ms`` (median on the held-out keyword clips).
+
+    When the point for the targets alone is slower: the same rule on the thresholds within the limit
+    (:func:`latency_capped_curves`), if that meets the targets the first point met and costs at most
+    ``export.latency_max_frr_increase`` of FRR; else, among the points that meet those targets within
+    that FRR, the fastest (then the lowest FRR, then the longest window). Curves without latencies, or
+    a limit of 0, leave the first point.
+
+    Returns ``(window, point, info)``: ``info`` as the targets' rule gives it, plus ``latency_ms``
+    (None when unknown) and ``latency_target_met`` (None without a limit or latencies).
+    """
+    window, point, info = _targets_point(curves, noise_curves, export)
+    latency = curves[window].latency_at(point.threshold)
+    limit = export.max_latency_ms
+    if not limit or all(c.median_latency_ms is None for c in curves.values()) or not info["target_met"]:
+        return window, point, {**info, "latency_ms": latency, "latency_target_met": None}
+    if latency is not None and latency <= limit:
+        return window, point, {**info, "latency_ms": latency, "latency_target_met": True}
+    noise_met = info.get("noise_target_met", False)
+    budget = point.frr + export.latency_max_frr_increase + 1e-9
+    capped = latency_capped_curves(curves, limit)
+    if capped:
+        capped_noise = None if noise_curves is None else latency_capped_curves(noise_curves, limit)
+        w, p, i = _targets_point(capped, capped_noise, export)
+        if i["target_met"] and (i.get("noise_target_met", False) or not noise_met) and p.frr <= budget:
+            return w, p, {**i, "latency_ms": capped[w].latency_at(p.threshold), "latency_target_met": True}
+    candidates = []
+    for w, curve in curves.items():
+        if curve.median_latency_ms is None:
+            continue
+        ok = (curve.fa_per_hour <= export.target_fa_per_hour) & (curve.frr <= budget) \
+            & np.isfinite(curve.median_latency_ms)
+        if noise_met:
+            ok &= noise_curves[w].fa_per_hour <= export.noise_target_fa_per_hour
+        for k in np.flatnonzero(ok):
+            candidates.append((float(curve.median_latency_ms[k]), float(curve.frr[k]), -w, int(curve.thresholds[k])))
+    if not candidates:  # the first point detects nothing: no latency to improve on
+        return window, point, {**info, "latency_ms": latency, "latency_target_met": False}
+    fastest, _frr, negative_window, threshold = min(candidates)  # the first point is one of them
+    w = -negative_window
+    return w, curves[w].at(threshold), {**info, "latency_ms": fastest, "latency_target_met": False}
+
+
 def operating_point_metrics(curves, export, *, negative_hours: float, positives: int, noise_curves=None,
                             noise_hours: float = 0.0, real_curves=None, real_half: str = "all"
                             ) -> tuple[int, object, dict]:
@@ -359,12 +453,8 @@ def operating_point_metrics(curves, export, *, negative_hours: float, positives:
     noise_target_fa_per_hour, noise_max_frr_increase = export.noise_target_fa_per_hour, export.noise_max_frr_increase
     noise_snr_db = export.noise_snr_db
     noise = noise_curves is not None
-    if noise:
-        window, point, info = noise_held_point(curves, noise_curves, target_fa_per_hour, noise_target_fa_per_hour,
-                                               noise_max_frr_increase)
-        met = info["target_met"]
-    else:
-        window, point, met = best_operating_point(curves, target_fa_per_hour)
+    window, point, info = latency_held_point(curves, noise_curves, export)
+    met = info["target_met"]
     curve = curves[window]
     operating = {"threshold": point.threshold, "window": window, "frr": point.frr,
                  "fa_per_hour": point.fa_per_hour, "target_fa_per_hour": target_fa_per_hour,
@@ -395,10 +485,22 @@ def operating_point_metrics(curves, export, *, negative_hours: float, positives:
                    + ("" if info["noise_target_met"] or not met else
                       "; the noise target " + ("costs more FRR" if info["frr_capped"] else "is not reachable")
                       + ": the fewest false accepts in noise" + (" within that FRR" if capped else "") + " instead"))
+    if info["latency_ms"] is not None:
+        operating["latency_ms"] = info["latency_ms"]
+    if info["latency_target_met"] is not None:
+        limit = export.max_latency_ms
+        operating.update({"max_latency_ms": limit, "latency_target_met": info["latency_target_met"]})
+        choice += (f", with a median latency of at most {limit} ms on those clips"
+                   + ("" if info["latency_target_met"] else
+                      f" (not reachable within {100 * export.latency_max_frr_increase:g} FRR points: the "
+                      f"fastest point within them, {info['latency_ms']:.0f} ms)"))
     if real_curves is not None:
         real = real_curves[window].at(point.threshold)
         operating.update({"real_frr": real.frr, "real_positives": int(real_curves[window].positives),
                           "real_positives_half": real_half})
+        real_latency = real_curves[window].latency_at(point.threshold)
+        if real_latency is not None:
+            operating["real_latency_ms"] = real_latency
     metrics["operating_point"] = operating
     metrics["threshold_choice"] = choice
     return window, point, metrics

@@ -103,6 +103,14 @@ def cmd_info(args: argparse.Namespace) -> int:
             print(f"in noise    {point['fa_per_hour_in_noise']:.2f} false accepts/h on the same speech with "
                   f"training noise at {point.get('noise_snr_db', float('nan')):g} dB SNR "
                   f"({point.get('noise_hours', 0):.2f} h; target {point.get('noise_target_fa_per_hour')})")
+        if isinstance(point.get("latency_ms"), (int, float)):
+            limit = point.get("max_latency_ms")
+            print(f"latency     median {point['latency_ms']:.0f} ms from the end of the phrase to the event on "
+                  "those clips"
+                  + (f" (limit {limit} ms" + ("" if point.get("latency_target_met") else ", not reachable within "
+                                              "the FRR budget") + ")" if limit else "")
+                  + (f"; {point['real_latency_ms']:.0f} ms on the real clips"
+                     if isinstance(point.get("real_latency_ms"), (int, float)) else ""))
         if isinstance(point.get("real_frr"), (int, float)):
             print(f"real clips  FRR {point['real_frr']:.1%} on {point.get('real_positives')} recordings of the "
                   f"keyword ({point.get('real_positives_half')} half; they measured it, they did not choose it)")
