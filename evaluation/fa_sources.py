@@ -19,6 +19,7 @@ Exit status: 0 done, 2 bad input (one line on stderr naming it), 130 interrupted
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from dataclasses import asdict, dataclass
@@ -35,7 +36,7 @@ from wakeword.engine import Engine
 from wakeword.errors import ConfigError
 
 from .conditions import Ambience, _NoiseCursor
-from .metrics import window_means
+from .metrics import trigger_levels
 from .mixing import NoiseMixer
 from .sources import Piece, find_audio_files, probe_audio, read_blocks, resolve_input
 from .suite import model_from_args
@@ -69,13 +70,14 @@ class FalseAccept:
     source: str
 
 
-def _window_means(engine: Engine, samples: np.ndarray, *, window: int) -> tuple[np.ndarray, np.ndarray]:
-    """Stream times (ms) and the detector's window means (:func:`evaluation.metrics.window_means`: 0-255,
-    -1 before the window fills; the first keyword's) of ``samples`` from a fresh engine."""
+def _window_means(engine: Engine, samples: np.ndarray, *, detector: DetectorConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Stream times (ms) and the highest threshold the detector could fire at
+    (:func:`evaluation.metrics.trigger_levels`: the window mean, or the fast path's level; below 0
+    before the window fills; the first keyword's) of ``samples`` from a fresh engine."""
     engine.reset()
     engine.feed(samples)
     t, scores = engine.scores_array()
-    return t, window_means(scores, window)[:, 0]
+    return t, trigger_levels(scores, detector)[:, 0]
 
 
 def _render(files: list[Path], noise: np.ndarray, *, snr_db: float, rng: np.random.Generator):
@@ -138,7 +140,8 @@ def attribute(bundle: Bundle, negatives: Sequence[Path], noise: np.ndarray, *, s
         raise ConfigError(f"the noise recording is {len(noise)} samples long; at least 0.1 s is needed")
     manifest = bundle.manifest
     window = window or manifest.detector.window
-    detector = DetectorConfig(threshold=threshold, window=window, refractory_ms=manifest.detector.refractory_ms)
+    detector = dataclasses.replace(manifest.detector, threshold=threshold, window=window,
+                                   fast_window=min(manifest.detector.fast_window, window))
     engine = Engine(bundle, detector=detector, history_size=10**9)
     rng = np.random.default_rng(seed)
     found: list[FalseAccept] = []
@@ -149,8 +152,8 @@ def attribute(bundle: Bundle, negatives: Sequence[Path], noise: np.ndarray, *, s
         engine.reset()
         detections = [d for d in engine.feed(mixed) if d.keyword == manifest.keywords[0]]
         t_ms, _ = engine.scores_array()
-        _, speech_means = _window_means(engine, speech, window=window)
-        _, noise_means = _window_means(engine, noise_part, window=window)
+        _, speech_means = _window_means(engine, speech, detector=detector)
+        _, noise_means = _window_means(engine, noise_part, detector=detector)
         for d in detections:
             i = int(np.searchsorted(t_ms, d.t_ms))
             near = slice(max(0, i - SPAN_CALLS), i + SPAN_CALLS + 1)
@@ -161,7 +164,7 @@ def attribute(bundle: Bundle, negatives: Sequence[Path], noise: np.ndarray, *, s
                 noise_s=round(float(position[sample]) / SAMPLE_RATE_HZ, 2), mixture=int(d.score),
                 speech_alone=s_alone, noise_alone=n_alone, source=_classify(s_alone, n_alone, threshold)))
     hours = seconds / 3600
-    t_noise, noise_means = _window_means(engine, np.asarray(noise, np.int16), window=window)
+    t_noise, noise_means = _window_means(engine, np.asarray(noise, np.int16), detector=detector)
     by_source = {k: sum(f.source == k for f in found) for k in ("noise", "speech", "both", "together")}
     return {"threshold": threshold, "window": window, "snr_db": snr_db, "runs": runs, "hours": hours,
             "false_accepts": [asdict(f) for f in found], "per_hour": len(found) / hours if hours else 0.0,

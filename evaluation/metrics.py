@@ -209,6 +209,20 @@ def window_means(scores: np.ndarray, window: int) -> np.ndarray:
     return out
 
 
+def trigger_levels(scores: np.ndarray, detector: DetectorConfig) -> np.ndarray:
+    """The highest threshold at which the detector could fire at each index (no refractory): the
+    window mean, or with a fast path (``detector.fast_window``) the mean of the newest
+    ``fast_window`` scores less ``detector.fast_margin`` (255 where that mean is 255: the fast
+    threshold is ``min(T + fast_margin, 255)``), whichever is higher. Below 1 where neither can fire
+    at any threshold. Increasing the threshold only removes indices."""
+    levels = window_means(scores, detector.window)
+    if detector.fast_window:
+        fast = window_means(scores, detector.fast_window)
+        fast_levels = np.where(fast >= 255, 255, np.where(fast >= 0, fast - detector.fast_margin, -1))
+        levels = np.maximum(levels, fast_levels)
+    return levels
+
+
 def _candidate_counts(means: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
     """(m, keywords): how many indices of each keyword have ``means >= T``."""
     counts = np.zeros((len(thresholds), means.shape[1]), dtype=np.int64)
@@ -267,8 +281,11 @@ def sweep_detections(stream: ScoreStream, *, keywords: Sequence[str], detector: 
     values = _checked_thresholds(thresholds)
     if stream.scores.shape[1] != len(keywords):
         raise ValueError(f"{stream.scores.shape[1]} score columns for {len(keywords)} keywords")
-    means = window_means(stream.scores, detector.window)
+    means = trigger_levels(stream.scores, detector)
     counts = _candidate_counts(means, values)
+    if detector.fast_window:  # which rule fires (and so the score reported) depends on the window's own test
+        counts = np.concatenate([counts, _candidate_counts(window_means(stream.scores, detector.window), values)],
+                                axis=1)
     out: dict[int, list[Detection]] = {}
     cache: dict[bytes, list[Detection]] = {}
     for threshold, key in zip(values.tolist(), counts):

@@ -181,6 +181,8 @@ class DetectorVector:
     window: int
     refractory_ms: int
     steps: list[VectorStep]
+    fast_window: int = 0
+    fast_margin: int = 0
 
 
 def parse_vector_file(path: Path) -> DetectorVector:
@@ -194,7 +196,7 @@ def parse_vector_file(path: Path) -> DetectorVector:
             continue
         assert not ended, f"{where}: nothing may follow 'error time_backwards'"
         directive, *args = line.split()
-        if directive in ("keywords", "thresholds", "window", "refractory_ms"):
+        if directive in ("keywords", "thresholds", "window", "refractory_ms", "fast"):
             header[directive] = [int(a) for a in args]
         elif directive == "push":
             assert len(args) == 1 + header["keywords"][0], where
@@ -209,7 +211,9 @@ def parse_vector_file(path: Path) -> DetectorVector:
         else:
             raise AssertionError(f"{where}: unknown directive {directive!r}")
     assert len(header["thresholds"]) == header["keywords"][0]
-    return DetectorVector(header["thresholds"], header["window"][0], header["refractory_ms"][0], steps)
+    fast_window, fast_margin = header.get("fast", [0, 0])
+    return DetectorVector(header["thresholds"], header["window"][0], header["refractory_ms"][0], steps,
+                          fast_window, fast_margin)
 
 
 def test_enough_vector_files_are_committed():
@@ -247,8 +251,10 @@ def test_regenerated_vectors_are_byte_identical(tmp_path):
 @pytest.mark.parametrize("path", VECTOR_FILES, ids=lambda p: p.stem)
 def test_vector_replays_through_python_detector(path):
     vector = parse_vector_file(path)
-    detector = make_detector(tuple(vector.thresholds), window=vector.window,
-                             refractory_ms=vector.refractory_ms)
+    config = DetectorConfig(threshold=vector.thresholds[0], window=vector.window, refractory_ms=vector.refractory_ms,
+                            fast_window=vector.fast_window, fast_margin=vector.fast_margin)
+    detector = StreamingDetector([f"kw{i}" for i in range(len(vector.thresholds))], config,
+                                 thresholds=list(vector.thresholds))
     for step in vector.steps:
         if step.time_error:
             with pytest.raises(DetectorError, match="time went backwards"):
@@ -381,3 +387,67 @@ def test_reset_equals_a_fresh_detector(first, second):
     detector.reset()
     after = [(d.t_ms, d.score) for t, s in timed(*second) for d in detector.push([s], t)]
     assert after == run_single(timed(*second), threshold=120, window=4, refractory_ms=150)
+
+
+# ----------------------------------------------------------------------------- fast path
+
+def naive_dual(stream, *, threshold, window, refractory_ms, fast_window, fast_margin):
+    """Oracle of the fast path from the docstring: the window mean, or the newest ``fast_window``."""
+    found, accepted, refractory_until = [], [], None
+    for t_ms, score in stream:
+        if refractory_until is not None and t_ms < refractory_until:
+            continue
+        accepted.append(score)
+        recent, newest = accepted[-window:], accepted[-fast_window:] if fast_window else []
+        if len(recent) == window and sum(recent) >= threshold * window:
+            found.append((t_ms, sum(recent) // window))
+        elif fast_window and len(newest) == fast_window \
+                and sum(newest) >= min(threshold + fast_margin, 255) * fast_window:
+            found.append((t_ms, sum(newest) // fast_window))
+        else:
+            continue
+        accepted = []
+        refractory_until = t_ms + refractory_ms
+    return found
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(streams(), st.integers(1, 255), st.integers(1, 8), st.integers(0, 300), st.data())
+def test_the_fast_path_matches_a_naive_oracle(stream, threshold, window, refractory_ms, data):
+    fast_window = data.draw(st.integers(1, window))
+    fast_margin = data.draw(st.integers(0, 254))
+    pushes = timed(*stream)
+    config = DetectorConfig(threshold=threshold, window=window, refractory_ms=refractory_ms,
+                            fast_window=fast_window, fast_margin=fast_margin)
+    detector = StreamingDetector(("kw",), config)
+    got = [(d.t_ms, d.score) for t, s in pushes for d in detector.push([s], t)]
+    assert got == naive_dual(pushes, threshold=threshold, window=window, refractory_ms=refractory_ms,
+                             fast_window=fast_window, fast_margin=fast_margin)
+    # the fast path only adds detections before the window alone would have fired: never fewer events early on
+    slow = run_single(pushes, threshold=threshold, window=window, refractory_ms=refractory_ms)
+    if slow:
+        assert got and got[0][0] <= slow[0][0]
+
+
+def test_a_confident_call_fires_before_the_window_fills():
+    config = DetectorConfig(threshold=200, window=10, refractory_ms=0, fast_window=3, fast_margin=40)
+    fast, plain = StreamingDetector(("kw",), config), StreamingDetector(("kw",), DetectorConfig(200, 10, 0))
+    scores = [250] * 12
+    fired = [(t, [d.score for d in fast.push([s], t)]) for t, s in zip(range(10, 130, 10), scores)]
+    assert [t for t, d in fired if d] == [30, 60, 90, 120]  # every third call (the ring empties)
+    assert [t for t, s in zip(range(10, 130, 10), scores) if plain.push([s], t)] == [100]
+    # scores under the fast threshold wait for the window; it moves with the threshold and stops at 255
+    low = StreamingDetector(("kw",), DetectorConfig(200, 4, 0, fast_window=2, fast_margin=30))
+    assert [t for t, s in zip(range(10, 60, 10), [150, 229, 229, 100, 229]) if low.push([s], t)] == []
+    low.set_threshold(199)
+    assert [d.t_ms for d in low.push([229], 60)] == [60]
+    capped = StreamingDetector(("kw",), DetectorConfig(240, 10, 0, fast_window=2, fast_margin=100))
+    assert [t for t, s in zip(range(10, 40, 10), [254, 255, 255]) if capped.push([s], t)] == [30]
+
+
+@pytest.mark.parametrize("kwargs", [dict(window=4, fast_window=5), dict(fast_window=-1), dict(fast_margin=-1),
+                                    dict(fast_margin=255)])
+def test_fast_path_settings_are_checked(kwargs):
+    with pytest.raises(ConfigError, match="fast_"):
+        DetectorConfig(**kwargs)
+

@@ -164,7 +164,9 @@ def random_streams(draw):
     refractory = draw(st.sampled_from([0, 30, 100, 500, 2000]))
     thresholds = draw(st.lists(st.integers(1, 255), min_size=1, max_size=6))
     stream = ScoreStream(np.cumsum(steps), scores.astype(np.uint8), int(steps.sum()))
-    config = DetectorConfig(threshold=100, window=window, refractory_ms=refractory)
+    fast_window = draw(st.integers(0, window))  # 0: no fast path
+    config = DetectorConfig(threshold=100, window=window, refractory_ms=refractory, fast_window=fast_window,
+                            fast_margin=draw(st.integers(0, 254)))
     return stream, tuple("kw%d" % k for k in range(keywords)), config, thresholds
 
 

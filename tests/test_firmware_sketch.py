@@ -58,7 +58,7 @@ ARM_CXX = shutil.which("arm-none-eabi-g++")
 needs_cxx = pytest.mark.skipif(CXX is None, reason="needs g++")
 
 # Not the DetectorConfig defaults, so a constant taken from anywhere but the manifest shows.
-DETECTOR = DetectorConfig(threshold=201, window=4, refractory_ms=1500)
+DETECTOR = DetectorConfig(threshold=201, window=4, refractory_ms=1500, fast_window=2, fast_margin=42)
 
 
 def _load_stage_module():
@@ -213,7 +213,8 @@ int main() {
   uint8_t thresholds[kKeywordCount];
   for (int k = 0; k < kKeywordCount; ++k) thresholds[k] = kDetectionThreshold;
   wakeword::StreamingDetector detector;
-  if (detector.Init(kKeywordCount, thresholds, kDetectionWindow, kRefractoryMs) != wakeword::kDetectorOk) return 1;
+  if (detector.Init(kKeywordCount, thresholds, kDetectionWindow, kRefractoryMs, kFastWindow, kFastMargin) !=
+      wakeword::kDetectorOk) return 1;
   std::printf("{\"sample_rate_hz\": %d, \"window_ms\": %d, \"step_ms\": %d, \"channels\": %d,\n", kSampleRateHz,
               kWindowMs, kStepMs, kFeatureChannels);
   std::printf("\"stride_frames\": %d, \"receptive_field_frames\": %d, \"keywords\": [", kStrideFrames,
@@ -222,6 +223,7 @@ int main() {
   std::printf("],\n\"input_scale\": %.9g, \"input_zero_point\": %d, \"output_scale\": %.9g, "
               "\"output_zero_point\": %d,\n", static_cast<double>(kInputScale), kInputZeroPoint,
               static_cast<double>(kOutputScale), kOutputZeroPoint);
+  std::printf("\"fast_window\": %d, \"fast_margin\": %d, ", kFastWindow, kFastMargin);
   std::printf("\"threshold\": %d, \"window\": %d, \"refractory_ms\": %u, \"arena\": %d, \"model_bytes\": %d, "
               "\"macs\": %ld, \"op_count\": %d, \"step_samples\": %d, \"model_input_elements\": %d}\n",
               kDetectionThreshold, kDetectionWindow, static_cast<unsigned>(kRefractoryMs), kTensorArenaBytes,
@@ -247,6 +249,7 @@ def test_model_settings_compile_with_the_detector_and_equal_the_manifest(tiny, t
     assert np.float32(got["output_scale"]) == np.float32(m.output_scale)
     assert (got["input_zero_point"], got["output_zero_point"]) == (m.input_zero_point, m.output_zero_point)
     assert (got["threshold"], got["window"], got["refractory_ms"]) == (d.threshold, d.window, d.refractory_ms)
+    assert (got["fast_window"], got["fast_margin"]) == (d.fast_window, d.fast_margin) == (2, 42)
     assert (got["arena"], got["model_bytes"], got["macs"], got["op_count"]) == (
         m.tflm_arena_bytes, m.size_bytes, m.macs_per_inference, len(m.ops))
     assert got["step_samples"] == f.step_samples

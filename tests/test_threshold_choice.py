@@ -8,6 +8,7 @@ import soundfile as sf
 from evaluation.metrics import DetCurve
 from training import evaluate as ev
 from training.config import ExportConfig
+from wakeword.config import DetectorConfig
 from wakeword.errors import ConfigError
 from wakeword.features import compute_features
 
@@ -258,3 +259,50 @@ def test_latency_settings_are_checked(tmp_path):
         config.write_text(base + f"[export]\n{bad}\n")
         with pytest.raises(ConfigError, match=rf"export\.{name}"):
             load_config(config)
+
+
+# ----------------------------------------------------------------------------- the fast path
+
+def _stream(scores, step_ms=30):
+    from evaluation.metrics import ScoreStream
+
+    t = np.arange(1, len(scores) + 1) * step_ms
+    return ScoreStream(t, np.asarray(scores, np.uint8)[:, None], int(t[-1]))
+
+
+def test_the_fast_path_is_the_fastest_that_adds_no_false_accept():
+    # keyword clips: speech ends at 600 ms, then 252 for 30 calls from the call at 630 ms; the window of
+    # 10 needs 8 of them (fires at 840 ms: latency 240 ms), 3 newest calls need 3 (690 ms: 90 ms)
+    clip = [10] * 20 + [252] * 30 + [10] * 10
+    held = [_stream(clip)] * 4
+    ends = [600] * 4
+    detector = DetectorConfig(threshold=200, window=10, refractory_ms=1000)
+    # a negative with two calls at 253: a 2-call fast path needs a threshold above 253 (then it never
+    # fires on the clips); 3 calls of it average 172, so 3 calls at the main threshold add nothing
+    negatives = _stream([10] * 300 + [253, 253] + [10] * 300)
+    noisy = _stream([10] * 600)
+    export = ExportConfig()
+    streams = {"heldout": held, "clean": negatives, "noise": noisy, "real": [_stream(clip)]}
+    chosen, info = ev.choose_fast_path(streams, detector, export, keyword="kw", heldout_speech_end_ms=ends,
+                                       real_speech_end_ms=[600])
+    assert (chosen.fast_window, chosen.fast_margin) == (3, 1)
+    assert (chosen.threshold, chosen.window) == (200, 10)
+    assert info["latency_window_alone_ms"] == 240.0 and info["latency_ms"] == 90.0 and info["real_latency_ms"] == 90.0
+    # the detector it returns adds no false accept where the window alone had none
+    from evaluation.metrics import count_false_accepts
+
+    assert count_false_accepts(negatives, keywords=("kw",), detector=chosen, thresholds=[200])[0] == 0
+    # a negative loud for 6 calls leaves no fast path that adds nothing: the window alone stays
+    loud = _stream([10] * 300 + [255] * 6 + [10] * 300)
+    same, info = ev.choose_fast_path({**streams, "clean": loud}, detector, export, keyword="kw",
+                                     heldout_speech_end_ms=ends)
+    assert same == detector and info == {"fast_window": 0, "latency_window_alone_ms": 240.0}
+    # none asked for, or no held-out clips: nothing to choose
+    assert ev.choose_fast_path(streams, detector, ExportConfig(fast_windows=()), keyword="kw",
+                               heldout_speech_end_ms=ends) == (detector, {})
+    metrics = {"operating_point": {"threshold": 200}, "threshold_choice": "lowest FRR"}
+    inputs = ev.ThresholdInputs(np.zeros((0, 40)), 1.0, [], heldout_speech_end_ms=ends, real_speech_end_ms=[600])
+    shipped = ev.with_fast_path(metrics, streams, detector, export, keyword="kw", inputs=inputs)
+    assert shipped.fast_window == 3 and metrics["operating_point"]["fast_margin"] == 1
+    assert "fast path: also the newest 3 calls at the threshold + 1" in metrics["threshold_choice"]
+    assert "240 -> 90 ms" in metrics["threshold_choice"]

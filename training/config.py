@@ -354,6 +354,12 @@ class ExportConfig:
     max_latency_ms: int = 0
     #: see max_latency_ms (a fraction of the held-out keyword clips: 0.02 is two points)
     latency_max_frr_increase: float = 0.02
+    #: the detector's fast path (wakeword.config.DetectorConfig.fast_window): these newest-call
+    #: counts are tried beside the chosen window, each at the lowest fast threshold that adds no
+    #: false accept on the real negatives clean or in the training noise, and the one that answers
+    #: soonest on the held-out keyword clips is kept when it beats the window alone (empty: none).
+    #: It only adds detections. A bundle with a verifier (cascade) keeps the window alone
+    fast_windows: tuple[int, ...] = (2, 3, 4, 6)
 
     def __post_init__(self) -> None:
         if not 0 <= self.noise_passes <= 20:
@@ -376,6 +382,8 @@ class ExportConfig:
             raise ConfigError(f"export.target_fa_per_hour must be >= 0, got {self.target_fa_per_hour}")
         if not self.windows or any(not 1 <= int(w) <= 255 for w in self.windows):
             raise ConfigError(f"export.windows must list detector windows in 1..255, got {list(self.windows)}")
+        if any(not 1 <= int(k) <= 254 for k in self.fast_windows):
+            raise ConfigError(f"export.fast_windows must list call counts in 1..254, got {list(self.fast_windows)}")
         if self.ship not in SHIP_VARIANTS:
             raise ConfigError(f"export.ship: {self.ship!r} is not one of {', '.join(map(repr, SHIP_VARIANTS))}")
 

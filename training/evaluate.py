@@ -11,7 +11,8 @@ from tqdm import tqdm
 
 from wakeword.audio import load_audio
 from wakeword.bundle import Bundle
-from evaluation.metrics import DetCurve, OperatingPoint, PositiveTrial, ScoreStream, det_curve, frr_at_fa_per_hour
+from evaluation.metrics import (DetCurve, OperatingPoint, PositiveTrial, ScoreStream, count_false_accepts,
+                                det_curve, frr_at_fa_per_hour, trial_hits)
 from wakeword.config import DetectorConfig, FeatureConfig
 from wakeword.features import FeatureExtractor, compute_features
 from wakeword.model import ModelRunner
@@ -427,6 +428,86 @@ def latency_held_point(curves: dict[int, DetCurve], noise_curves: dict[int, DetC
     fastest, _frr, negative_window, threshold = min(candidates)  # the first point is one of them
     w = -negative_window
     return w, curves[w].at(threshold), {**info, "latency_ms": fastest, "latency_target_met": False}
+
+
+def _median_latency(streams: list[ScoreStream], speech_end_ms: Sequence[int], keyword: str,
+                    detector: DetectorConfig) -> float | None:
+    delays = []
+    for stream, end in zip(streams, speech_end_ms):
+        trial = PositiveTrial(stream, keyword, hit_start_ms=0, hit_end_ms=stream.duration_ms, speech_end_ms=int(end))
+        hit = int(trial_hits(trial, keywords=(keyword,), detector=detector, thresholds=[detector.threshold])[0])
+        if hit >= 0:
+            delays.append(hit - int(end))
+    return float(np.median(delays)) if delays else None
+
+
+def choose_fast_path(streams: dict, detector: DetectorConfig, export, *, keyword: str,
+                     heldout_speech_end_ms: Sequence[int], real_speech_end_ms: Sequence[int] = ()
+                     ) -> tuple[DetectorConfig, dict]:
+    """The detector's fast path (:class:`wakeword.config.DetectorConfig` ``fast_window``): for each
+    ``k`` of ``export.fast_windows`` shorter than the window, the lowest margin above the main
+    threshold (``fast_margin`` >= 1) that adds no false accept on the real negatives, clean or in the training noise
+    (``streams["clean"]``, ``streams["noise"]``: the model's scores, :func:`bundle_curves`); of
+    those, the one with the lowest median latency on the held-out keyword clips, kept when it is
+    lower than the window's alone. It only adds detections, so no clip is missed that the window
+    alone detects.
+
+    Returns the detector (unchanged without a gain) and the manifest's record: ``fast_window``,
+    ``fast_margin``, ``latency_ms`` (held-out, with it), ``latency_window_alone_ms``, and
+    ``real_latency_ms`` on real clips when ``streams["real"]`` has them.
+    """
+    held = streams.get("heldout") or []
+    if not export.fast_windows or not held or len(held) != len(heldout_speech_end_ms):
+        return detector, {}
+    negatives = [s for s in (streams.get("clean"), streams.get("noise")) if s is not None]
+
+    def false_accepts(d: DetectorConfig) -> list[int]:
+        return [int(count_false_accepts(s, keywords=(keyword,), detector=d, thresholds=[d.threshold])[0])
+                for s in negatives]
+
+    base_fa = false_accepts(detector)
+    base = _median_latency(held, heldout_speech_end_ms, keyword, detector)
+    if base is None:
+        return detector, {}
+    found = []
+    for k in sorted(set(export.fast_windows)):
+        if not 1 <= k < detector.window:
+            continue
+        for margin in range(1, 256 - detector.threshold):
+            candidate = dataclasses.replace(detector, fast_window=k, fast_margin=margin)
+            if all(a <= b for a, b in zip(false_accepts(candidate), base_fa)):
+                latency = _median_latency(held, heldout_speech_end_ms, keyword, candidate)
+                if latency is not None:
+                    found.append((latency, -margin, k, candidate))
+                break
+    if not found or min(found)[0] >= base:
+        return detector, {"fast_window": 0, "latency_window_alone_ms": base}
+    latency, _, _, chosen = min(found)
+    info = {"fast_window": chosen.fast_window, "fast_margin": chosen.fast_margin, "latency_ms": latency,
+            "latency_window_alone_ms": base}
+    real = streams.get("real") or []
+    if real and len(real) == len(real_speech_end_ms):
+        real_latency = _median_latency(real, real_speech_end_ms, keyword, chosen)
+        if real_latency is not None:
+            info["real_latency_ms"] = real_latency
+    return chosen, info
+
+
+def with_fast_path(metrics: dict, streams: dict, detector: DetectorConfig, export, *, keyword: str,
+                   inputs: ThresholdInputs) -> DetectorConfig:
+    """:func:`choose_fast_path` for a bundle's ``metrics`` (their ``operating_point`` and
+    ``threshold_choice`` gain its record); returns the detector to ship."""
+    detector, fast = choose_fast_path(streams, detector, export, keyword=keyword,
+                                      heldout_speech_end_ms=inputs.heldout_speech_end_ms,
+                                      real_speech_end_ms=inputs.real_speech_end_ms)
+    metrics["operating_point"].update(fast)
+    if detector.fast_window:
+        metrics["threshold_choice"] += (
+            f"; fast path: also the newest {detector.fast_window} calls at the threshold + {detector.fast_margin}, "
+            "the fastest "
+            f"of {list(export.fast_windows)} calls that adds no false accept there (median latency on the "
+            f"held-out clips {fast['latency_window_alone_ms']:.0f} -> {fast['latency_ms']:.0f} ms)")
+    return detector
 
 
 def operating_point_metrics(curves, export, *, negative_hours: float, positives: int, noise_curves=None,

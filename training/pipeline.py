@@ -557,7 +557,8 @@ def bundle_stage(run: Run, trained: Trained, exported: Exported, evaluated: Eval
         metrics: dict = {"ablation": evaluated.rows}
         if evaluated.shipped_point is not None:
             window, point, chosen = evaluated.shipped_point
-            detector = dataclasses.replace(detector, threshold=point.threshold, window=window)
+            # the fast path is chosen below, for this window
+            detector = dataclasses.replace(detector, threshold=point.threshold, window=window, fast_window=0)
             metrics.update(chosen)
         verifier, extra_files = None, {}
         if config.cascade.enabled and evaluated.shipped_point is not None:
@@ -566,6 +567,9 @@ def bundle_stage(run: Run, trained: Trained, exported: Exported, evaluated: Eval
                 config, stage1_streams=evaluated.scored[exported.shipped_name]["streams"],
                 verifier_streams=evaluated.scored["float teacher"]["streams"], verifier_bytes=teacher_bytes,
                 verifier_arch=teacher_arch, inputs=evaluated.inputs, first_stage=metrics["operating_point"])
+        if verifier is None and evaluated.shipped_point is not None:  # a cascade keeps the window alone
+            detector = ev.with_fast_path(metrics, evaluated.scored[exported.shipped_name]["streams"], detector,
+                                         config.export, keyword=config.keyword.name, inputs=evaluated.inputs)
         arch, model_bytes = exported.shipped
         training = {"config": to_dict(config), "data": run.data_stats, "hard_negatives": trained.mining_stats,
                     "phrase_check": {"phones": list(phrase_check.phones or ()), "syllables": phrase_check.syllables,

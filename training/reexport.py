@@ -232,7 +232,8 @@ def reexport(bundle_path: Path, config_path: Path, out_dir: Path, cache_dir: Pat
             curves["curves"], config.export, negative_hours=inputs.negative_hours,
             positives=len(inputs.heldout_frames), noise_curves=curves["noise_curves"],
             noise_hours=inputs.noise_hours, real_curves=curves["real_curves"], real_half=inputs.real_half)
-        detector = dataclasses.replace(detector, threshold=point.threshold, window=window)
+        # the fast path is chosen again below, for this window
+        detector = dataclasses.replace(detector, threshold=point.threshold, window=window, fast_window=0)
         metrics.update(chosen)
         report["operating_point"] = metrics["operating_point"]
         if source.verifier_bytes is not None:  # the cascade is chosen again too, with the same verifier
@@ -243,6 +244,10 @@ def reexport(bundle_path: Path, config_path: Path, out_dir: Path, cache_dir: Pat
                     config, source, new_bundle_streams=curves["streams"], inputs=inputs,
                     first_stage=metrics["operating_point"])
                 report["cascade"] = {k: v for k, v in metrics["cascade"].items() if not k.endswith("by_threshold")}
+        if verifier is None:  # a cascade keeps the window alone
+            detector = ev.with_fast_path(metrics, curves["streams"], detector, config.export,
+                                         keyword=source.manifest.name, inputs=inputs)
+            report["operating_point"] = metrics["operating_point"]
     training["arena_measured_bytes"] = arena_measured
     training["reexported_from"] = {"model_sha256": sha256_hex(source.model_bytes), "tool": "training/reexport.py",
                                    "report": report}

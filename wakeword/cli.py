@@ -91,7 +91,9 @@ def cmd_info(args: argparse.Namespace) -> int:
           f"{m.model.input_dtype}, stride {m.model.stride_frames} frames, sha256 {m.model.sha256[:16]}...")
     print(f"tflm        arena {m.model.tflm_arena_bytes} bytes, ops {', '.join(m.model.ops)}")
     print(f"detector    threshold {m.detector.threshold}/256, window {m.detector.window}, "
-          f"refractory {m.detector.refractory_ms} ms")
+          f"refractory {m.detector.refractory_ms} ms"
+          + (f", fast path: the newest {m.detector.fast_window} calls at "
+             f"{min(m.detector.threshold + m.detector.fast_margin, 255)}" if m.detector.fast_window else ""))
     point = m.metrics.get("operating_point")
     if isinstance(point, dict):
         clips = (f"{point.get('positives')} held-out keyword clips" if "positives_kind" in point
@@ -109,6 +111,9 @@ def cmd_info(args: argparse.Namespace) -> int:
                   "those clips"
                   + (f" (limit {limit} ms" + ("" if point.get("latency_target_met") else ", not reachable within "
                                               "the FRR budget") + ")" if limit else "")
+                  + (f" ({point['latency_window_alone_ms']:.0f} ms without the fast path)"
+                     if m.detector.fast_window and isinstance(point.get("latency_window_alone_ms"), (int, float))
+                     else "")
                   + (f"; {point['real_latency_ms']:.0f} ms on the real clips"
                      if isinstance(point.get("real_latency_ms"), (int, float)) else ""))
         if isinstance(point.get("real_frr"), (int, float)):

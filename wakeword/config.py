@@ -167,16 +167,28 @@ class DetectorConfig:
         Number of consecutive model scores averaged (1..255).
     refractory_ms : int
         After a detection, scores are ignored for this long (0..600000).
+    fast_window : int
+        The fast path (0: off): the detector also fires when the mean of the last ``fast_window``
+        scores (1..window) reaches ``threshold + fast_margin`` (at most 255), so a confident call
+        need not wait for the whole window to fill with high scores.
+    fast_margin : int
+        How far above ``threshold`` the fast path's threshold lies (0..254); it moves with the
+        threshold (a sensitivity slider moves both).
     """
 
     threshold: int = 200
     window: int = 5
     refractory_ms: int = 2000
+    fast_window: int = 0
+    fast_margin: int = 0
 
     def __post_init__(self) -> None:
         _check(1 <= self.threshold <= 255, f"detector.threshold={self.threshold} must be in 1..255")
         _check(1 <= self.window <= 255, f"detector.window={self.window} must be in 1..255")
         _check(0 <= self.refractory_ms <= 600_000, f"detector.refractory_ms={self.refractory_ms} must be in 0..600000")
+        _check(0 <= self.fast_window <= self.window,
+               f"detector.fast_window={self.fast_window} must be in 0..window ({self.window}; 0: no fast path)")
+        _check(0 <= self.fast_margin <= 254, f"detector.fast_margin={self.fast_margin} must be in 0..254")
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,12 @@ the vectors in ``tests/vectors/``. For each keyword, independently:
 2. Otherwise the score enters a ring of the last ``window`` scores; ``sum`` is
    their total (uint32 arithmetic).
 3. When the ring is full and ``sum >= threshold * window`` the keyword is
-   detected: ``Detection(keyword, t_ms, score=sum // window)``; the ring is
-   emptied and ``refractory_until_ms = t_ms + refractory_ms``.
+   detected: ``Detection(keyword, t_ms, score=sum // window)``. With a fast path
+   (``fast_window = k > 0``), ``fast_sum`` is the total of the newest ``k``
+   scores in the ring; when the ring holds at least ``k`` scores and
+   ``fast_sum >= min(threshold + fast_margin, 255) * k`` (and step 3's test fails)
+   it is detected with ``score = fast_sum // k``. Either way the ring is emptied
+   and ``refractory_until_ms = t_ms + refractory_ms``.
 
 ``t_ms`` must strictly increase from one :meth:`StreamingDetector.push` to the
 next: time going backwards (or standing still) raises :class:`DetectorError`.
@@ -53,7 +57,7 @@ class Detection:
 
 
 class _KeywordState:
-    __slots__ = ("threshold", "ring", "pos", "count", "total", "refractory_until_ms")
+    __slots__ = ("threshold", "ring", "pos", "count", "total", "fast_total", "refractory_until_ms")
 
     def __init__(self, threshold: int, window: int) -> None:
         self.threshold = threshold
@@ -61,12 +65,13 @@ class _KeywordState:
         self.pos = 0
         self.count = 0
         self.total = 0
+        self.fast_total = 0
         self.refractory_until_ms = -1
 
     def clear(self) -> None:
         for i in range(len(self.ring)):
             self.ring[i] = 0
-        self.pos = self.count = self.total = 0
+        self.pos = self.count = self.total = self.fast_total = 0
 
 
 class StreamingDetector:
@@ -135,6 +140,8 @@ class StreamingDetector:
             raise DetectorError(f"time went backwards: t_ms={t_ms} after t_ms={self._last_t_ms}")
         self._last_t_ms = t_ms
         window = self.config.window
+        fast = self.config.fast_window
+        margin = self.config.fast_margin
         found: list[Detection] = []
         if isinstance(scores, np.ndarray):  # plain ints: numpy scalars cost more than the work below
             scores = scores.tolist()
@@ -144,6 +151,8 @@ class StreamingDetector:
                 raise DetectorError(f"score {score} for {keyword!r} is not a uint8")
             if t_ms < state.refractory_until_ms:
                 continue
+            if fast:  # the score leaving the newest-k span (the one overwritten when k == window)
+                state.fast_total += score - state.ring[(state.pos - fast) % window]
             state.total += score - state.ring[state.pos]
             state.ring[state.pos] = score
             state.pos = (state.pos + 1) % window
@@ -151,8 +160,12 @@ class StreamingDetector:
                 state.count += 1
             if state.count == window and state.total >= state.threshold * window:
                 found.append(Detection(keyword, t_ms, state.total // window))
-                state.clear()
-                state.refractory_until_ms = t_ms + self.config.refractory_ms
+            elif fast and state.count >= fast and state.fast_total >= min(state.threshold + margin, 255) * fast:
+                found.append(Detection(keyword, t_ms, state.fast_total // fast))
+            else:
+                continue
+            state.clear()
+            state.refractory_until_ms = t_ms + self.config.refractory_ms
         return found
 
 

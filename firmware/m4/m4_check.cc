@@ -134,7 +134,8 @@ bool DetectorMatches() {
     const int keywords = golden::kVectorKeywords[v];
     wakeword::StreamingDetector detector;
     if (detector.Init(keywords, golden::kVectorThresholds + v * golden::kMaxKeywords, golden::kVectorWindow[v],
-                      golden::kVectorRefractoryMs[v]) != wakeword::kDetectorOk) {
+                      golden::kVectorRefractoryMs[v], golden::kVectorFastWindow[v],
+                      golden::kVectorFastMargin[v]) != wakeword::kDetectorOk) {
       snprintf(g_line, sizeof g_line, "detector: %s: Init refused\n", golden::kVectorNames[v]);
       Say(g_line);
       all = false;

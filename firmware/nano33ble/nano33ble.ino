@@ -197,7 +197,7 @@ void setup() {
   }
   uint8_t thresholds[kKeywordCount];
   for (int k = 0; k < kKeywordCount; ++k) thresholds[k] = kDetectionThreshold;
-  if (g_detector.Init(kKeywordCount, thresholds, kDetectionWindow, kRefractoryMs) !=
+  if (g_detector.Init(kKeywordCount, thresholds, kDetectionWindow, kRefractoryMs, kFastWindow, kFastMargin) !=
       wakeword::kDetectorOk) {
     return Fail("detector settings");
   }

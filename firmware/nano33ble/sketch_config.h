@@ -56,6 +56,8 @@ static_assert(wakeword::DetectorSettingsValid(kKeywordCount, kDetectionWindow, k
               "model_settings.h: detector settings exceed the firmware limits (manifest_check.h)");
 static_assert(wakeword::ThresholdValid(kDetectionThreshold),
               "model_settings.h: detection threshold outside 1..255");
+static_assert(wakeword::FastPathValid(kDetectionWindow, kFastWindow, kFastMargin),
+              "model_settings.h: the detector's fast path exceeds the firmware limits (manifest_check.h)");
 static_assert(kInputScale > 0.0f, "model_settings.h: input scale must be positive");
 static_assert(kInputZeroPoint >= -128 && kInputZeroPoint <= 127,
               "model_settings.h: the sketch feeds an int8 input tensor");

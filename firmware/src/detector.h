@@ -8,9 +8,13 @@
 // 2. Otherwise the score enters a ring of the last `window` scores; `sum` is
 //    their total (uint32 arithmetic).
 // 3. When the ring is full and sum >= threshold * window the keyword is
-//    detected with score = sum / window; the ring is emptied and
-//    refractory_until_ms = t_ms + refractory_ms (kept in 64 bits, so it may end
-//    after the uint32 clock wraps: such a keyword stays silent until Reset()).
+//    detected with score = sum / window. With a fast path (fast_window k > 0),
+//    fast_sum is the total of the newest k scores in the ring; when the ring
+//    holds at least k scores and fast_sum >= min(threshold + fast_margin, 255) * k
+//    (and the window's test fails) it is detected with score = fast_sum / k.
+//    Either way the ring is emptied and refractory_until_ms = t_ms +
+//    refractory_ms (kept in 64 bits, so it may end after the uint32 clock
+//    wraps: such a keyword stays silent until Reset()).
 //
 // t_ms must strictly increase from one Push() to the next.
 //
@@ -52,10 +56,13 @@ class StreamingDetector {
   constexpr StreamingDetector() = default;
 
   // Configures the detector and clears all state.
-  // thresholds: keyword_count values in 1..255 (one per keyword).
+  // thresholds: keyword_count values in 1..255 (one per keyword); fast_window
+  // 0 (no fast path) or 1..window, fast_margin 0..254 (the fast path's threshold
+  // is min(threshold + fast_margin, 255), so SetThreshold() moves it too).
   // Returns kDetectorOk or kDetectorBadSettings (and is then left uninitialized).
   int Init(int keyword_count, const uint8_t* thresholds, int window,
-           uint32_t refractory_ms);
+           uint32_t refractory_ms, int fast_window = 0,
+           int fast_margin = 0);
 
   // Adds one model output (keyword_count() uint8 scores) at stream time t_ms.
   // Writes the detections, in keyword order, to out[0..n) and returns n >= 0,
@@ -72,6 +79,8 @@ class StreamingDetector {
 
   int keyword_count() const { return keyword_count_; }
   int window() const { return window_; }
+  int fast_window() const { return fast_window_; }
+  int fast_margin() const { return fast_margin_; }
   uint32_t refractory_ms() const { return refractory_ms_; }
   uint8_t threshold(int keyword) const { return keywords_[keyword].threshold; }
 
@@ -82,6 +91,7 @@ class StreamingDetector {
     uint8_t pos;    // next ring slot to overwrite
     uint8_t count;  // scores in the ring, up to window_
     uint32_t sum;
+    uint32_t fast_sum;  // the newest fast_window_ scores of the ring
     uint64_t refractory_until_ms;  // 64 bits: t_ms + refractory_ms may pass 2**32
   };
 
@@ -90,6 +100,8 @@ class StreamingDetector {
   KeywordState keywords_[kMaxKeywords] = {};
   int keyword_count_ = 0;
   int window_ = 0;
+  int fast_window_ = 0;
+  int fast_margin_ = 0;
   uint32_t refractory_ms_ = 0;
   uint32_t last_t_ms_ = 0;
   bool has_last_t_ms_ = false;

@@ -49,6 +49,15 @@ constexpr bool DetectorSettingsValid(int keyword_count, int window,
          RefractoryValid(refractory_ms);
 }
 
+// Largest margin of the fast path's threshold over the detector's.
+constexpr int kMaxFastMargin = 254;
+
+// The fast path: 0 (off) or 1..window newest scores, its margin in 0..254.
+constexpr bool FastPathValid(int window, int fast_window, int fast_margin) {
+  return fast_window >= 0 && fast_window <= window && fast_margin >= 0 &&
+         fast_margin <= kMaxFastMargin;
+}
+
 }  // namespace wakeword
 
 #endif  // WAKEWORD_FIRMWARE_SRC_MANIFEST_CHECK_H_

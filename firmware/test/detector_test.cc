@@ -37,6 +37,8 @@ struct Vector {
   std::vector<uint8_t> thresholds;
   int window = 0;
   uint32_t refractory_ms = 0;
+  int fast_window = 0;
+  int fast_margin = 0;
   std::vector<Step> steps;
 };
 
@@ -96,6 +98,11 @@ bool ParseVector(const std::string& path, Vector* vector, std::string* error) {
     } else if (directive == "refractory_ms") {
       ok = ParseUnsigned(in, UINT32_MAX, &value) && AtEnd(in);
       vector->refractory_ms = static_cast<uint32_t>(value);
+    } else if (directive == "fast") {
+      ok = ParseUnsigned(in, wakeword::kMaxWindow, &value);
+      vector->fast_window = static_cast<int>(value);
+      ok = ok && ParseUnsigned(in, wakeword::kMaxFastMargin, &value) && AtEnd(in);
+      vector->fast_margin = static_cast<int>(value);
     } else if (directive == "push") {
       Step step;
       step.line = line_number;
@@ -161,7 +168,7 @@ void ReplayVector(const std::string& path) {
   }
   StreamingDetector detector;
   CHECK_EQ(detector.Init(vector.keyword_count, vector.thresholds.data(), vector.window,
-                         vector.refractory_ms),
+                         vector.refractory_ms, vector.fast_window, vector.fast_margin),
            static_cast<int>(wakeword::kDetectorOk));
   Detection out[wakeword::kMaxKeywords];
   for (const Step& step : vector.steps) {
@@ -220,6 +227,21 @@ TEST(VectorFilesPresent) {
   }
 }
 
+TEST(DetectorFastPathFiresBeforeTheWindowFills) {
+  StreamingDetector detector;
+  const uint8_t thresholds[1] = {200};
+  CHECK_EQ(detector.Init(1, thresholds, 10, 0, 3, 40), static_cast<int>(wakeword::kDetectorOk));
+  CHECK_EQ(detector.fast_window(), 3);
+  CHECK_EQ(detector.fast_margin(), 40);
+  Detection out[1];
+  const uint8_t high[1] = {250};
+  CHECK_EQ(detector.Push(high, 10, out, 1), 0);
+  CHECK_EQ(detector.Push(high, 20, out, 1), 0);
+  CHECK_EQ(detector.Push(high, 30, out, 1), 1);  // the newest 3 average 250 >= 200 + 40: no wait for 10
+  CHECK_EQ(static_cast<int>(out[0].score), 250);
+  CHECK_EQ(out[0].t_ms, 30u);
+}
+
 TEST(DetectorInitRejectsBadSettings) {
   StreamingDetector detector;
   const uint8_t thresholds[wakeword::kMaxKeywords + 1] = {200, 200, 200, 200, 200,
@@ -235,6 +257,11 @@ TEST(DetectorInitRejectsBadSettings) {
            static_cast<int>(wakeword::kDetectorBadSettings));
   CHECK_EQ(detector.Init(2, zero_threshold, 5, 1000), static_cast<int>(wakeword::kDetectorBadSettings));
   CHECK_EQ(detector.Init(1, nullptr, 5, 1000), static_cast<int>(wakeword::kDetectorBadSettings));
+  // the fast path: at most the window, its threshold 1..255
+  CHECK_EQ(detector.Init(1, thresholds, 5, 1000, 6, 40), static_cast<int>(wakeword::kDetectorBadSettings));
+  CHECK_EQ(detector.Init(1, thresholds, 5, 1000, -1, 40), static_cast<int>(wakeword::kDetectorBadSettings));
+  CHECK_EQ(detector.Init(1, thresholds, 5, 1000, 3, -1), static_cast<int>(wakeword::kDetectorBadSettings));
+  CHECK_EQ(detector.Init(1, thresholds, 5, 1000, 3, 255), static_cast<int>(wakeword::kDetectorBadSettings));
   CHECK_EQ(detector.keyword_count(), 0);
   CHECK_EQ(detector.Init(wakeword::kMaxKeywords, thresholds, wakeword::kMaxWindow,
                          wakeword::kMaxRefractoryMs),

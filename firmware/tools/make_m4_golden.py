@@ -90,7 +90,7 @@ def _vectors() -> list[dict]:
             if not line or line.startswith("#"):
                 continue
             directive, *args = line.split()
-            if directive in ("keywords", "thresholds", "window", "refractory_ms"):
+            if directive in ("keywords", "thresholds", "window", "refractory_ms", "fast"):
                 header[directive] = [int(a) for a in args]
             elif directive == "push":
                 steps.append({"t_ms": int(args[0]), "scores": [int(a) for a in args[1:]], "detections": [],
@@ -102,7 +102,8 @@ def _vectors() -> list[dict]:
         if header["keywords"][0] > MAX_KEYWORDS:
             raise SystemExit(f"{path.name}: more than {MAX_KEYWORDS} keywords")
         vectors.append({"name": path.stem, "keywords": header["keywords"][0], "thresholds": header["thresholds"],
-                        "window": header["window"][0], "refractory_ms": header["refractory_ms"][0], "steps": steps})
+                        "window": header["window"][0], "refractory_ms": header["refractory_ms"][0], "steps": steps,
+                        "fast": header.get("fast", [0, 0])})
     return vectors
 
 
@@ -142,6 +143,8 @@ def render() -> str:
                                                     v["thresholds"] + [0] * (MAX_KEYWORDS - v["keywords"])]),
            _array("uint8_t", "kVectorWindow", [v["window"] for v in vectors]),
            _array("uint32_t", "kVectorRefractoryMs", [v["refractory_ms"] for v in vectors]),
+           _array("uint8_t", "kVectorFastWindow", [v["fast"][0] for v in vectors]),
+           _array("uint8_t", "kVectorFastMargin", [v["fast"][1] for v in vectors]),
            _array("uint32_t", "kVectorFirstStep", np.cumsum([0] + [len(v["steps"]) for v in vectors])),
            "// steps: time, scores (kMaxKeywords each), whether the push is refused, its detections",
            _array("uint32_t", "kStepTimeMs", [s["t_ms"] for s in steps]),

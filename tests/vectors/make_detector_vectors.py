@@ -13,11 +13,13 @@ File format (one directive per line, ``#`` starts a comment line)::
     thresholds 200 180
     window 5
     refractory_ms 1000
+    fast 3 30
     push <t_ms> <score0> <score1>
     detect <keyword_index> <t_ms> <score>
     error time_backwards
 
-``detect`` lines directly follow the ``push`` that produced them, in keyword
+``fast <fast_window> <fast_margin>`` is present only for a detector with a fast
+path (``DetectorConfig.fast_window > 0``). ``detect`` lines directly follow the ``push`` that produced them, in keyword
 order; ``error time_backwards`` directly follows a push the detector rejected
 and ends the file. ``t_ms`` values fit in a uint32 (the firmware's clock).
 
@@ -73,6 +75,9 @@ class DetectorCase:
     refractory_ms: int
     pushes: tuple[tuple[int, tuple[int, ...]], ...]
     min_detections: int = 1
+    #: the fast path (0: none), as in :class:`wakeword.config.DetectorConfig`
+    fast_window: int = 0
+    fast_margin: int = 0
 
 
 # --------------------------------------------------------------------------- streams
@@ -256,10 +261,44 @@ def _eight_keywords_edges() -> DetectorCase:
         min_detections=8)
 
 
+def _fast_path_bursts() -> DetectorCase:
+    rng = random.Random(10)
+    count = 600
+    per_keyword = []
+    for _ in range(2):
+        scores = _noise(rng, count, 0, 200)
+        _plant_bursts(rng, scores, bursts=10, min_len=2, max_len=25, low=180, high=255)
+        per_keyword.append(scores)
+    # keyword 0: three 250s fire the fast path (k 3, 200 + 40) on the third push, long before window 20 fills
+    per_keyword[0][:3] = [250, 250, 250]
+    # keyword 1 (threshold 230: the fast threshold is capped at 255): 254 x3 waits, 255 x3 fires
+    per_keyword[1][:6] = [254, 254, 254, 255, 255, 255]
+    return DetectorCase(
+        name="fast_path_bursts",
+        description="window 20 with a fast path over the newest 3 calls at each keyword's threshold + 40 (at "
+                    "most 255), bursts of every length, 30 ms stride",
+        thresholds=(200, 230), window=20, refractory_ms=300,
+        pushes=_zip_pushes(_regular_times(count, start_ms=30, step_ms=30), per_keyword),
+        min_detections=6, fast_window=3, fast_margin=40)
+
+
+def _fast_path_whole_window() -> DetectorCase:
+    rng = random.Random(11)
+    scores = _noise(rng, 300, 150, 255)
+    # fast_window == window: the score leaving the fast span is the one the ring overwrites
+    return DetectorCase(
+        name="fast_path_whole_window",
+        description="fast path as long as the window (5 calls at 200 + 30 beside 5 at 200), no refractory",
+        thresholds=(200,), window=5, refractory_ms=0,
+        pushes=_zip_pushes(_jittered_times(rng, len(scores), start_ms=10, min_step_ms=5, max_step_ms=40), [scores]),
+        min_detections=20, fast_window=5, fast_margin=30)
+
+
 def detector_cases() -> list[DetectorCase]:
     """All golden detector cases, in file-name order of no importance."""
     return [_random_bursts(), _multi_keyword(), _window_1(), _window_255(), _refractory_0(),
-            _exactly_at_threshold(), _time_backwards(), _time_repeated(), _eight_keywords_edges()]
+            _exactly_at_threshold(), _time_backwards(), _time_repeated(), _eight_keywords_edges(),
+            _fast_path_bursts(), _fast_path_whole_window()]
 
 
 # --------------------------------------------------------------------------- rendering
@@ -268,13 +307,16 @@ def render_case(case: DetectorCase) -> str:
     """Run ``case`` through the Python detector and return the vector file text."""
     keywords = [f"kw{i}" for i in range(len(case.thresholds))]
     config = DetectorConfig(threshold=case.thresholds[0], window=case.window,
-                            refractory_ms=case.refractory_ms)
+                            refractory_ms=case.refractory_ms, fast_window=case.fast_window,
+                            fast_margin=case.fast_margin)
     detector = StreamingDetector(keywords, config, thresholds=case.thresholds)
     lines = [HEADER, f"# {case.name}: {case.description}",
              f"keywords {len(keywords)}",
              "thresholds " + " ".join(str(t) for t in case.thresholds),
              f"window {case.window}",
              f"refractory_ms {case.refractory_ms}"]
+    if case.fast_window:
+        lines.append(f"fast {case.fast_window} {case.fast_margin}")
     detections = 0
     for index, (t_ms, scores) in enumerate(case.pushes):
         if not 0 <= t_ms <= UINT32_MAX:
