@@ -53,8 +53,10 @@ def _overview(bundle: Bundle) -> list[str]:
             f"{model.macs_per_inference:,} MACs per call; ops {', '.join(model.ops)} |",
             f"| features | {features.frontend}: {features.window_ms} ms window, {features.step_ms} ms step, "
             f"{features.channels} channels at {features.sample_rate_hz} Hz |",
-            f"| detector | threshold {detector.threshold}/256 on the mean of {detector.window} calls, "
-            f"refractory {detector.refractory_ms} ms |",
+            f"| detector | threshold {detector.threshold}/256 on the mean of {detector.window} calls"
+            + (f", or {min(detector.threshold + detector.fast_margin, 255)} on the newest {detector.fast_window} "
+               "(fast path)" if detector.fast_window else "")
+            + f", refractory {detector.refractory_ms} ms |",
             f"| verifier (cascade) | {'yes: ' + m.verifier.model.file if m.verifier else 'none'} |", ""]
 
 
@@ -105,9 +107,15 @@ def _promise(metrics: dict) -> list[str]:
     if "fa_per_hour_in_noise" in point:
         lines.append(f"| false accepts an hour, same speech in training noise at {point.get('noise_snr_db'):g} dB | "
                      f"{_fa(point['fa_per_hour_in_noise'])} (target {point.get('noise_target_fa_per_hour')}) |")
+    if isinstance(point.get("latency_ms"), (int, float)):
+        alone = point.get("latency_window_alone_ms") if point.get("fast_window") else None
+        lines.append(f"| median latency on those clips (end of the phrase to the event) | {point['latency_ms']:.0f} ms"
+                     + (f" ({alone:.0f} ms without the fast path)" if isinstance(alone, (int, float)) else "") + " |")
     if "real_frr" in point:
         lines.append(f"| FRR on {point['real_positives']} real recordings ({point.get('real_positives_half')} "
                      f"half; measured, not chosen on) | {_pct(point['real_frr'])} |")
+        if isinstance(point.get("real_latency_ms"), (int, float)):
+            lines.append(f"| median latency on those real recordings | {point['real_latency_ms']:.0f} ms |")
     cascade = metrics.get("cascade") or {}
     if cascade.get("met"):
         lines += ["", f"Cascade: the {cascade.get('verifier')} as verifier over {cascade.get('window')} calls, FRR "

@@ -281,7 +281,7 @@ def test_the_fast_path_is_the_fastest_that_adds_no_false_accept():
     # fires on the clips); 3 calls of it average 172, so 3 calls at the main threshold add nothing
     negatives = _stream([10] * 300 + [253, 253] + [10] * 300)
     noisy = _stream([10] * 600)
-    export = ExportConfig()
+    export = ExportConfig(fast_windows=(2, 3, 4, 6))  # off by default
     streams = {"heldout": held, "clean": negatives, "noise": noisy, "real": [_stream(clip)]}
     chosen, info = ev.choose_fast_path(streams, detector, export, keyword="kw", heldout_speech_end_ms=ends,
                                        real_speech_end_ms=[600])
@@ -298,11 +298,38 @@ def test_the_fast_path_is_the_fastest_that_adds_no_false_accept():
                                      heldout_speech_end_ms=ends)
     assert same == detector and info == {"fast_window": 0, "latency_window_alone_ms": 240.0}
     # none asked for, or no held-out clips: nothing to choose
-    assert ev.choose_fast_path(streams, detector, ExportConfig(fast_windows=()), keyword="kw",
+    assert ev.choose_fast_path(streams, detector, ExportConfig(), keyword="kw",
                                heldout_speech_end_ms=ends) == (detector, {})
-    metrics = {"operating_point": {"threshold": 200}, "threshold_choice": "lowest FRR"}
-    inputs = ev.ThresholdInputs(np.zeros((0, 40)), 1.0, [], heldout_speech_end_ms=ends, real_speech_end_ms=[600])
-    shipped = ev.with_fast_path(metrics, streams, detector, export, keyword="kw", inputs=inputs)
+    # the manifest's per-threshold false accepts become the fast path's: 10 steps under the threshold
+    # (190, fast 191) the window alone has none on a 3-call run at 195, the fast path one
+    hours = negatives.duration_ms / 3_600_000
+    ramp = _stream([10] * 300 + [195, 195, 195] + [10] * 300 + [253, 253] + [10] * 100)
+    metrics = {"operating_point": {"threshold": 200}, "threshold_choice": "lowest FRR",
+               "fa_per_hour_by_threshold": {"190": 0.0}}
+    inputs = ev.ThresholdInputs(np.zeros((0, 40)), ramp.duration_ms / 3_600_000, [], heldout_speech_end_ms=ends,
+                                real_speech_end_ms=[600])
+    shipped = ev.with_fast_path(metrics, {**streams, "clean": ramp}, detector,
+                                ExportConfig(fast_windows=(2, 3, 4, 6), fast_safety=0), keyword="kw", inputs=inputs)
     assert shipped.fast_window == 3 and metrics["operating_point"]["fast_margin"] == 1
+    assert metrics["fa_per_hour_by_threshold"]["190"] == pytest.approx(1 / inputs.negative_hours)
+    assert metrics["fa_per_hour_by_threshold"]["200"] == 0.0 and hours > 0
     assert "fast path: also the newest 3 calls at the threshold + 1" in metrics["threshold_choice"]
     assert "240 -> 90 ms" in metrics["threshold_choice"]
+
+
+def test_the_fast_path_keeps_a_safety_margin_below_the_threshold():
+    clip = [10] * 20 + [252] * 30 + [10] * 10
+    held, ends = [_stream(clip)] * 2, [600] * 2
+    detector = DetectorConfig(threshold=200, window=10, refractory_ms=1000)
+    # three calls averaging 205 (and two at 253, so 2-call paths need a margin above 253 - 200)
+    negatives = _stream([10] * 300 + [205, 205, 205] + [10] * 300 + [253, 253] + [10] * 100)
+    streams = {"heldout": held, "clean": negatives, "noise": None}
+    # at the threshold alone 3 calls need 200 + 6 > 205; 10 steps below it, 190 + 16 > 205
+    bare, _ = ev.choose_fast_path(streams, detector, ExportConfig(fast_windows=(2, 3, 4, 6), fast_safety=0),
+                                  keyword="kw",
+                                  heldout_speech_end_ms=ends)
+    safe, _ = ev.choose_fast_path(streams, detector, ExportConfig(fast_windows=(2, 3, 4, 6), fast_safety=10),
+                                  keyword="kw",
+                                  heldout_speech_end_ms=ends)
+    assert (bare.fast_window, bare.fast_margin) == (3, 6)
+    assert (safe.fast_window, safe.fast_margin) == (3, 16)

@@ -446,8 +446,8 @@ def choose_fast_path(streams: dict, detector: DetectorConfig, export, *, keyword
                      ) -> tuple[DetectorConfig, dict]:
     """The detector's fast path (:class:`wakeword.config.DetectorConfig` ``fast_window``): for each
     ``k`` of ``export.fast_windows`` shorter than the window, the lowest margin above the main
-    threshold (``fast_margin`` >= 1) that adds no false accept on the real negatives, clean or in the training noise
-    (``streams["clean"]``, ``streams["noise"]``: the model's scores, :func:`bundle_curves`); of
+    threshold (``fast_margin`` >= 1) that adds no false accept on the real negatives, clean or in the training noise,
+    at the threshold and ``export.fast_safety`` steps below it (``streams["clean"]``, ``streams["noise"]``: the model's scores, :func:`bundle_curves`); of
     those, the one with the lowest median latency on the held-out keyword clips, kept when it is
     lower than the window's alone. It only adds detections, so no clip is missed that the window
     alone detects.
@@ -461,9 +461,13 @@ def choose_fast_path(streams: dict, detector: DetectorConfig, export, *, keyword
         return detector, {}
     negatives = [s for s in (streams.get("clean"), streams.get("noise")) if s is not None]
 
+    # checked at the threshold and export.fast_safety steps below it (the fast threshold moves with it):
+    # a fast path that only just adds nothing at the threshold adds false accepts in unseen noise
+    checked = sorted({max(1, detector.threshold - export.fast_safety), detector.threshold})
+
     def false_accepts(d: DetectorConfig) -> list[int]:
-        return [int(count_false_accepts(s, keywords=(keyword,), detector=d, thresholds=[d.threshold])[0])
-                for s in negatives]
+        return [int(n) for s in negatives
+                for n in count_false_accepts(s, keywords=(keyword,), detector=d, thresholds=checked)]
 
     base_fa = false_accepts(detector)
     base = _median_latency(held, heldout_speech_end_ms, keyword, detector)
@@ -502,6 +506,14 @@ def with_fast_path(metrics: dict, streams: dict, detector: DetectorConfig, expor
                                       real_speech_end_ms=inputs.real_speech_end_ms)
     metrics["operating_point"].update(fast)
     if detector.fast_window:
+        # the app's sensitivity slider reads these tables; with the fast path they are its own (it moves
+        # with the threshold and adds false accepts below it)
+        for key, stream, hours in (("fa_per_hour_by_threshold", streams.get("clean"), inputs.negative_hours),
+                                   ("fa_per_hour_in_noise_by_threshold", streams.get("noise"), inputs.noise_hours)):
+            if key in metrics and stream is not None and hours > 0:
+                counts = count_false_accepts(stream, keywords=(keyword,), detector=detector,
+                                             thresholds=DEFAULT_THRESHOLDS)
+                metrics[key] = {str(t): float(n) / hours for t, n in zip(DEFAULT_THRESHOLDS, counts)}
         metrics["threshold_choice"] += (
             f"; fast path: also the newest {detector.fast_window} calls at the threshold + {detector.fast_margin}, "
             "the fastest "
