@@ -34,6 +34,8 @@ def test_info_and_bad_bundle(capsys, tmp_path):
     point = load_bundle(resolve_bundle_path("alexa")).manifest.metrics["operating_point"]
     assert f"threshold {point['threshold']}/256" in out
     assert f"in noise    {point['fa_per_hour_in_noise']:.2f} false accepts/h" in out
+    # ... and the latency it expects (median on the trainer's held-out clips)
+    assert f"latency     median {point['latency_ms']:.0f} ms from the end of the phrase" in out
     assert main(["info", str(tmp_path / "missing")]) == 2
     assert "no such bundle" in capsys.readouterr().err
 

@@ -1,4 +1,4 @@
-// Generated from alexa 0.8.0 manifest.json by training/export.py. Do not edit.
+// Generated from alexa 0.8.1 manifest.json by training/export.py. Do not edit.
 #pragma once
 #include <cstdint>
 
