@@ -97,6 +97,17 @@ def _plant_bursts(rng: random.Random, scores: list[int], *, bursts: int, min_len
             scores[i] = rng.randint(low, high)
 
 
+def _bursty_keywords(rng: random.Random, keywords: int, count: int, *, noise_high: int, bursts: int,
+                     min_len: int, max_len: int, low: int) -> list[list[int]]:
+    """Per keyword, ``count`` scores of noise in ``0..noise_high`` with planted bursts (``low..255``)."""
+    per_keyword = []
+    for _ in range(keywords):
+        scores = _noise(rng, count, 0, noise_high)
+        _plant_bursts(rng, scores, bursts=bursts, min_len=min_len, max_len=max_len, low=low, high=255)
+        per_keyword.append(scores)
+    return per_keyword
+
+
 def _regular_times(count: int, *, start_ms: int, step_ms: int) -> list[int]:
     return [start_ms + i * step_ms for i in range(count)]
 
@@ -132,11 +143,7 @@ def _random_bursts() -> DetectorCase:
 def _multi_keyword() -> DetectorCase:
     rng = random.Random(2)
     count = 500
-    per_keyword = []
-    for _ in range(3):
-        scores = _noise(rng, count, 0, 140)
-        _plant_bursts(rng, scores, bursts=6, min_len=3, max_len=10, low=160, high=255)
-        per_keyword.append(scores)
+    per_keyword = _bursty_keywords(rng, 3, count, noise_high=140, bursts=6, min_len=3, max_len=10, low=160)
     # the stream opens with every keyword at 255: all three detect on the 4th push, in keyword order
     for scores in per_keyword:
         scores[:4] = [255] * 4
@@ -264,11 +271,7 @@ def _eight_keywords_edges() -> DetectorCase:
 def _fast_path_bursts() -> DetectorCase:
     rng = random.Random(10)
     count = 600
-    per_keyword = []
-    for _ in range(2):
-        scores = _noise(rng, count, 0, 200)
-        _plant_bursts(rng, scores, bursts=10, min_len=2, max_len=25, low=180, high=255)
-        per_keyword.append(scores)
+    per_keyword = _bursty_keywords(rng, 2, count, noise_high=200, bursts=10, min_len=2, max_len=25, low=180)
     # keyword 0: three 250s fire the fast path (k 3, 200 + 40) on the third push, long before window 20 fills
     per_keyword[0][:3] = [250, 250, 250]
     # keyword 1 (threshold 230: the fast threshold is capped at 255): 254 x3 waits, 255 x3 fires
