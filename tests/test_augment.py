@@ -477,3 +477,28 @@ def test_keyword_clips_can_get_their_own_snr_range():
     for bad in ((10.0, 5.0), (-40.0, 5.0)):
         with pytest.raises(ConfigError, match="positive_snr_db_range"):
             DataConfig(positive_snr_db_range=bad)
+
+
+def test_a_keyword_window_can_end_before_the_clip_does():
+    """data.positive_end_offset_ms: where a keyword window ends after its clip; a negative offset cuts
+    the clip's end (the window ends inside it), the default keeps it whole."""
+    from training import data as data_module
+    from training.config import DataConfig
+    from wakeword.errors import ConfigError
+
+    data_module._init_worker(A.AugmentConfig(), [], [], 0, None)
+    # a tone whose last 200 ms are a louder, higher tone: visible in the window's last frames or not
+    t = np.arange(16000) / 16000
+    clip = (3000 * np.sin(2 * np.pi * 300 * t)).astype(np.int16)
+    clip[-3200:] = (20000 * np.sin(2 * np.pi * 3000 * t[-3200:])).astype(np.int16)
+    whole = data_module._clip_window((clip, 98, (0, 0), 5, False))
+    cut = data_module._clip_window((clip, 98, (-200, -200), 5, False))
+    assert whole.shape == cut.shape == (98, 40)
+    # the whole window hears the loud ending begin 200 ms (20 frames) before its end (the frontend's
+    # noise reduction then fades the steady tone); the window that ends 200 ms early never hears it
+    loudness_whole, loudness_cut = whole.mean(axis=1), cut.mean(axis=1)
+    assert loudness_whole[-22:-18].max() > 300 and loudness_cut[-25:].max() < 100
+    assert DataConfig(positive_end_offset_ms=(-150, 150)).positive_end_offset_ms == (-150, 150)
+    for bad in ((100, 0), (-600, 0), (0, 2000)):
+        with pytest.raises(ConfigError, match="positive_end_offset_ms"):
+            DataConfig(positive_end_offset_ms=bad)

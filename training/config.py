@@ -98,6 +98,11 @@ class DataConfig:
     #: from ``augment.snr_db_range`` (every negative keeps that one): e.g. [5, 25] leaves the
     #: noisiest mixes (0-5 dB) to negatives only, so "barely heard" does not mean "keyword"
     positive_snr_db_range: tuple[float, float] | None = None
+    #: where a keyword window ends, in ms after the end of the keyword clip, drawn uniformly from this
+    #: range (the spliced near misses alike); unset: [0, 300]. A negative start cuts the clip's last
+    #: ms, so the model learns to fire before the phrase has quite ended (less latency, more risk
+    #: from words that begin like it)
+    positive_end_offset_ms: tuple[int, int] | None = None
     #: at most this many real-speech training windows (a fifth of it for validation), drawn at random
     max_real_speech_windows: int = 16000
     #: windows of noise or silence alone (negatives)
@@ -141,6 +146,11 @@ class DataConfig:
             if not -30 <= low <= high <= 100:
                 raise ConfigError(f"data.positive_snr_db_range must be [low, high] within -30..100 dB, "
                                   f"got {list(self.positive_snr_db_range)}")
+        if self.positive_end_offset_ms is not None:
+            low, high = self.positive_end_offset_ms
+            if not -500 <= low <= high <= 1000:
+                raise ConfigError(f"data.positive_end_offset_ms must be [low, high] within -500..1000 ms, "
+                                  f"got {list(self.positive_end_offset_ms)}")
         if not 0 < self.validation_voice_fraction < 1:
             raise ConfigError("data.validation_voice_fraction must be between 0 and 1")
         if self.spliced_positives_per_file < 0:

@@ -146,7 +146,9 @@ def _clip_window(task: tuple) -> np.ndarray:
     speech = clip.astype(np.float32) / 32768.0
     end = total - int(rng.uniform(*offset_ms) * 16)
     start = max(0, end - len(speech))
-    buffer[start:end] += speech[len(speech) - (end - start):]
+    stop = min(end, total)  # a negative offset ends the window inside the clip: its last samples are cut
+    if stop > start:
+        buffer[start:stop] += speech[len(speech) - (end - start):len(speech) - (end - stop)]
     if augment:
         buffer = _WORKER["positive_augmenter" if augment == "positive" else "augmenter"](buffer, rng=rng)
     audio = np.clip(np.rint(buffer * 32767), -32768, 32767).astype(np.int16)
@@ -229,6 +231,8 @@ def _cache_key(config: TrainConfig, extra: dict) -> str:
         data.pop("positive_snr_db_range", None)
     if not data.get("burst_windows"):  # likewise
         data.pop("burst_windows", None)
+    if data.get("positive_end_offset_ms") is None:  # likewise
+        data.pop("positive_end_offset_ms", None)
     payload = json.dumps({"v": DATA_FORMAT_VERSION, "keyword": config.keyword.phrase, "data": data,
                           "augment": to_dict(config.augment), "frames": config.student.receptive_field_frames, **extra},
                          sort_keys=True, default=str)
@@ -443,6 +447,8 @@ def build_windows(config: TrainConfig, *, cache_dir: Path) -> tuple[WindowSet, W
             splits[split].append(WindowSet(np.stack(feats).astype(np.uint16), np.full(len(feats), label, np.uint8),
                                            np.full(len(feats), source)))
 
+    positive_offset = tuple(data.positive_end_offset_ms or POSITIVE_END_OFFSET_MS)
+
     def clip_tasks(clips, jobs, copies, offset_ms, augment):
         tasks = {"train": [], "val": []}
         for clip, job in zip(clips, jobs):
@@ -452,7 +458,7 @@ def build_windows(config: TrainConfig, *, cache_dir: Path) -> tuple[WindowSet, W
         return tasks
 
     for label, source, clips, jobs, copies, offset in (
-            (1, "positive", pos_audio, pos_jobs, data.positive_augment_copies, POSITIVE_END_OFFSET_MS),
+            (1, "positive", pos_audio, pos_jobs, data.positive_augment_copies, positive_offset),
             (0, "synth_negative", neg_audio, [j for _, j in neg_jobs], data.negative_augment_copies,
              NEGATIVE_END_OFFSET_MS)):
         tasks = clip_tasks(clips, jobs, copies, offset, "positive" if label else True)
@@ -471,7 +477,7 @@ def build_windows(config: TrainConfig, *, cache_dir: Path) -> tuple[WindowSet, W
     for (split, label), clips in spliced.items():
         # negatives get the positives' copies and offsets: the two differ only in their phones
         kind = "positive" if label else True
-        tasks = [(clip, frames, POSITIVE_END_OFFSET_MS, int(rng.integers(2**31)), kind if copy > 0 else False)
+        tasks = [(clip, frames, positive_offset, int(rng.integers(2**31)), kind if copy > 0 else False)
                  for clip in clips for copy in range(data.positive_augment_copies)]
         source = "spliced_positive" if label else "spliced_negative"
         add(split, _run_clips(_clip_window, tasks, init_args=init, data=data, desc=f"{source} {split}"),
