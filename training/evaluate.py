@@ -12,7 +12,7 @@ from tqdm import tqdm
 from wakeword.audio import load_audio
 from wakeword.bundle import Bundle
 from evaluation.metrics import (DetCurve, OperatingPoint, PositiveTrial, ScoreStream, count_false_accepts,
-                                det_curve, frr_at_fa_per_hour, trial_hits)
+                                det_curve, frr_at_fa_per_hour, median_latency, trial_hits)
 from wakeword.config import DetectorConfig, FeatureConfig
 from wakeword.features import FeatureExtractor, compute_features
 from wakeword.model import ModelRunner
@@ -432,13 +432,12 @@ def latency_held_point(curves: dict[int, DetCurve], noise_curves: dict[int, DetC
 
 def _median_latency(streams: list[ScoreStream], speech_end_ms: Sequence[int], keyword: str,
                     detector: DetectorConfig) -> float | None:
-    delays = []
-    for stream, end in zip(streams, speech_end_ms):
-        trial = PositiveTrial(stream, keyword, hit_start_ms=0, hit_end_ms=stream.duration_ms, speech_end_ms=int(end))
-        hit = int(trial_hits(trial, keywords=(keyword,), detector=detector, thresholds=[detector.threshold])[0])
-        if hit >= 0:
-            delays.append(hit - int(end))
-    return float(np.median(delays)) if delays else None
+    hits = [trial_hits(PositiveTrial(stream, keyword, hit_start_ms=0, hit_end_ms=stream.duration_ms,
+                                     speech_end_ms=int(end)),
+                       keywords=(keyword,), detector=detector, thresholds=[detector.threshold])
+            for stream, end in zip(streams, speech_end_ms)]
+    value = float(median_latency(hits, speech_end_ms, 1)[0])
+    return None if np.isnan(value) else value
 
 
 def choose_fast_path(streams: dict, detector: DetectorConfig, export, *, keyword: str,
