@@ -32,7 +32,8 @@ setup(
         Extension(
             "wakeword._frontend",
             sources=SOURCES,
-            include_dirs=[str(FRONTEND), str(FRONTEND / "kissfft")],
+            # firmware/src: filterbank_sqrt.h, the square root's rounding rule the sketch shares
+            include_dirs=[str(FRONTEND), str(FRONTEND / "kissfft"), "firmware/src"],
             define_macros=[("FIXED_POINT", "16")],
             extra_compile_args=["-O3", "-std=c++17"],
             language="c++",

@@ -24,6 +24,8 @@
 
 #include <math.h>
 
+#include "filterbank_sqrt.h"  // firmware/src
+
 extern "C" {
 #include "tensorflow/lite/experimental/microfrontend/lib/bits.h"
 #include "tensorflow/lite/experimental/microfrontend/lib/frontend.h"
@@ -34,25 +36,16 @@ namespace {
 
 // ---- the frontend's rounded integer square root, computed with the FPU ---------------------
 // filterbank.cc's Sqrt32/Sqrt64 find floor(sqrt(n)) one bit at a time (a quarter of the
-// frontend's time on a PC), then round up when the remainder exceeds the root, except at
-// the type's limit (Sqrt32 returns uint16_t, so 0xFFFF stays 0xFFFF; Sqrt64 likewise at
-// 0xFFFFFFFF). Values below 2^32 take the 32-bit path. FastSqrt64 gives the same result:
-// floor(sqrt) from a double, corrected to exact, then the same rounding rule.
-// tests/test_features.py checks it against FilterbankSqrt itself (sqrt_pair below).
+// frontend's time on a PC). FastSqrt64 gives the same result: floor(sqrt) from a double,
+// corrected to exact, then filterbank.cc's rounding rule (firmware/src/filterbank_sqrt.h, shared
+// with the sketch's filterbank_dsp.cpp). tests/test_features.py checks it against FilterbankSqrt
+// itself (sqrt_pair below).
+// (the double's root of 2^64-1 rounds up to 2^32: ExactFloorSqrt clamps it)
 inline uint64_t FloorSqrt(uint64_t n) {
-  uint64_t r = static_cast<uint64_t>(sqrt(static_cast<double>(n)));
-  if (r > 0xFFFFFFFFull) r = 0xFFFFFFFFull;  // sqrt of 2^64-1 rounds up to 2^32 in double
-  while (r * r > n) --r;
-  while (r < 0xFFFFFFFFull && (r + 1) * (r + 1) <= n) ++r;
-  return r;
+  return wakeword::ExactFloorSqrt(n, static_cast<uint64_t>(sqrt(static_cast<double>(n))));
 }
 
-inline uint32_t FastSqrt64(uint64_t n) {
-  const uint64_t limit = (n >> 32) == 0 ? 0xFFFFull : 0xFFFFFFFFull;
-  uint64_t r = FloorSqrt(n);
-  if (n - r * r > r && r != limit) ++r;
-  return static_cast<uint32_t>(r);
-}
+inline uint32_t FastSqrt64(uint64_t n) { return wakeword::FilterbankRoundedSqrt(n, FloorSqrt(n)); }
 
 // FilterbankSqrt with FastSqrt64.
 uint32_t* FastFilterbankSqrt(FilterbankState* state, int scale_down_shift) {

@@ -22,8 +22,8 @@ limitations under the License.
 //   converted to uint64, both sign-extended, modulo 2^64: that is a signed 32 x 32 -> 64-bit product,
 //   SMLAL, accumulated modulo 2^64.
 // - FilterbankSqrt: filterbank.cc's bit-by-bit square root (a quarter of a feature step) is
-//   floor(sqrt(n)) rounded up when n - r * r > r, except at the type's limit (0xFFFF below 2^32,
-//   0xFFFFFFFF above; wakeword_frontend.cc's FastSqrt64 on the host relies on the same). Here
+//   floor(sqrt(n)) with a rounding rule written once in src/filterbank_sqrt.h (the Python
+//   extension's FastSqrt64, csrc/wakeword_frontend.cc, uses the same header). Here
 //   floor(sqrt(n)) comes from the FPU's single-precision square root, one Newton step for n >= 2^32,
 //   and then exact integer corrections, so the result does not depend on the float's rounding.
 // test/filterbank_dsp_test.cc compares every function with filterbank.cc on the host and on the
@@ -33,6 +33,7 @@ limitations under the License.
 #include <string.h>
 
 #include "dsp_words.h"
+#include "src/filterbank_sqrt.h"
 #include "tensorflow/lite/experimental/microfrontend/lib/filterbank.h"
 
 
@@ -65,18 +66,11 @@ uint32_t FloorSqrt(uint64_t n) {
     const int64_t corrected = static_cast<int64_t>(r) + step;
     r = corrected < 0 ? 0 : corrected > 0xFFFFFFFFll ? 0xFFFFFFFFull : static_cast<uint64_t>(corrected);
   }
-  while (r * r > n) --r;
-  while (r < 0xFFFFFFFFull && (r + 1) * (r + 1) <= n) ++r;
-  return static_cast<uint32_t>(r);
+  return static_cast<uint32_t>(wakeword::ExactFloorSqrt(n, r));
 }
 
 // filterbank.cc's Sqrt64 (with Sqrt32 below 2^32)
-uint32_t Sqrt64(uint64_t n) {
-  const uint64_t limit = (n >> 32) == 0 ? 0xFFFFull : 0xFFFFFFFFull;
-  uint64_t r = FloorSqrt(n);
-  if (n - r * r > r && r != limit) ++r;
-  return static_cast<uint32_t>(r);
-}
+uint32_t Sqrt64(uint64_t n) { return wakeword::FilterbankRoundedSqrt(n, FloorSqrt(n)); }
 
 }  // namespace
 
