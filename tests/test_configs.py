@@ -96,3 +96,29 @@ def test_a_table_changes_only_the_keys_it_names(tmp_path):
     config.write_text('[keyword]\nphrase = "alexa"\nname = "alexa"\n[teacher]\nchanels = 8\n')
     with pytest.raises(ConfigError, match="unknown key.*teacher.chanels"):
         load_config(config)
+
+
+def test_presets_lie_under_the_config(tmp_path):
+    from training.config import PRESETS
+    from training.quickstart import config_for_phrase
+
+    config = tmp_path / "c.toml"
+    config.write_text('[keyword]\nphrase = "alexa"\nname = "alexa"\n')
+    default = load_config(config)
+    # the default recipe trains what ships; "quality" adds the ablation's variants and the pruned student
+    assert (default.preset, default.ablation, default.prune.enabled) == ("", False, False)
+    quality = load_config(config, preset="quality")
+    assert (quality.preset, quality.ablation, quality.prune.enabled) == ("quality", True, True)
+    # the preset changes only what it names: the shipped student's recipe is the same
+    changed = {k for k, v in to_dict(quality).items() if v != to_dict(default)[k]}
+    assert changed == {"preset", *PRESETS["quality"]}
+    assert quality.prune.keep == default.prune.keep and quality.student == default.student
+    # a config's own values win over its preset; the preset may be named in the file
+    config.write_text('preset = "quality"\n[keyword]\nphrase = "alexa"\nname = "alexa"\n[prune]\nkeep = 0.5\n')
+    own = load_config(config)
+    assert (own.ablation, own.prune.enabled, own.prune.keep) == (True, True, 0.5)
+    assert load_config(config, preset="").ablation is False  # the command line's preset replaces the file's
+    assert config_for_phrase("hey mirror", preset="quality").ablation is True
+    config.write_text('preset = "best"\n[keyword]\nphrase = "alexa"\nname = "alexa"\n')
+    with pytest.raises(ConfigError, match="preset: 'best' is not one of '', 'quality'"):
+        load_config(config)

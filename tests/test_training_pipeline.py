@@ -413,3 +413,12 @@ def test_the_stages_run_one_by_one(tmp_path):
     assert len(list((run.out_dir / "variants").glob("*.tflite"))) == 5
     assert exported.shipped_name == "int8 PTQ (no QAT)" and 0 < exported.arena_measured <= exported.arena
     assert set(run.timer.times) >= {"data", "teacher", "hard negatives", "more teachers", "export"}
+    # the default recipe (no ablation) trains and exports only what ships and the cascade's verifier
+    run.config, run.out_dir = dataclasses.replace(config, preset="", ablation=False), tmp_path / "lean"
+    run.out_dir.mkdir()
+    lean = export_stage(run, Trained(teacher=teacher, student_plain=None, student=teacher, qat=None,
+                                     mining_stats={}, rounds=1, concurrent_seconds={}))
+    assert list(lean.models) == ["float teacher", "int8 PTQ (no QAT)"]
+    assert sorted(p.name for p in (run.out_dir / "variants").glob("*.tflite")) == [
+        "float_teacher.tflite", "int8_PTQ__no_QAT.tflite"]
+    assert lean.shipped[1] == exported.shipped[1]  # the same shipped model, calibrated on the same windows

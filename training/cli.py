@@ -12,6 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from training.config import PRESETS
 from training.pipeline import run  # noqa: F401  (re-exported: the pipeline behind this command)
 from wakeword.command import command
 
@@ -74,6 +75,10 @@ def train_main(argv) -> int:
                         help="also write model_data.cc/h and model_settings.h here (e.g. firmware/generated)")
     parser.add_argument("--sign-key", type=Path, default=None,
                         help="sign the bundle with this Ed25519 private key (see `wakeword keygen`)")
+    parser.add_argument("--preset", default=None, choices=[name for name in PRESETS if name],
+                        help="lay a named preset under the config: 'quality' also trains and measures the "
+                             "ablation table's comparison variants (plain, float, QAT and channel-pruned "
+                             "students; about half again the training time); default: the config's own")
     parser.add_argument("--verbose", type=int, default=2, help="Keras verbosity (0, 1, 2)")
     parser.add_argument("--seed", type=int, default=0,
                         help="training seed (the data stays the same): another run of the same recipe")
@@ -87,9 +92,9 @@ def train_main(argv) -> int:
     if args.config is not None and (args.name or any(folders.values())):
         parser.error("--name and the folder options go with --phrase; a config names its own folders")
     if args.config is not None:
-        config = load_config(args.config)
+        config = load_config(args.config, preset=args.preset)
     else:
-        config = config_for_phrase(args.phrase, name=args.name, folders=folders)
+        config = config_for_phrase(args.phrase, name=args.name, folders=folders, preset=args.preset or "")
     out = args.out or Path("runs") / config.keyword.name
     result = run(config, out_dir=out, cache_dir=args.cache, firmware_dir=args.firmware_dir,
                  verbose=args.verbose, seed=args.seed)

@@ -232,10 +232,11 @@ class PruneConfig:
     """Structured pruning (:mod:`training.structured`): the distilled student's least useful
     channels are removed from every layer, the narrower student learns on from the teachers, and
     its int8 form is one more variant of the ablation table (bytes, MACs, instructions measured on
-    the emulated Cortex-M4, real FRR), shipped when ``export.ship = "pruned"``."""
+    the emulated Cortex-M4, real FRR), shipped when ``export.ship = "pruned"``. Off in the default
+    recipe, on in the "quality" preset."""
 
-    #: build the pruned variant (it costs ``epochs`` more student epochs)
-    enabled: bool = True
+    #: build the pruned variant (it costs ``epochs`` more student epochs; the "quality" preset turns it on)
+    enabled: bool = False
     #: share of each layer's channels kept (the most important ones)
     keep: float = 0.75
     #: no layer keeps fewer channels than this
@@ -330,8 +331,8 @@ class ExportConfig:
     windows: tuple[int, ...] = (8, 10, 14, 20)
     #: which int8 variant becomes the bundle: "ptq" (the distilled student quantized after training),
     #: "qat" (the same after quantization-aware fine-tuning) or "pruned" (its structured-pruned form,
-    #: quantized after training; needs ``prune.enabled``). All of them are built and measured
-    #: (ablation table). Default "ptq": in seven alexa/computer/jarvis runs of the 40-channel student, QAT
+    #: quantized after training; needs ``prune.enabled``). With ``ablation`` all of them are
+    #: built and measured (ablation table). Default "ptq": in seven alexa/computer/jarvis runs of the 40-channel student, QAT
     #: never beat PTQ on real recordings (e.g. 21.8% vs 27.9%, 13.3% vs 15.2%, 41.7% vs 59.4% FRR): at this
     #: size int8 costs the distilled model nothing to recover, and the fine-tuning only moves it.
     ship: str = "ptq"
@@ -473,6 +474,14 @@ class TrainConfig:
     #: several, "mirrored" always mirrors (over CPUs without GPUs), "none" never; batch_size stays the
     #: global batch
     distribute: Literal["auto", "none", "mirrored"] = "auto"
+    #: the named preset laid under this config's own values (see ``PRESETS``): "" is the default
+    #: recipe; "quality" adds the ablation table's variants and structured pruning
+    preset: str = ""
+    #: also build and measure the ablation table's comparison variants: the student trained on the
+    #: labels alone, the distilled student in float and with quantization-aware training (what ships,
+    #: the int8 student, and the float teacher, the cascade's verifier, are always built and measured).
+    #: They change nothing that ships and cost a third of a 2-core run's training time
+    ablation: bool = False
     data: DataConfig = field(default_factory=DataConfig)
     augment: AugmentConfig = field(default_factory=lambda: RECIPE_AUGMENT)
     teacher: TCNConfig = field(default_factory=lambda: TCNConfig(channels=48))
@@ -492,6 +501,8 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if self.distribute not in DISTRIBUTE:
             raise ConfigError(f"distribute: {self.distribute!r} is not one of {', '.join(map(repr, DISTRIBUTE))}")
+        if self.preset not in PRESETS:
+            raise ConfigError(f"preset: {self.preset!r} is not one of {', '.join(map(repr, PRESETS))}")
         if self.export.ship == "pruned" and not self.prune.enabled:
             raise ConfigError('export.ship = "pruned" needs prune.enabled = true')
         if self.teacher.receptive_field_frames != self.student.receptive_field_frames or \
@@ -500,12 +511,24 @@ class TrainConfig:
                               f"({self.teacher.receptive_field_frames} vs {self.student.receptive_field_frames} frames)")
 
 
+#: named presets: values laid over the default recipe before a config's own (``preset = "quality"``
+#: in the config, or ``wakeword-train --preset quality``). The default recipe keeps ``make demo``
+#: (alexa, 2 cores) within 20 minutes; "quality" trains and measures what only the ablation table
+#: reads as well: the plain, float and QAT students and the structured-pruned one. Its shipped
+#: student is the same recipe's (the extra variants only stand beside it)
+PRESETS: dict[str, dict] = {
+    "": {},
+    "quality": {"ablation": True, "prune": {"enabled": True}},
+}
+
+
 def _resolve(paths: tuple[str, ...], base: Path) -> tuple[str, ...]:
     return tuple(str((base / p).resolve()) if not Path(p).is_absolute() else p for p in paths)
 
 
-def load_config(path: str | Path) -> TrainConfig:
-    """Read and validate a TOML training config (paths resolved against its folder)."""
+def load_config(path: str | Path, *, preset: str | None = None) -> TrainConfig:
+    """Read and validate a TOML training config (paths resolved against its folder). ``preset``
+    (a key of ``PRESETS``) replaces the config's own ``preset``."""
     path = Path(path)
     try:
         raw = tomllib.loads(path.read_text())
@@ -529,20 +552,28 @@ def load_config(path: str | Path) -> TrainConfig:
                 if isinstance(name, str):  # "{name}": the keyword's name
                     value = [p.replace("{name}", name) if isinstance(p, str) else p for p in value]
                 raw[section][key] = list(_resolve(tuple(value), base))
+    if preset is not None:
+        raw["preset"] = preset
     try:
         return from_dict(TrainConfig, _over_recipe(raw))
     except ConfigError as exc:
         raise ConfigError(f"{path}: {exc}") from exc
 
 
-def _over_recipe(raw: dict) -> dict:
-    """``raw`` laid over the default recipe, table by table: a table names only what it changes (a
-    config's ``[teacher] dilations`` keeps the recipe's 48 channels, ``[augment] noise_probability``
-    its pitch and clatter). Unknown keys stay unknown (from_dict refuses them)."""
-    def merge(default, given):
-        if isinstance(default, dict) and isinstance(given, dict):
-            return {**default, **{k: merge(default.get(k), v) for k, v in given.items()}}
-        return given
+def _merge(default, given):
+    if isinstance(default, dict) and isinstance(given, dict):
+        return {**default, **{k: _merge(default.get(k), v) for k, v in given.items()}}
+    return given
 
+
+def _over_recipe(raw: dict) -> dict:
+    """``raw`` laid over the default recipe (and its ``preset``, when it names one), table by table:
+    a table names only what it changes (a config's ``[teacher] dilations`` keeps the recipe's 48
+    channels, ``[augment] noise_probability`` its pitch and clatter). Unknown keys stay unknown
+    (from_dict refuses them)."""
+    preset = raw.get("preset", "")
+    if not isinstance(preset, str) or preset not in PRESETS:
+        raise ConfigError(f"preset: {preset!r} is not one of {', '.join(map(repr, PRESETS))}")
     recipe = to_dict(TrainConfig(keyword=KeywordConfig(phrase="recipe", name="recipe")))
-    return {key: merge(recipe.get(key), value) if key != "keyword" else value for key, value in raw.items()}
+    given = _merge(PRESETS[preset], raw)
+    return {key: _merge(recipe.get(key), value) if key != "keyword" else value for key, value in given.items()}

@@ -290,9 +290,9 @@ class Trained:
     """What the training stages made."""
 
     teacher: Any
-    student_plain: Any
+    student_plain: Any        # None without ablation
     student: Any
-    qat: Any
+    qat: Any                  # None without ablation (unless it ships)
     mining_stats: dict
     rounds: int
     concurrent_seconds: dict
@@ -301,31 +301,36 @@ class Trained:
 
 
 def training_stages(run: Run) -> Trained:
-    """Teacher, hard negatives, more teachers, the distilled student, QAT, and the plain student."""
+    """Teacher, hard negatives, more teachers, the distilled student; with ``ablation`` (or when
+    they ship) QAT, the plain student and (``prune.enabled``) the channel-pruned student."""
+    config = run.config
     rounds, recordings = mining_rounds(run)
-    plain = PlainStudent(run)
+    plain = PlainStudent(run) if config.ablation else None
     mining_stats: dict = {}
+    student_plain = None
     try:
-        if not rounds:
+        if plain is not None and not rounds:
             plain.start()
         teacher = teacher_stage(run)
         for round_index in range(rounds):
             mining_stats[f"round {round_index + 1}"] = mining_stage(run, teacher, recordings, round_index)
-            if round_index == rounds - 1:
+            if plain is not None and round_index == rounds - 1:
                 plain.start()
             teacher = teacher_on_stage(run, teacher, round_index)
-        if plain.job is None:
+        if plain is not None and plain.job is None:
             student_plain = plain.result()
         soft = more_teachers_stage(run, teacher)
         student = distill_stage(run, soft)
         pruned, pruned_arch = pruning_stage(run, student, soft)
-        qat = qat_stage(run, student, soft)
-        if plain.job is not None:
+        qat = qat_stage(run, student, soft) if config.ablation or config.export.ship == "qat" else None
+        if plain is not None and plain.job is not None:
             student_plain = plain.result()
     except BaseException:
-        plain.cancel()
+        if plain is not None:
+            plain.cancel()
         raise
-    concurrent = {"student (no distillation)": plain.seconds} if plain.seconds is not None else {}
+    concurrent = {"student (no distillation)": plain.seconds} if plain is not None and plain.seconds is not None \
+        else {}
     return Trained(teacher=teacher, student_plain=student_plain, student=student, qat=qat,
                    mining_stats=mining_stats, rounds=rounds, concurrent_seconds=concurrent, pruned=pruned,
                    pruned_arch=pruned_arch)
@@ -363,13 +368,16 @@ def export_stage(run: Run, trained: Trained) -> Exported:
     with run.timer.stage("export"):
         # calibration sequences: training windows played one after another, so the state sees real streams
         calibration = export.calibration_sequences(run.xy[0])
-        variants = {
-            "float teacher": (config.teacher, extract_weights(trained.teacher), None),
-            "float student": (config.student, extract_weights(trained.student_plain), None),
-            "student + distillation": (config.student, extract_weights(trained.student), None),
-            SHIPPED_VARIANT["ptq"]: (config.student, extract_weights(trained.student), calibration),
-            SHIPPED_VARIANT["qat"]: (config.student, extract_weights(trained.qat), calibration),
-        }
+        # the float teacher (the cascade's verifier) and what ships always; the rest with ablation
+        variants = {"float teacher": (config.teacher, extract_weights(trained.teacher), None)}
+        if trained.student_plain is not None:
+            variants["float student"] = (config.student, extract_weights(trained.student_plain), None)
+        if config.ablation:
+            variants["student + distillation"] = (config.student, extract_weights(trained.student), None)
+        if config.ablation or config.export.ship == "ptq":
+            variants[SHIPPED_VARIANT["ptq"]] = (config.student, extract_weights(trained.student), calibration)
+        if trained.qat is not None:
+            variants[SHIPPED_VARIANT["qat"]] = (config.student, extract_weights(trained.qat), calibration)
         if trained.pruned is not None:
             variants[SHIPPED_VARIANT["pruned"]] = (trained.pruned_arch, extract_weights(trained.pruned), calibration)
         models = {name: (arch, convert_streaming(StreamingTCN(weights, arch), representative=calib))
@@ -505,7 +513,9 @@ def _pipeline_line(config, rounds: int, shipped_name: str) -> str:
     return ("teacher -> " + (f"hard negatives and more teacher epochs (x{rounds}) -> " if rounds else "")
             + (f"{teachers - 1} more teacher{'s' if teachers > 2 else ''} on the final set -> " if teachers > 1 else "")
             + "distilled student" + (" (mean teacher logit)" if teachers > 1 else "")
-            + f" -> QAT (measured) -> int8 streaming (calibrated, int8 state); shipped: {shipped_name}")
+            + (" -> QAT (measured)" if config.ablation or config.export.ship == "qat" else "")
+            + (" -> channels pruned (measured)" if config.prune.enabled else "")
+            + f" -> int8 streaming (calibrated, int8 state); shipped: {shipped_name}")
 
 
 ABLATION_COLUMNS = [("variant", "variant"), ("dtype", "dtype"), ("size_bytes", "bytes"), ("widths", "widths"),

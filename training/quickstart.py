@@ -66,11 +66,11 @@ def check_name(name: str) -> str:
 
 
 def config_for_phrase(phrase: str, *, name: str | None = None, version: str = "0.1.0",
-                      folders: dict[str, Sequence[str]] | None = None) -> TrainConfig:
-    """The default recipe for ``phrase``, with ``folders`` (keys of :data:`FOLDERS`: lists of
-    paths, resolved against the working directory)."""
+                      folders: dict[str, Sequence[str]] | None = None, preset: str = "") -> TrainConfig:
+    """The default recipe (or its ``preset``) for ``phrase``, with ``folders`` (keys of
+    :data:`FOLDERS`: lists of paths, resolved against the working directory)."""
     name = check_name(name or name_for(phrase))
-    raw: dict = {"keyword": {"phrase": phrase, "name": name, "version": version}}
+    raw: dict = {"keyword": {"phrase": phrase, "name": name, "version": version}, "preset": preset}
     for option, paths in (folders or {}).items():
         if option not in FOLDERS:
             raise ConfigError(f"unknown data folder kind {option!r}; known: {', '.join(FOLDERS)}")
