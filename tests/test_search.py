@@ -107,6 +107,29 @@ def test_bad_model_bytes_are_named(meter):
         meter.measure(b"\x00" * (300 * 1024))
 
 
+def test_a_background_build_is_waited_for_and_its_failure_named(meter, tmp_path):
+    """A trainer starts the measuring program's build with the run; measuring waits for it, and a
+    build that fails says so (here its build folder is a file)."""
+    from wakeword.bundle import load_bundle
+
+    model = load_bundle(ROOT / "wakeword" / "bundles" / "alexa").model_bytes
+    early = Meter()
+    early.start_build()
+    early.start_build()  # once is enough: the second call finds it running
+    assert early.measure(model) == meter.measure(model)
+    (tmp_path / "not_a_folder").write_text("")
+    broken = Meter(build_dir=tmp_path / "not_a_folder")
+    broken.start_build()
+    with pytest.raises(MeasureError, match="the Cortex-M4 build failed"):
+        broken.measure(model)
+    with pytest.raises(MeasureError, match="the Cortex-M4 build failed"):  # remembered, not built again
+        broken.measure(model)
+    stopped = Meter(build_dir=tmp_path / "elsewhere")
+    stopped.start_build()
+    stopped.cancel()  # a run that fails leaves no make behind
+    assert not stopped._builds
+
+
 def test_the_cost_model_predicts_fresh_architectures(meter):
     space = [TCNConfig(channels=c, dilations=d, kernel=k, separable=s)
              for c, d, k, s in [(16, (1, 2), 3, True), (24, (1, 2, 4), 5, True), (32, (1, 2), 5, True),

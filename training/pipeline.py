@@ -54,6 +54,7 @@ class Run:
     val: Any = None
     data_stats: dict = field(default_factory=dict)
     _xy: tuple | None = None
+    meter: Any = None  # training.m4_cost.Meter, its program built in the background from the start
 
     def seed_for(self, base: int) -> int:
         """The seed of one training step: ``--seed N`` moves every one of them, not the data."""
@@ -395,17 +396,18 @@ def export_stage(run: Run, trained: Trained) -> Exported:
         macs_per_second = arch.macs_per_call() * 100 // arch.stride_frames
         export.check_budget(size_bytes=len(model_bytes), arena_bytes=arena, macs_per_second=macs_per_second,
                             budget=config.budget)
-        m4 = measure_variants_on_m4(models) if config.export.measure_on_m4 else {}
+        m4 = measure_variants_on_m4(models, run.meter) if config.export.measure_on_m4 else {}
     return Exported(models=models, shipped_name=shipped_name, arena_measured=arena_measured, arena=arena,
                     macs_per_second=macs_per_second, m4=m4)
 
 
-def measure_variants_on_m4(models: dict) -> dict:
+def measure_variants_on_m4(models: dict, meter=None) -> dict:
     """Instructions of one call of each int8 variant on the emulated Cortex-M4F (CMSIS-NN), or {}
-    with a note when the ARM toolchain or QEMU is missing."""
+    with a note when the ARM toolchain or QEMU is missing. ``meter``: a :class:`training.m4_cost.Meter`
+    whose build may have started earlier."""
     from training.m4_cost import Meter
 
-    meter = Meter()
+    meter = meter or Meter()
     reason = meter.missing()
     if reason:
         print(f"note: the variants' instructions are not measured: {reason}", flush=True)
@@ -650,12 +652,23 @@ def run(config, *, out_dir: Path, cache_dir: Path, firmware_dir: Path | None = N
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     state = Run(config=config, out_dir=out_dir, cache_dir=Path(cache_dir), verbose=verbose, seed=seed)
-    data_stage(state)
-    state.strategy = make_strategy(config.distribute)
-    print(f"training: {type(state.strategy).__name__}, {state.strategy.num_replicas_in_sync} replica(s) "
-          f"(distribute = {config.distribute!r})")
-    trained = training_stages(state)
-    exported = export_stage(state, trained)
+    if config.export.measure_on_m4:
+        from training.m4_cost import Meter
+
+        # the measuring program (TFLite Micro for the Cortex-M4F: about 80 s of 2 cores on a new
+        # checkout) builds at low priority while the run has spare CPU, not at export
+        state.meter = Meter()
+        state.meter.start_build()
+    try:
+        data_stage(state)
+        state.strategy = make_strategy(config.distribute)
+        print(f"training: {type(state.strategy).__name__}, {state.strategy.num_replicas_in_sync} replica(s) "
+              f"(distribute = {config.distribute!r})")
+        trained = training_stages(state)
+        exported = export_stage(state, trained)
+    finally:
+        if state.meter is not None:
+            state.meter.cancel()
     evaluated = evaluation_stage(state, exported)
     shipped = bundle_stage(state, trained, exported, evaluated, phrase_check, firmware_dir)
     print_summary(state, exported, shipped)
