@@ -184,18 +184,20 @@ def test_background_training_returns_the_trained_model_or_names_its_log(tmp_path
     rng = np.random.default_rng(0)
     x = rng.integers(0, 600, (64, frames, 40), dtype=np.uint16)
     y = (np.arange(64) % 2).astype(np.uint8)
-    x[y == 1, :, :20] += 3000  # a difference the training loss falls on within 12 steps, every time
-    job = BackgroundTraining(CONFIG, x, y, step=StepConfig(epochs=3, batch_size=16, learning_rate=1e-2), seed=0,
+    x[y == 1, :, :20] += 3000  # a difference the training loss falls on within a few epochs
+    job = BackgroundTraining(CONFIG, x, y, step=StepConfig(epochs=6, batch_size=16, learning_rate=1e-2), seed=0,
                              name="bg", work_dir=tmp_path, log_path=tmp_path / "bg.log")
     model, seconds = job.result()
     log = (tmp_path / "bg.log").read_text()
-    assert seconds > 0 and "Epoch 3/3" in log
+    assert seconds > 0 and "Epoch 6/6" in log
     losses = [float(v) for v in re.findall(r"loss: ([0-9.]+)", log)]
-    assert len(losses) == 3 and losses[-1] < losses[0] - 0.1, losses
+    # one epoch's loss moves up and down (4 batches, SpecAugment, threads): the last two epochs' mean
+    # against the first (three epochs once gave 0.64, 0.54, 0.57 on a loaded machine)
+    assert len(losses) == 6 and np.mean(losses[-2:]) < losses[0] - 0.1, losses
     fresh = build_tcn(CONFIG)
     assert [w.shape for w in model.get_weights()] == [w.shape for w in fresh.get_weights()]
     # the child's trained weights came back: batch-norm statistics moved off their initial zeros and
-    # ones (12 steps are too few for them to settle, so the model's inference outputs are not compared)
+    # ones (24 steps are too few for them to settle, so the model's inference outputs are not compared)
     bn = model.get_layer("conv_in_bn")
     assert np.abs(bn.moving_mean.numpy()).max() > 1e-3 and np.abs(bn.moving_variance.numpy() - 1).max() > 1e-3
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bg.log"]  # its input and weight files are gone
