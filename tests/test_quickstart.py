@@ -57,6 +57,10 @@ def test_init_writes_a_commented_config_that_loads_as_the_same_recipe(tmp_path, 
     assert "# positives_dirs = " in text and "# target_fa_per_hour = 0.5" in text
     loaded = load_config(out)
     assert loaded == config_for_phrase("hey mirror", name="hey_mirror", folders=folders)
+    # the quality preset is one uncommented line away
+    out.with_name("quality.toml").write_text(text.replace('# preset = "quality"', 'preset = "quality"'))
+    assert load_config(out.with_name("quality.toml")) == config_for_phrase(
+        "hey mirror", name="hey_mirror", folders=folders, preset="quality")
     # an existing config is never overwritten without --force
     out.write_text(text + "# my edits\n")
     assert main(argv) == 2
