@@ -68,7 +68,7 @@ class Meter:
     """Measures models on the emulated board; builds the program it needs on first use (and
     remembers a failed build instead of trying again). :meth:`start_build` starts that build in the
     background, at low priority, so that it runs while the CPU has room (a trainer starts it with
-    the run: on a new checkout it takes about 80 s of 2 cores)."""
+    its training stages: on a new checkout it takes about 80 s of 2 cores)."""
 
     def __init__(self, build_dir: Path | None = None) -> None:
         self.build_dir = (Path(build_dir) if build_dir is not None else FIRMWARE_DIR / "build").resolve()

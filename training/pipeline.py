@@ -652,15 +652,16 @@ def run(config, *, out_dir: Path, cache_dir: Path, firmware_dir: Path | None = N
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     state = Run(config=config, out_dir=out_dir, cache_dir=Path(cache_dir), verbose=verbose, seed=seed)
-    if config.export.measure_on_m4:
-        from training.m4_cost import Meter
-
-        # the measuring program (TFLite Micro for the Cortex-M4F: about 80 s of 2 cores on a new
-        # checkout) builds at low priority while the run has spare CPU, not at export
-        state.meter = Meter()
-        state.meter.start_build()
     try:
         data_stage(state)
+        if config.export.measure_on_m4:
+            from training.m4_cost import Meter
+
+            # the measuring program (TFLite Micro for the Cortex-M4F: about 80 s of 2 cores on a new
+            # checkout) builds at low priority beside the training stages, which leave CPU spare
+            # (the data stage does not), instead of at export
+            state.meter = Meter()
+            state.meter.start_build()
         state.strategy = make_strategy(config.distribute)
         print(f"training: {type(state.strategy).__name__}, {state.strategy.num_replicas_in_sync} replica(s) "
               f"(distribute = {config.distribute!r})")
