@@ -108,7 +108,7 @@ def test_bad_model_bytes_are_named(meter):
 
 
 def test_a_background_build_is_waited_for_and_its_failure_named(meter, tmp_path):
-    """A trainer starts the measuring program's build with the run; measuring waits for it, and a
+    """A trainer starts the measuring program's build beside its training; measuring waits for it, and a
     build that fails says so (here its build folder is a file)."""
     from wakeword.bundle import load_bundle
 

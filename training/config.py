@@ -572,8 +572,7 @@ def _over_recipe(raw: dict) -> dict:
     channels, ``[augment] noise_probability`` its pitch and clatter). Unknown keys stay unknown
     (from_dict refuses them)."""
     preset = raw.get("preset", "")
-    if not isinstance(preset, str) or preset not in PRESETS:
-        raise ConfigError(f"preset: {preset!r} is not one of {', '.join(map(repr, PRESETS))}")
     recipe = to_dict(TrainConfig(keyword=KeywordConfig(phrase="recipe", name="recipe")))
-    given = _merge(PRESETS[preset], raw)
+    # an unknown preset lays nothing: TrainConfig refuses it by name
+    given = _merge(PRESETS.get(preset, {}) if isinstance(preset, str) else {}, raw)
     return {key: _merge(recipe.get(key), value) if key != "keyword" else value for key, value in given.items()}

@@ -54,7 +54,7 @@ class Run:
     val: Any = None
     data_stats: dict = field(default_factory=dict)
     _xy: tuple | None = None
-    meter: Any = None  # training.m4_cost.Meter, its program built in the background from the start
+    meter: Any = None  # training.m4_cost.Meter, its program built in the background after the data stage
 
     def seed_for(self, base: int) -> int:
         """The seed of one training step: ``--seed N`` moves every one of them, not the data."""
@@ -323,7 +323,7 @@ def training_stages(run: Run) -> Trained:
         soft = more_teachers_stage(run, teacher)
         student = distill_stage(run, soft)
         pruned, pruned_arch = pruning_stage(run, student, soft)
-        qat = qat_stage(run, student, soft) if config.ablation or config.export.ship == "qat" else None
+        qat = qat_stage(run, student, soft) if builds_variant(config, "qat") else None
         if plain is not None and plain.job is not None:
             student_plain = plain.result()
     except BaseException:
@@ -341,6 +341,12 @@ def training_stages(run: Run) -> Trained:
 
 #: the ablation's variants, in the table's order; "ptq" and "qat" name the int8 ones
 SHIPPED_VARIANT = {"ptq": "int8 PTQ (no QAT)", "qat": "int8 QAT", "pruned": "int8 PTQ, channels pruned"}
+
+
+def builds_variant(config, ship: str) -> bool:
+    """Whether a run of ``config`` builds the int8 variant ``ship`` ("ptq" or "qat"): the one it
+    ships, and every one with ``ablation``."""
+    return config.ablation or config.export.ship == ship
 
 
 @dataclass
@@ -375,7 +381,7 @@ def export_stage(run: Run, trained: Trained) -> Exported:
             variants["float student"] = (config.student, extract_weights(trained.student_plain), None)
         if config.ablation:
             variants["student + distillation"] = (config.student, extract_weights(trained.student), None)
-        if config.ablation or config.export.ship == "ptq":
+        if builds_variant(config, "ptq"):
             variants[SHIPPED_VARIANT["ptq"]] = (config.student, extract_weights(trained.student), calibration)
         if trained.qat is not None:
             variants[SHIPPED_VARIANT["qat"]] = (config.student, extract_weights(trained.qat), calibration)
@@ -515,7 +521,7 @@ def _pipeline_line(config, rounds: int, shipped_name: str) -> str:
     return ("teacher -> " + (f"hard negatives and more teacher epochs (x{rounds}) -> " if rounds else "")
             + (f"{teachers - 1} more teacher{'s' if teachers > 2 else ''} on the final set -> " if teachers > 1 else "")
             + "distilled student" + (" (mean teacher logit)" if teachers > 1 else "")
-            + (" -> QAT (measured)" if config.ablation or config.export.ship == "qat" else "")
+            + (" -> QAT (measured)" if builds_variant(config, "qat") else "")
             + (" -> channels pruned (measured)" if config.prune.enabled else "")
             + f" -> int8 streaming (calibrated, int8 state); shipped: {shipped_name}")
 
