@@ -52,6 +52,18 @@ def test_augment_table_is_typed(tmp_path):
         load_config(config)
 
 
+def test_synthesis_engines_are_named_from_the_known_ones(tmp_path):
+    config = tmp_path / "c.toml"
+    config.write_text('[keyword]\nphrase = "alexa"\nname = "alexa"\n[data]\nengines = ["espeak-ng", "piper"]\n')
+    assert load_config(config).data.engines == ("espeak-ng", "piper")
+    config.write_text('[keyword]\nphrase = "alexa"\nname = "alexa"\n[data]\nengines = ["espeak-ng", "pipr"]\n')
+    with pytest.raises(ConfigError, match="data.engines: 'pipr'; choose from espeak-ng, flite, festival, kokoro, piper"):
+        load_config(config)
+    config.write_text('[keyword]\nphrase = "alexa"\nname = "alexa"\n[data]\nengines = []\n')
+    with pytest.raises(ConfigError, match="data.engines: none given"):
+        load_config(config)
+
+
 def test_data_folders_may_name_single_recordings(tmp_path):
     import numpy as np
     import soundfile as sf

@@ -161,6 +161,38 @@ def test_bad_voices_are_config_errors():
         list_voices(engines=("espeak",))
 
 
+def test_piper_pseudo_speakers_are_fixed_settings_and_speak_deterministically():
+    _engine_or_skip("piper")
+    from training import piper_voice
+
+    names = piper_voice.voice_names()
+    assert len(names) == piper_voice.PSEUDO_SPEAKERS and names[0] == "joe00" and names[-1] == "joe63"
+    assert piper_voice.voice_settings("joe00") == (0.667, 0.8, 1.0)  # the voice as published
+    settings = [piper_voice.voice_settings(n) for n in names]
+    assert len(set(settings)) == len(names)
+    limit = 2.0 ** (piper_voice.STRETCH_SEMITONES / 12.0)
+    for noise_scale, noise_w, ratio in settings[1:]:
+        assert piper_voice.NOISE_SCALE_RANGE[0] <= noise_scale <= piper_voice.NOISE_SCALE_RANGE[1]
+        assert piper_voice.NOISE_W_RANGE[0] <= noise_w <= piper_voice.NOISE_W_RANGE[1]
+        assert 1 / limit <= ratio <= limit
+    with pytest.raises(ConfigError, match="does not exist"):
+        piper_voice.voice_settings("joe64")
+    # a comma stays a pause; the words are espeak-ng's IPA, one id per code point between start and end
+    assert piper_voice.phonemes("okay computer, turn on") == piper_voice.phonemes("okay computer") + ", " + \
+        piper_voice.phonemes("turn on")
+    ids = piper_voice.phoneme_ids("computer")
+    assert ids[:2] == [1, 0] and ids[-1] == 2 and len(ids) == 2 * len(piper_voice.phonemes("computer")) + 3
+    assert all(pad == 0 for pad in ids[3:-1:2]) and 0 not in ids[2:-1:2]
+    voice = Voice("piper", "joe05")
+    first = synthesize("computer", voice=voice)
+    # the model samples noise; seeded from the request, the same request gives the same audio
+    assert np.array_equal(first, synthesize("computer", voice=voice))
+    assert not np.array_equal(first, synthesize("computer", voice=Voice("piper", "joe06")))
+    assert not np.array_equal(first, synthesize("computer", voice=voice, pitch=60))
+    slow = synthesize("computer", voice=voice, rate_wpm=120)
+    assert len(slow) > 1.2 * len(first)
+
+
 def test_kokoro_pseudo_speakers_are_fixed_blends_and_speak_deterministically():
     _engine_or_skip("kokoro")
     from training import kokoro

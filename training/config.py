@@ -67,7 +67,9 @@ class DataConfig:
     """What to synthesize and which real folders to mix in."""
 
     #: synthesis engines (an engine that is not installed adds no voices). kokoro, the neural one, took
-    #: computer's real FRR at 0.5 FA/h (dev half, suite) from 20.4% to 4.9% clean, 46.6% to 28.6% in noise
+    #: computer's real FRR at 0.5 FA/h (dev half, suite) from 20.4% to 4.9% clean, 46.6% to 28.6% in noise.
+    #: "piper" (64 pseudo-speakers of one natural American voice) is not in the default: it helped
+    #: snowboy (both seeds) and cost computer clean speech (docs/experiments.md, 2026-12-07 (voices))
     engines: tuple[str, ...] = ("espeak-ng", "flite", "festival", "kokoro")
     #: at most this many synthesized voices (over all engines; a share of them held out for validation)
     max_voices: int = 300
@@ -141,6 +143,12 @@ class DataConfig:
     def __post_init__(self) -> None:
         if self.executor not in EXECUTORS:
             raise ConfigError(f"data.executor: {self.executor!r} is not one of {', '.join(map(repr, EXECUTORS))}")
+        from .synth import ENGINES
+
+        unknown = [e for e in self.engines if e not in ENGINES]
+        if unknown or not self.engines:
+            raise ConfigError(f"data.engines: {', '.join(map(repr, unknown)) or 'none given'}; "
+                              f"choose from {', '.join(ENGINES)}")
         if self.workers < 1:
             raise ConfigError(f"data.workers must be >= 1, got {self.workers}")
         if self.positive_snr_db_range is not None:

