@@ -69,7 +69,7 @@ class DataConfig:
     #: synthesis engines (an engine that is not installed adds no voices). kokoro, the neural one, took
     #: computer's real FRR at 0.5 FA/h (dev half, suite) from 20.4% to 4.9% clean, 46.6% to 28.6% in noise.
     #: "piper" (64 pseudo-speakers of one natural American voice) is not in the default: it helped
-    #: snowboy (both seeds) and cost computer clean speech (docs/experiments.md, 2026-12-07 (voices))
+    #: snowboy (both seeds), cost computer clean speech and jarvis the unseen rooms (docs/experiments.md)
     engines: tuple[str, ...] = ("espeak-ng", "flite", "festival", "kokoro")
     #: at most this many synthesized voices (over all engines; a share of them held out for validation)
     max_voices: int = 300
