@@ -217,10 +217,14 @@ def trigger_levels(scores: np.ndarray, detector: DetectorConfig) -> np.ndarray:
     at any threshold. Increasing the threshold only removes indices."""
     levels = window_means(scores, detector.window)
     if detector.fast_window:
-        fast = window_means(scores, detector.fast_window)
-        fast_levels = np.where(fast >= 255, 255, np.where(fast >= 0, fast - detector.fast_margin, -1))
-        levels = np.maximum(levels, fast_levels)
+        levels = np.maximum(levels, _fast_levels(scores, detector))
     return levels
+
+
+def _fast_levels(scores: np.ndarray, detector: DetectorConfig) -> np.ndarray:
+    """The highest threshold at which the fast path alone could fire at each index (-1: none)."""
+    fast = window_means(scores, detector.fast_window)
+    return np.where(fast >= 255, 255, np.where(fast >= 0, fast - detector.fast_margin, -1))
 
 
 def _candidate_counts(means: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
@@ -283,9 +287,11 @@ def sweep_detections(stream: ScoreStream, *, keywords: Sequence[str], detector: 
         raise ValueError(f"{stream.scores.shape[1]} score columns for {len(keywords)} keywords")
     means = trigger_levels(stream.scores, detector)
     counts = _candidate_counts(means, values)
-    if detector.fast_window:  # which rule fires (and so the score reported) depends on the window's own test
-        counts = np.concatenate([counts, _candidate_counts(window_means(stream.scores, detector.window), values)],
-                                axis=1)
+    if detector.fast_window:
+        # after a detection empties the ring, each rule's own test decides whether and which fires (and so
+        # the score reported): two thresholds replay alike only if neither rule's levels lie between them
+        counts = np.concatenate([counts, _candidate_counts(window_means(stream.scores, detector.window), values),
+                                 _candidate_counts(_fast_levels(stream.scores, detector), values)], axis=1)
     out: dict[int, list[Detection]] = {}
     cache: dict[bytes, list[Detection]] = {}
     for threshold, key in zip(values.tolist(), counts):

@@ -148,6 +148,18 @@ def test_score_stream_rejects_time_going_backwards():
         sweep_detections(stream_with_bumps(10, {}), keywords=("kw",), detector=DETECTOR, thresholds=[0])
 
 
+def test_thresholds_with_the_same_candidates_still_replay_the_fast_path_apart():
+    # found by the property test below: at t=181 the ring was just emptied, so only the fast path can
+    # fire, on the single score 1; its window mean (19) makes thresholds 1 and 2 look alike
+    stream = ScoreStream(np.array([2, 54, 99, 149, 181, 230, 250, 277, 324]),
+                         np.array([[18], [20], [30], [38], [1], [185], [185], [140], [140]], np.uint8), 324)
+    config = DetectorConfig(threshold=100, window=2, refractory_ms=0, fast_window=1, fast_margin=0)
+    swept = sweep_detections(stream, keywords=("kw0",), detector=config, thresholds=[1, 2])
+    for threshold in (1, 2):
+        assert swept[threshold] == full_replay(stream, ("kw0",), config, threshold)
+    assert [d.t_ms for d in swept[1]][4] == 181 and [d.t_ms for d in swept[2]][4] == 230
+
+
 @st.composite
 def random_streams(draw):
     n = draw(st.integers(1, 400))
