@@ -397,14 +397,8 @@ def list_voices(*, engines: Sequence[str] = ENGINES, max_variants_per_accent: in
                 voices.extend(Voice("espeak-ng", name, variant=v) for v in variants)
         elif engine == "flite":
             voices.extend(Voice("flite", name) for name in flite_voices())
-        elif engine == "kokoro":
-            from . import kokoro
-
-            voices.extend(Voice("kokoro", name) for name in kokoro.voice_names())
-        elif engine == "piper":
-            from . import piper_voice
-
-            voices.extend(Voice("piper", name) for name in piper_voice.voice_names())
+        elif engine in _PYTHON_ENGINES:
+            voices.extend(Voice(engine, name) for name in _python_engine(engine).voice_names())
         else:
             voices.extend(Voice("festival", name) for name in festival_voices())
     return voices
@@ -518,14 +512,21 @@ def _festival(text: str, *, voice: Voice, rate_wpm: int | None, pitch: int | Non
     return audio, rate, resample_ratio
 
 
+def _neural_speed(rate_wpm: int | None, pitch: int | None) -> tuple[float, float]:
+    """(model speed in 0.3..3, resampling ratio) of the neural engines: rate is the model's speed,
+    pitch a resampling (as for the engines without F0 control), the speed lowered by as much so
+    the pace stays."""
+    ratio = 2.0 ** (_semitones(pitch) / 12.0)
+    speed = (rate_wpm / DEFAULT_RATE_WPM if rate_wpm is not None else 1.0) / ratio
+    return float(np.clip(speed, 0.3, 3.0)), ratio
+
+
 def _kokoro(text: str, *, voice: Voice, rate_wpm: int | None, pitch: int | None,
             tmp: Path) -> tuple[np.ndarray, int, float]:
     from . import kokoro
 
-    # rate: the model's speed; pitch: resampling (as for the engines without F0 control)
-    ratio = 2.0 ** (_semitones(pitch) / 12.0)
-    speed = (rate_wpm / DEFAULT_RATE_WPM if rate_wpm is not None else 1.0) / ratio
-    audio, rate = kokoro.speak(text, voice=voice.name, speed=float(np.clip(speed, 0.3, 3.0)))
+    speed, ratio = _neural_speed(rate_wpm, pitch)
+    audio, rate = kokoro.speak(text, voice=voice.name, speed=speed)
     return audio, rate, ratio
 
 
@@ -533,10 +534,9 @@ def _piper(text: str, *, voice: Voice, rate_wpm: int | None, pitch: int | None,
            tmp: Path) -> tuple[np.ndarray, int, float]:
     from . import piper_voice
 
-    # as kokoro; the pseudo-speaker's own vocal-tract stretch comes on top of the pitch's resampling
-    ratio = 2.0 ** (_semitones(pitch) / 12.0)
-    speed = (rate_wpm / DEFAULT_RATE_WPM if rate_wpm is not None else 1.0) / ratio
-    audio, rate, stretch = piper_voice.speak(text, voice=voice.name, speed=float(np.clip(speed, 0.3, 3.0)))
+    speed, ratio = _neural_speed(rate_wpm, pitch)
+    # the pseudo-speaker's own vocal-tract stretch comes on top of the pitch's resampling
+    audio, rate, stretch = piper_voice.speak(text, voice=voice.name, speed=speed)
     return audio, rate, ratio * stretch
 
 
